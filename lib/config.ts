@@ -1,0 +1,116 @@
+// Configuration of every service, read from the environment and validated with zod at start.
+// The embedded defaults run the whole stack on one machine (CONTRACT.md section 1).
+import { z } from 'zod';
+import { StartupError } from './errors.ts';
+
+export const SUBGRAPHS = ['unemployment', 'disability', 'social-assistance', 'supplementary-benefits', 'consent'] as const;
+export type SubgraphName = (typeof SUBGRAPHS)[number];
+
+/** The four subgraphs that front an institution's registry. */
+export const REGISTRY_SUBGRAPHS = ['unemployment', 'disability', 'social-assistance', 'supplementary-benefits'] as const;
+export type RegistrySubgraphName = (typeof REGISTRY_SUBGRAPHS)[number];
+
+export const DEFAULT_PORTS: Record<'gateway' | SubgraphName | 'mocks', number> = {
+  gateway: 4000,
+  unemployment: 4001,
+  disability: 4002,
+  'social-assistance': 4003,
+  'supplementary-benefits': 4004,
+  consent: 4005,
+  mocks: 4010,
+};
+
+/** Each registry's path under the mock server (and the default path of its base URL). */
+export const REGISTRY_PATHS: Record<RegistrySubgraphName, string> = {
+  unemployment: '/plasta',
+  disability: '/ai-files',
+  'social-assistance': '/social-assistance',
+  'supplementary-benefits': '/pc',
+};
+
+/** `social-assistance` → `SOCIAL_ASSISTANCE` */
+export const envPrefix = (name: string) => name.toUpperCase().replaceAll('-', '_');
+
+const Port = z.coerce.number().int().min(0).max(65535);
+const Url = z.url({ protocol: /^https?$/ });
+const PositiveMs = z.coerce.number().int().positive();
+
+const RawEnv = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REGISTRY_TIMEOUT_MS: PositiveMs.default(3000),
+  SUBGRAPH_TIMEOUT_MS: PositiveMs.default(5000),
+  MAX_CASELOAD: z.coerce.number().int().positive().max(10_000).default(200),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  redisUrl: string | undefined;
+  ports: Record<'gateway' | SubgraphName | 'mocks', number>;
+  /** Where the gateway reaches each subgraph. */
+  subgraphUrls: Record<SubgraphName, string>;
+  /** Where each institutional subgraph reaches its registry. */
+  registryUrls: Record<RegistrySubgraphName, string>;
+  /** True when registryUrls point at the embedded mocks (never in production). */
+  useMocks: boolean;
+  registryTimeoutMs: number;
+  subgraphTimeoutMs: number;
+  maxCaseload: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const raw = RawEnv.safeParse(env);
+  if (!raw.success) throw new StartupError('environment', raw.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  const base = raw.data;
+
+  const port = (name: keyof typeof DEFAULT_PORTS): number => {
+    const key = `${envPrefix(name)}_PORT`;
+    const r = Port.safeParse(env[key] ?? DEFAULT_PORTS[name]);
+    if (!r.success) problems.push(`${key}: not a port number`);
+    return r.success ? r.data : DEFAULT_PORTS[name];
+  };
+  const url = (key: string, fallback: string | undefined): string => {
+    const value = env[key] ?? fallback;
+    if (value === undefined) {
+      problems.push(`${key}: required`);
+      return '';
+    }
+    const r = Url.safeParse(value);
+    if (!r.success) problems.push(`${key}: not an http(s) URL`);
+    return value.replace(/\/$/, '');
+  };
+
+  const ports = Object.fromEntries(Object.keys(DEFAULT_PORTS).map((k) => [k, port(k as keyof typeof DEFAULT_PORTS)])) as Config['ports'];
+  const local = (p: number) => `http://${base.HOST.includes(':') ? `[${base.HOST}]` : base.HOST}:${p}`;
+  const production = base.NODE_ENV === 'production';
+
+  const subgraphUrls = Object.fromEntries(
+    SUBGRAPHS.map((s) => [s, url(`${envPrefix(s)}_URL`, `${local(ports[s])}/graphql`)]),
+  ) as Config['subgraphUrls'];
+  const useMocks = !REGISTRY_SUBGRAPHS.some((s) => env[`${envPrefix(s)}_REGISTRY_URL`]);
+  const registryUrls = Object.fromEntries(
+    REGISTRY_SUBGRAPHS.map((s) => [
+      s,
+      url(`${envPrefix(s)}_REGISTRY_URL`, production ? undefined : `${local(ports.mocks)}${REGISTRY_PATHS[s]}`),
+    ]),
+  ) as Config['registryUrls'];
+
+  if (production && !base.REDIS_URL) problems.push('REDIS_URL: required in production (consents and the access log must be shared and durable)');
+  if (problems.length) throw new StartupError('environment', problems);
+
+  return {
+    env: base.NODE_ENV,
+    host: base.HOST,
+    redisUrl: base.REDIS_URL,
+    ports,
+    subgraphUrls,
+    registryUrls,
+    useMocks: !production && useMocks,
+    registryTimeoutMs: base.REGISTRY_TIMEOUT_MS,
+    subgraphTimeoutMs: base.SUBGRAPH_TIMEOUT_MS,
+    maxCaseload: base.MAX_CASELOAD,
+  };
+}

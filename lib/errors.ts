@@ -1,0 +1,58 @@
+// The one catalogue of error codes the product emits (modelled on fastify's lib/errors.js).
+// Every error a client, an operator or a DPO can see is created here, so a code has one
+// meaning and one message shape everywhere.
+import { GraphQLError } from 'graphql';
+
+export const ErrorCode = {
+  /** Input failed validation at the edge (AVS, consent input, purpose); no registry was called. */
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** No token, or a token that does not verify. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The active policy does not release this category to this requester, or the role may not act. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** The access log could not be written, so no data is returned. */
+  AUDIT_UNAVAILABLE: 'AUDIT_UNAVAILABLE',
+  /** The consent store could not be read, so nothing that depends on consent is released. */
+  CONSENT_STORE_UNAVAILABLE: 'CONSENT_STORE_UNAVAILABLE',
+  /** An institution's registry did not answer, or answered with something that is not its contract. */
+  REGISTRY_UNAVAILABLE: 'REGISTRY_UNAVAILABLE',
+  /** Anything else: details stay in the server log, never in the response. */
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+function graphqlError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extra } });
+}
+
+export const errors = {
+  badUserInput: (message: string, extra?: Record<string, unknown>) =>
+    graphqlError(ErrorCode.BAD_USER_INPUT, message, extra),
+  unauthenticated: (message = 'A valid bearer token is required.') =>
+    graphqlError(ErrorCode.UNAUTHENTICATED, message),
+  forbiddenCategory: (category: string) =>
+    graphqlError(ErrorCode.FORBIDDEN, `No rule of the active policy releases "${category}" to this requester.`, {
+      category,
+    }),
+  forbiddenAction: (message: string) => graphqlError(ErrorCode.FORBIDDEN, message),
+  auditUnavailable: () =>
+    graphqlError(ErrorCode.AUDIT_UNAVAILABLE, 'The access log cannot be written; no data is released.'),
+  consentStoreUnavailable: () =>
+    graphqlError(ErrorCode.CONSENT_STORE_UNAVAILABLE, 'The consent registry cannot be read; no data is released.'),
+  registryUnavailable: (institution: string) =>
+    graphqlError(ErrorCode.REGISTRY_UNAVAILABLE, `The ${institution} registry is unavailable.`, { institution }),
+};
+
+/**
+ * Errors raised at start-up (configuration, policy, catalogue). They stop the process with a
+ * message that names the file and the fault; they are never sent to a client.
+ */
+export class StartupError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'StartupError';
+  }
+}
