@@ -1,6 +1,7 @@
 // The AVS number (AHV/AVS, 13 digits, EAN-13 check digit) is the key of Person.
 // It is validated here, at the edge, before any registry is called.
 import { z } from 'zod';
+import { errors } from './errors.ts';
 
 const DIGITS = /^756\d{10}$/;
 const DOTTED = /^756\.\d{4}\.\d{4}\.\d{2}$/;
@@ -34,4 +35,11 @@ export type Avs = z.infer<typeof Avs>;
 export function parseAvs(input: string): { ok: true; avs: Avs } | { ok: false; message: string } {
   const r = Avs.safeParse(input);
   return r.success ? { ok: true, avs: r.data } : { ok: false, message: r.error.issues[0]?.message ?? 'Invalid AVS number.' };
+}
+
+/** Parses an AVS number arriving in a GraphQL argument or entity reference; bad input is BAD_USER_INPUT. */
+export function requireAvs(input: unknown): Avs {
+  const r = typeof input === 'string' ? parseAvs(input) : ({ ok: false, message: 'An AVS number is a string.' } as const);
+  if (!r.ok) throw errors.badUserInput(`Invalid AVS number: ${r.message}`, { field: 'avs' });
+  return r.avs;
 }

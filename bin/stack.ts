@@ -1,0 +1,92 @@
+// The composition root: one stack = (mock registries) + five subgraphs + the gateway, each
+// on its own port and talking real HTTP, sharing one consent store in this process.
+// `npm start` and the end-to-end tests both start it from here.
+import { REGISTRY_PATHS, REGISTRY_SUBGRAPHS, SUBGRAPHS, type Config, type SubgraphName } from '../lib/config.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
+import { MemoryConsentStore } from '../lib/consents/memory.ts';
+import type { ConsentStore } from '../lib/consents/store.ts';
+import type { HttpService } from '../lib/http-server.ts';
+import { loadCatalogue } from '../schema/catalogue.ts';
+import { startGateway } from '../gateway/server.ts';
+import { startMockRegistries, type MockRegistries } from '../mocks/server.ts';
+import type { SubgraphDeps } from '../subgraphs/shared/definition.ts';
+import { startSubgraph } from '../subgraphs/shared/server.ts';
+import { define as unemployment } from '../subgraphs/unemployment/index.ts';
+import { define as disability } from '../subgraphs/disability/index.ts';
+import { define as socialAssistance } from '../subgraphs/social-assistance/index.ts';
+import { define as supplementaryBenefits } from '../subgraphs/supplementary-benefits/index.ts';
+import { define as consent } from '../subgraphs/consent/index.ts';
+
+export const SUBGRAPH_DEFINITIONS = {
+  unemployment,
+  disability,
+  'social-assistance': socialAssistance,
+  'supplementary-benefits': supplementaryBenefits,
+  consent,
+} satisfies Record<SubgraphName, (deps: SubgraphDeps) => unknown>;
+
+export interface StackOptions {
+  config: Config;
+  /** Bind every service to a free port instead of the configured ones (tests). */
+  ephemeralPorts?: boolean;
+  /** Registry latency of the mocks, in ms. */
+  mockLatencyMs?: number;
+  clock?: Clock;
+  consents?: ConsentStore;
+  /** Which services to start; default all. */
+  only?: readonly SubgraphName[];
+  gateway?: boolean;
+}
+
+export interface Stack {
+  config: Config;
+  gatewayUrl: string;
+  services: HttpService[];
+  mocks: MockRegistries | undefined;
+  consents: ConsentStore;
+  close(): Promise<void>;
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const started: HttpService[] = [];
+  const port = (p: number) => (opts.ephemeralPorts ? 0 : p);
+  let config: Config = { ...opts.config, registryUrls: { ...opts.config.registryUrls }, subgraphUrls: { ...opts.config.subgraphUrls } };
+  const consents = opts.consents ?? new MemoryConsentStore();
+  let mocks: MockRegistries | undefined;
+  try {
+    if (config.useMocks) {
+      mocks = await startMockRegistries({ host: config.host, port: port(config.ports.mocks), latencyMs: opts.mockLatencyMs ?? 0 });
+      for (const s of REGISTRY_SUBGRAPHS) config.registryUrls[s] = `${mocks.url}${REGISTRY_PATHS[s]}`;
+    }
+    const deps: SubgraphDeps = { config, catalogue: loadCatalogue(), consents, clock: opts.clock ?? systemClock };
+    const names = opts.only ?? SUBGRAPHS;
+    const subgraphs = await Promise.all(
+      names.map((name) => startSubgraph(SUBGRAPH_DEFINITIONS[name](deps) as never, deps, port(config.ports[name]))),
+    );
+    started.push(...subgraphs);
+    subgraphs.forEach((s, i) => (config.subgraphUrls[names[i]!] = `${s.url}/graphql`));
+    config = { ...config };
+    let gatewayUrl = '';
+    if (opts.gateway !== false) {
+      const gateway = await startGateway({ config, port: port(config.ports.gateway) });
+      started.push(gateway);
+      gatewayUrl = gateway.url;
+    }
+    return {
+      config,
+      gatewayUrl,
+      services: started,
+      mocks,
+      consents,
+      close: async () => {
+        // Gateway first, so nothing new reaches the subgraphs while they stop.
+        for (const s of [...started].reverse()) await s.close();
+        await mocks?.close();
+      },
+    };
+  } catch (e) {
+    for (const s of started.reverse()) await s.close().catch(() => {});
+    await mocks?.close().catch(() => {});
+    throw e;
+  }
+}

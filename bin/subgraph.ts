@@ -1,0 +1,23 @@
+// `npm run subgraph -- <name>`: one institution's subgraph alone, against the mock
+// registries (or its real registry when <NAME>_REGISTRY_URL is set), for its developers.
+import { loadConfig, SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
+import { StartupError } from '../lib/errors.ts';
+import { startStack } from './stack.ts';
+
+const name = process.argv[2] as SubgraphName | undefined;
+if (!name || !SUBGRAPHS.includes(name)) {
+  console.error(`usage: npm run subgraph -- <${SUBGRAPHS.join('|')}>`);
+  process.exit(2);
+}
+
+try {
+  const stack = await startStack({ config: loadConfig(), only: [name], gateway: false });
+  const [service] = stack.services;
+  console.log(`subgraph ${name} on ${service!.url}/graphql${stack.mocks ? `, registries mocked at ${stack.mocks.url}` : ''}`);
+  const stop = () => void stack.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+} catch (e) {
+  console.error(e instanceof StartupError ? `Cannot start: ${e.message}` : e);
+  process.exit(1);
+}

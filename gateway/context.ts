@@ -1,0 +1,4 @@
+// The context of one gateway request.
+export interface GatewayContext {
+  requestId: string;
+}

@@ -1,0 +1,58 @@
+// The gateway: Apollo Gateway on the committed supergraph, served with /graphql, /healthz
+// and /readyz.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { Config, SubgraphName } from '../lib/config.ts';
+import { sendJson, startHttpService, type HttpService } from '../lib/http-server.ts';
+import { SUPERGRAPH_PATH } from '../schema/compose.ts';
+import type { GatewayContext } from './context.ts';
+import { checkSubgraphs } from './readiness.ts';
+import { SubgraphTransport } from './subgraph-transport.ts';
+
+export interface GatewayOptions {
+  config: Config;
+  port?: number;
+  supergraphSdl?: string;
+}
+
+export async function startGateway({ config, port = config.ports.gateway, supergraphSdl }: GatewayOptions): Promise<HttpService> {
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
+    buildService: ({ name }) => new SubgraphTransport(config.subgraphUrls[name as SubgraphName], config.subgraphTimeoutMs),
+  });
+  const server = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: config.env !== 'production',
+    includeStacktraceInErrorResponses: false,
+    // Shutdown is the stack's: it drains the HTTP servers first, then stops Apollo.
+    stopOnTerminationSignals: false,
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+  });
+  await server.start();
+  const service = await startHttpService({
+    name: 'gateway',
+    host: config.host,
+    port,
+    apollo: {
+      server,
+      context: async (req) => ({ requestId: (req.headers['x-request-id'] as string | undefined) ?? randomUUID() }),
+    },
+    routes: {
+      '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+      '/readyz': async (_req, res) => {
+        const { ready, subgraphs } = await checkSubgraphs(config.subgraphUrls);
+        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraphs });
+      },
+    },
+  });
+  return {
+    ...service,
+    close: async () => {
+      await service.close();
+      await server.stop();
+    },
+  };
+}

@@ -1,0 +1,9 @@
+// Time comes from one injectable clock, so consent validity and log timestamps can be tested
+// at any date without sleeping.
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+/** ISO date (YYYY-MM-DD) of an instant, in UTC. */
+export const isoDate = (d: Date) => d.toISOString().slice(0, 10);

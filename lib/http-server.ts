@@ -1,0 +1,136 @@
+// One way to serve an Apollo Server (gateway or subgraph) over plain node:http, with the
+// extra routes a service needs (/healthz, /readyz, ...). No framework: the hot path is a
+// JSON body read and one executeHTTPGraphQLRequest call.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface HttpServiceOptions<Ctx extends BaseContext> {
+  name: string;
+  host: string;
+  port: number;
+  apollo?: { server: ApolloServer<Ctx>; path?: string; context: (req: IncomingMessage) => Promise<Ctx> };
+  /** GET routes by exact path. */
+  routes?: Record<string, RouteHandler>;
+  maxBodyBytes?: number;
+}
+
+export interface HttpService {
+  name: string;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new BodyTooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export async function startHttpService<Ctx extends BaseContext>(opts: HttpServiceOptions<Ctx>): Promise<HttpService> {
+  const graphqlPath = opts.apollo?.path ?? '/graphql';
+  const limit = opts.maxBodyBytes ?? 1_000_000;
+
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      if (opts.apollo && url.pathname === graphqlPath) {
+        await serveGraphQL(opts.apollo, req, res, url, limit);
+        return;
+      }
+      const route = req.method === 'GET' ? opts.routes?.[url.pathname] : undefined;
+      if (route) {
+        await route(req, res);
+        return;
+      }
+      sendJson(res, 404, { error: `no route ${req.method} ${url.pathname}` });
+    } catch (e) {
+      if (e instanceof BodyTooLarge) {
+        if (!res.headersSent) sendJson(res, 413, { errors: [{ message: `Request body larger than ${limit} bytes.` }] });
+        return;
+      }
+      // Never leak internals: the detail goes to the server's stderr only.
+      console.error(`[${opts.name}] request failed:`, e);
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.destroy();
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return {
+    name: opts.name,
+    port,
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+async function serveGraphQL<Ctx extends BaseContext>(
+  apollo: NonNullable<HttpServiceOptions<Ctx>['apollo']>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  limit: number,
+): Promise<void> {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  let body: unknown;
+  if (req.method === 'POST') {
+    const text = await readBody(req, limit);
+    if ((headers.get('content-type') ?? '').includes('application/json')) {
+      try {
+        body = text.length ? JSON.parse(text) : undefined;
+      } catch {
+        sendJson(res, 400, { errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
+        return;
+      }
+    } else body = text;
+  }
+  const response = await apollo.server.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+    context: () => apollo.context(req),
+  });
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}

@@ -1,0 +1,28 @@
+// What a subgraph is made of, and what every subgraph gets from the stack it runs in.
+// A subgraph module exports one `define(deps)`; the shared server does the rest.
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import type { Config, SubgraphName } from '../../lib/config.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { ConsentStore } from '../../lib/consents/store.ts';
+import type { CategoryCatalogue } from '../../schema/catalogue.ts';
+
+export interface SubgraphDeps {
+  config: Config;
+  catalogue: CategoryCatalogue;
+  consents: ConsentStore;
+  clock: Clock;
+}
+
+/** The context every subgraph resolver receives. */
+export interface SubgraphContext {
+  requestId: string;
+}
+
+export interface SubgraphDefinition<Ctx extends object = object> {
+  name: SubgraphName;
+  /** The subgraph's own schema.graphql (the shared header is prepended). */
+  schemaPath: string;
+  resolvers: GraphQLResolverMap<SubgraphContext & Ctx>;
+  /** The per-request part of the context (loaders, ...). */
+  context(): Ctx;
+}

@@ -1,0 +1,74 @@
+// The shape every institutional subgraph shares: Person extended by one file field whose
+// data comes from the institution's registry. A subgraph only says which field, which
+// registry record and how a record maps onto its GraphQL file type.
+import type { GraphQLResolveInfo } from 'graphql';
+import type { z } from 'zod';
+import { requireAvs } from '../../lib/avs.ts';
+import type { RegistrySubgraphName } from '../../lib/config.ts';
+import type { Institution } from '../../schema/catalogue.ts';
+import { indexCategories, selectedCategories, type CategoryIndex } from './categories.ts';
+import type { SubgraphDefinition, SubgraphDeps } from './definition.ts';
+import { createFileLoader, type FileLoader } from './file-loader.ts';
+import { RegistryClient } from './registry-client.ts';
+import { sectionOf } from './registry-schema.ts';
+import { subgraphSchemaPath } from './sdl.ts';
+
+/** Whose data an object holds: set on every file object, read by the access policy. */
+export const SUBJECT = Symbol('subject');
+
+export interface InstitutionSubgraphSpec<R extends { avs: string }> {
+  name: RegistrySubgraphName;
+  institution: Institution;
+  /** The Person field holding the file, e.g. `unemployment`. */
+  personField: string;
+  record: z.ZodType<R>;
+  /** Maps a registry record (with the sections asked) onto the GraphQL file type. */
+  toFile(record: R): Record<string, unknown>;
+}
+
+export interface InstitutionContext<R> {
+  files: FileLoader<R>;
+}
+
+const indexes = new WeakMap<object, CategoryIndex>();
+function categoryIndex(info: GraphQLResolveInfo): CategoryIndex {
+  let index = indexes.get(info.schema);
+  if (!index) indexes.set(info.schema, (index = indexCategories(info.schema)));
+  return index;
+}
+
+export function defineInstitutionSubgraph<R extends { avs: string }>(
+  spec: InstitutionSubgraphSpec<R>,
+  deps: SubgraphDeps,
+): SubgraphDefinition<InstitutionContext<R>> {
+  const client = new RegistryClient({
+    institution: spec.institution,
+    baseUrl: deps.config.registryUrls[spec.name],
+    timeoutMs: deps.config.registryTimeoutMs,
+    record: spec.record,
+  });
+  return {
+    name: spec.name,
+    schemaPath: subgraphSchemaPath(spec.name),
+    context: () => ({ files: createFileLoader(client) }),
+    resolvers: {
+      Person: {
+        __resolveReference: (ref: { avs: unknown }) => ({ avs: requireAvs(ref.avs) }),
+        [spec.personField]: async (
+          person: { avs: string },
+          _args: unknown,
+          ctx: InstitutionContext<R>,
+          info: GraphQLResolveInfo,
+        ) => {
+          const index = categoryIndex(info);
+          // The file field's own category is the existence section: always asked with the rest.
+          const first = index.get('Person')?.get(spec.personField);
+          if (!first) throw new Error(`Person.${spec.personField} has no @category`);
+          const sections = [...new Set([first, ...selectedCategories(info, index)].map(sectionOf))];
+          const record = await ctx.files.load({ avs: person.avs, sections });
+          return record ? { ...spec.toFile(record), [SUBJECT]: person.avs } : null;
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// The one typed client an institutional subgraph uses to read its registry: base URL from
+// configuration, a timeout on every call, and every response validated with zod before any
+// of it reaches a resolver.
+import { z } from 'zod';
+import { errors } from '../../lib/errors.ts';
+import { LOOKUP_PATH, type LookupRequest } from './registry-schema.ts';
+
+export interface RegistryClientOptions<R extends { avs: string }> {
+  institution: string;
+  baseUrl: string;
+  timeoutMs: number;
+  record: z.ZodType<R>;
+}
+
+export type FileLookup = LookupRequest['requests'][number];
+
+export class RegistryClient<R extends { avs: string }> {
+  private readonly endpoint: string;
+  private readonly response: z.ZodType<{ files: R[] }>;
+
+  constructor(private readonly opts: RegistryClientOptions<R>) {
+    this.endpoint = `${opts.baseUrl.replace(/\/$/, '')}${LOOKUP_PATH}`;
+    this.response = z.object({ files: z.array(opts.record) }) as unknown as z.ZodType<{ files: R[] }>;
+  }
+
+  /** One HTTP call for all lookups; the files found, by AVS. */
+  async lookup(lookups: readonly FileLookup[]): Promise<Map<string, R>> {
+    let body: unknown;
+    try {
+      const res = await fetch(this.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ requests: [...lookups] } satisfies LookupRequest),
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+      if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      body = await res.json();
+    } catch (e) {
+      console.error(`[registry ${this.opts.institution}] lookup failed: ${(e as Error).message}`);
+      throw errors.registryUnavailable(this.opts.institution);
+    }
+    const parsed = this.response.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      console.error(`[registry ${this.opts.institution}] response breaks the contract at ${issue?.path.join('.')}: ${issue?.message}`);
+      throw errors.registryUnavailable(this.opts.institution);
+    }
+    const asked = new Set(lookups.map((l) => l.avs));
+    const files = new Map<string, R>();
+    for (const file of parsed.data.files) {
+      // A registry that answers for someone we did not ask about is not trusted with the rest.
+      if (!asked.has(file.avs)) {
+        console.error(`[registry ${this.opts.institution}] answered for an AVS that was not asked`);
+        throw errors.registryUnavailable(this.opts.institution);
+      }
+      files.set(file.avs, file);
+    }
+    return files;
+  }
+}

@@ -1,0 +1,20 @@
+// Supplementary benefits (PC): entitlement and hypothetical income.
+import type { SubgraphDeps } from '../shared/definition.ts';
+import { defineInstitutionSubgraph } from '../shared/institution-subgraph.ts';
+import { SupplementaryBenefitsRecord } from './registry.ts';
+
+export const define = (deps: SubgraphDeps) =>
+  defineInstitutionSubgraph(
+    {
+      name: 'supplementary-benefits',
+      institution: 'PC',
+      personField: 'supplementaryBenefits',
+      record: SupplementaryBenefitsRecord,
+      toFile: (r) => ({
+        ...r.entitlement,
+        hypotheticalIncome: r.hypotheticalIncome?.yearlyAmount,
+        orpRegistrationRequired: r.hypotheticalIncome?.orpRegistrationRequired,
+      }),
+    },
+    deps,
+  );

@@ -1,0 +1,130 @@
+// Gateway in front of the five subgraphs in front of the mock registries, all over real HTTP.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Stack } from '../bin/stack.ts';
+import { CASELOAD, PERSON } from './support/queries.ts';
+import { gql, startTestStack } from './support/stack.ts';
+
+const PAINTER = '756.1234.5678.97';
+const ORP_ONLY = '756.9876.5432.17';
+const AS_ONLY = '756.1111.2222.39';
+const AI_PC = '756.4444.5555.62';
+const UNKNOWN = '756.0000.0000.19';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => stack?.close());
+beforeEach(() => stack.mocks!.resetCounters());
+
+describe('the federated person graph', () => {
+  it("reads the painter's four files across institutions, with consistent dates", async () => {
+    const { status, body } = await gql(stack.gatewayUrl, PERSON, { avs: PAINTER });
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    const p = body.data.person;
+    expect(p.avs).toBe(PAINTER);
+    expect(p.unemployment).toMatchObject({
+      registeredSince: '2026-02-02',
+      entitlement: { entitledDays: 260, remainingDays: 50, exhaustionDate: '2027-01-29' },
+      employability: { placeable: true },
+    });
+    expect(p.unemployment.measures).toEqual([expect.objectContaining({ kind: 'COURSE', provider: 'IFAGE' })]);
+    expect(p.disability).toMatchObject({ filedOn: '2026-06-15', status: 'EARLY_INTERVENTION', decision: null });
+    expect(p.disability.measures.map((m: { kind: string }) => m.kind)).toEqual(['EARLY_INTERVENTION', 'RETRAINING']);
+    expect(p.disability.workCapacity).toMatchObject({ usualActivityPercent: 0, adaptedActivityPercent: 100 });
+    expect(p.disability.medical.diagnoses.join(' ')).toMatch(/knee/i);
+    expect(p.socialAssistance).toMatchObject({ benefits: { complementsUnemployment: true } });
+    expect(p.supplementaryBenefits).toBeNull();
+    // The story holds together across registries.
+    expect(p.disability.filedOn > p.unemployment.registeredSince).toBe(true);
+    expect(p.unemployment.entitlement.exhaustionDate > p.disability.filedOn).toBe(true);
+    expect(p.socialAssistance.openedOn >= p.unemployment.registeredSince).toBe(true);
+  });
+
+  it('reads each scenario person with files exactly where the contract says', async () => {
+    const { body } = await gql(stack.gatewayUrl, CASELOAD, { avs: [ORP_ONLY, AS_ONLY, AI_PC, UNKNOWN] });
+    expect(body.errors).toBeUndefined();
+    const has = (p: Record<string, unknown>) =>
+      ['unemployment', 'disability', 'socialAssistance', 'supplementaryBenefits'].filter((k) => p[k] !== null);
+    expect(body.data.persons.map(has)).toEqual([
+      ['unemployment'],
+      ['socialAssistance'],
+      ['disability', 'supplementaryBenefits'],
+      [],
+    ]);
+    const aiPc = body.data.persons[2];
+    expect(aiPc.disability.decision).toMatchObject({ invalidityDegree: 45, pension: 37.5 });
+    expect(aiPc.supplementaryBenefits.orpRegistrationRequired).toBe(true);
+    expect(aiPc.supplementaryBenefits.hypotheticalIncome).toBeGreaterThan(0);
+  });
+
+  it('gives every other valid AVS a stable generated person', async () => {
+    const avs = '756.3047.5009.62';
+    const a = await gql(stack.gatewayUrl, PERSON, { avs });
+    const b = await gql(stack.gatewayUrl, PERSON, { avs: avs.replaceAll('.', '') });
+    expect(a.body.errors).toBeUndefined();
+    expect(b.body.data).toEqual(a.body.data);
+  });
+
+  it('answers a caseload in the order asked, duplicates included, in canonical form', async () => {
+    const asked = [AI_PC, '7561234567897', UNKNOWN, PAINTER, AI_PC];
+    const { body } = await gql(stack.gatewayUrl, `query($avs:[ID!]!){ persons(avs:$avs){ avs } }`, { avs: asked });
+    expect(body.data.persons.map((p: { avs: string }) => p.avs)).toEqual([AI_PC, PAINTER, UNKNOWN, PAINTER, AI_PC]);
+  });
+
+  it('refuses a bad AVS with BAD_USER_INPUT and calls no registry', async () => {
+    for (const [query, variables] of [
+      [PERSON, { avs: '756.1234.5678.98' }],
+      [CASELOAD, { avs: [PAINTER, '756.1234.5678.9'] }],
+    ] as const) {
+      const { body } = await gql(stack.gatewayUrl, query, variables);
+      expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(JSON.stringify(body.data ?? null)).not.toContain('2026');
+    }
+    expect(stack.mocks!.calls).toEqual({ unemployment: 0, disability: 0, 'social-assistance': 0, 'supplementary-benefits': 0 });
+  });
+
+  it('refuses a caseload over the limit', async () => {
+    const avs = Array.from({ length: 201 }, () => PAINTER);
+    const { body } = await gql(stack.gatewayUrl, CASELOAD, { avs });
+    expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(body.errors?.[0]?.message).toMatch(/at most 200/);
+  });
+
+  it('asks a registry only for the sections the query selects', async () => {
+    await gql(stack.gatewayUrl, `query($avs:ID!){ person(avs:$avs){ unemployment { office entitlement { remainingDays } } } }`, {
+      avs: PAINTER,
+    });
+    expect(stack.mocks!.lookups).toEqual([{ registry: 'unemployment', avs: PAINTER, sections: ['entitlement', 'registration'] }]);
+    expect(stack.mocks!.calls.disability).toBe(0);
+  });
+});
+
+describe('health and readiness', () => {
+  it('/healthz answers, /readyz is 200 when every subgraph answers', async () => {
+    expect((await fetch(`${stack.gatewayUrl}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${stack.gatewayUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect((await ready.json()).subgraphs).toEqual({
+      unemployment: 'up',
+      disability: 'up',
+      'social-assistance': 'up',
+      'supplementary-benefits': 'up',
+      consent: 'up',
+    });
+  });
+
+  it('/readyz is 503 and names the subgraph that is down', async () => {
+    const partial = await startTestStack();
+    try {
+      const pc = partial.services.find((s) => s.name === 'supplementary-benefits')!;
+      await pc.close();
+      const res = await fetch(`${partial.gatewayUrl}/readyz`);
+      expect(res.status).toBe(503);
+      expect((await res.json()).subgraphs['supplementary-benefits']).toBe('down');
+    } finally {
+      await partial.close();
+    }
+  });
+});
