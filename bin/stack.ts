@@ -6,6 +6,16 @@ import { systemClock, type Clock } from '../lib/clock.ts';
 import { MemoryConsentStore } from '../lib/consents/memory.ts';
 import type { ConsentStore } from '../lib/consents/store.ts';
 import type { HttpService } from '../lib/http-server.ts';
+import { readFileSync } from 'node:fs';
+import { loadPolicy, type Policy } from '../lib/access/policy.ts';
+import { AuditBatcher } from '../lib/audit/batcher.ts';
+import type { AuditLog } from '../lib/audit/log.ts';
+import { MemoryAuditLog } from '../lib/audit/memory.ts';
+import {
+  credentialKeysFromPem,
+  ephemeralCredentialKeys,
+  type CredentialKeys,
+} from '../lib/auth/subgraph-credential.ts';
 import { loadCatalogue } from '../schema/catalogue.ts';
 import { startGateway } from '../gateway/server.ts';
 import { startMockRegistries, type MockRegistries } from '../mocks/server.ts';
@@ -33,6 +43,7 @@ export interface StackOptions {
   mockLatencyMs?: number;
   clock?: Clock;
   consents?: ConsentStore;
+  audit?: AuditLog;
   /** Which services to start; default all. */
   only?: readonly SubgraphName[];
   gateway?: boolean;
@@ -44,7 +55,19 @@ export interface Stack {
   services: HttpService[];
   mocks: MockRegistries | undefined;
   consents: ConsentStore;
+  audit: AuditLog;
+  policy: Policy;
+  /** The gateway's credential keys (the private half never leaves this process). */
+  credentialKeys: CredentialKeys;
   close(): Promise<void>;
+}
+
+/** The gateway credential keys: from the configured PEM files, else an ephemeral pair (one-process stacks). */
+function credentialKeys(config: Config): CredentialKeys {
+  const { privateKey, publicKey } = config.credentialKeyFiles;
+  if (!privateKey && !publicKey) return ephemeralCredentialKeys();
+  const read = (f: string | undefined) => (f ? readFileSync(f, 'utf8') : undefined);
+  return credentialKeysFromPem({ privateKey: read(privateKey), publicKey: read(publicKey) });
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
@@ -52,13 +75,26 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const port = (p: number) => (opts.ephemeralPorts ? 0 : p);
   let config: Config = { ...opts.config, registryUrls: { ...opts.config.registryUrls }, subgraphUrls: { ...opts.config.subgraphUrls } };
   const consents = opts.consents ?? new MemoryConsentStore();
+  const audit = opts.audit ?? new MemoryAuditLog();
+  const catalogue = loadCatalogue();
+  const policy = loadPolicy(catalogue, config.policyFile);
+  const keys = credentialKeys(config);
   let mocks: MockRegistries | undefined;
   try {
     if (config.useMocks) {
       mocks = await startMockRegistries({ host: config.host, port: port(config.ports.mocks), latencyMs: opts.mockLatencyMs ?? 0 });
       for (const s of REGISTRY_SUBGRAPHS) config.registryUrls[s] = `${mocks.url}${REGISTRY_PATHS[s]}`;
     }
-    const deps: SubgraphDeps = { config, catalogue: loadCatalogue(), consents, clock: opts.clock ?? systemClock };
+    const deps: SubgraphDeps = {
+      config,
+      catalogue,
+      policy,
+      consents,
+      audit,
+      auditBatcher: new AuditBatcher(audit),
+      clock: opts.clock ?? systemClock,
+      credentialKeys: { publicKey: keys.publicKey },
+    };
     const names = opts.only ?? SUBGRAPHS;
     const subgraphs = await Promise.all(
       names.map((name) => startSubgraph(SUBGRAPH_DEFINITIONS[name](deps) as never, deps, port(config.ports[name]))),
@@ -68,7 +104,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     config = { ...config };
     let gatewayUrl = '';
     if (opts.gateway !== false) {
-      const gateway = await startGateway({ config, port: port(config.ports.gateway) });
+      const gateway = await startGateway({ config, policy, credentialKeys: keys, port: port(config.ports.gateway) });
       started.push(gateway);
       gatewayUrl = gateway.url;
     }
@@ -78,6 +114,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       services: started,
       mocks,
       consents,
+      audit,
+      policy,
+      credentialKeys: keys,
       close: async () => {
         // Gateway first, so nothing new reaches the subgraphs while they stop.
         for (const s of [...started].reverse()) await s.close();

@@ -1,6 +1,5 @@
 // The gateway: Apollo Gateway on the committed supergraph, served with /graphql, /healthz
-// and /readyz.
-import { randomUUID } from 'node:crypto';
+// and /readyz. Every GraphQL request is authenticated before planning (gateway/authenticate.ts).
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -8,20 +7,34 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import type { Config, SubgraphName } from '../lib/config.ts';
 import { sendJson, startHttpService, type HttpService } from '../lib/http-server.ts';
 import { SUPERGRAPH_PATH } from '../schema/compose.ts';
+import type { Policy } from '../lib/access/policy.ts';
+import type { CredentialKeys } from '../lib/auth/subgraph-credential.ts';
+import { UserTokenVerifier } from '../lib/auth/user-token.ts';
+import { authenticate } from './authenticate.ts';
 import type { GatewayContext } from './context.ts';
 import { checkSubgraphs } from './readiness.ts';
 import { SubgraphTransport } from './subgraph-transport.ts';
 
 export interface GatewayOptions {
   config: Config;
+  policy: Policy;
+  credentialKeys: CredentialKeys;
   port?: number;
   supergraphSdl?: string;
 }
 
-export async function startGateway({ config, port = config.ports.gateway, supergraphSdl }: GatewayOptions): Promise<HttpService> {
+export async function startGateway({
+  config,
+  policy,
+  credentialKeys,
+  port = config.ports.gateway,
+  supergraphSdl,
+}: GatewayOptions): Promise<HttpService> {
+  const verifier = UserTokenVerifier.fromConfig(config, policy);
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
-    buildService: ({ name }) => new SubgraphTransport(config.subgraphUrls[name as SubgraphName], config.subgraphTimeoutMs),
+    buildService: ({ name }) =>
+      new SubgraphTransport(name, config.subgraphUrls[name as SubgraphName], config.subgraphTimeoutMs, credentialKeys),
   });
   const server = new ApolloServer<GatewayContext>({
     gateway,
@@ -38,7 +51,7 @@ export async function startGateway({ config, port = config.ports.gateway, superg
     port,
     apollo: {
       server,
-      context: async (req) => ({ requestId: (req.headers['x-request-id'] as string | undefined) ?? randomUUID() }),
+      context: async (req) => authenticate(req, verifier, policy),
     },
     routes: {
       '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),

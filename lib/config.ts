@@ -42,6 +42,16 @@ const RawEnv = z.object({
   REGISTRY_TIMEOUT_MS: PositiveMs.default(3000),
   SUBGRAPH_TIMEOUT_MS: PositiveMs.default(5000),
   MAX_CASELOAD: z.coerce.number().int().positive().max(10_000).default(200),
+  POLICY_FILE: z.string().min(1).optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).default('ciigraph'),
+  /** PEM file of the identity provider's public key (RS256 or ES256); production only. */
+  JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(30).default(5),
+  DEV_TOKEN_SECRET_FILE: z.string().min(1).optional(),
+  /** PEM files of the gateway → subgraph credential key pair (gateway: private; subgraphs: public). */
+  GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+  GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -58,7 +68,20 @@ export interface Config {
   registryTimeoutMs: number;
   subgraphTimeoutMs: number;
   maxCaseload: number;
+  policyFile: string | undefined;
+  auth: {
+    issuer: string;
+    audience: string;
+    /** Production: the identity provider's public key file. Development: unset, HS256 dev tokens. */
+    publicKeyFile: string | undefined;
+    clockToleranceS: number;
+    devSecretFile: string;
+  };
+  credentialKeyFiles: { privateKey: string | undefined; publicKey: string | undefined };
 }
+
+export const DEFAULT_DEV_SECRET_FILE = new URL('../.ciigraph/dev-token-secret', import.meta.url).pathname;
+export const DEV_ISSUER = 'ciigraph-dev';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -99,6 +122,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   ) as Config['registryUrls'];
 
   if (production && !base.REDIS_URL) problems.push('REDIS_URL: required in production (consents and the access log must be shared and durable)');
+  if (production && !base.JWT_PUBLIC_KEY_FILE) problems.push('JWT_PUBLIC_KEY_FILE: required in production (the identity provider\'s public key; development tokens are refused)');
+  if (production && !base.JWT_ISSUER) problems.push('JWT_ISSUER: required in production');
+  if (production && !base.GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE && !base.GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE) {
+    problems.push('GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE (gateway) or GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE (subgraph): required in production');
+  }
   if (problems.length) throw new StartupError('environment', problems);
 
   return {
@@ -112,5 +140,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     registryTimeoutMs: base.REGISTRY_TIMEOUT_MS,
     subgraphTimeoutMs: base.SUBGRAPH_TIMEOUT_MS,
     maxCaseload: base.MAX_CASELOAD,
+    policyFile: base.POLICY_FILE,
+    auth: {
+      issuer: base.JWT_ISSUER ?? DEV_ISSUER,
+      audience: base.JWT_AUDIENCE,
+      publicKeyFile: base.JWT_PUBLIC_KEY_FILE,
+      clockToleranceS: base.JWT_CLOCK_TOLERANCE_S,
+      devSecretFile: base.DEV_TOKEN_SECRET_FILE ?? DEFAULT_DEV_SECRET_FILE,
+    },
+    credentialKeyFiles: {
+      privateKey: base.GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE,
+      publicKey: base.GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE,
+    },
   };
 }

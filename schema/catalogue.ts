@@ -17,6 +17,8 @@ const Category = z.strictObject({
   institution: Institution,
   sensitive: z.boolean().describe('sensitive personal data under nDSG art. 5'),
   description: z.string().min(1),
+  /** The category never leaves this institution: no rule and no consent may release it elsewhere. */
+  confinedTo: Institution.optional(),
 });
 export type Category = z.infer<typeof Category>;
 

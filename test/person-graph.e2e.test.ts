@@ -1,8 +1,8 @@
 // Gateway in front of the five subgraphs in front of the mock registries, all over real HTTP.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Stack } from '../bin/stack.ts';
+import { seedConsent } from './support/consents.ts';
 import { CASELOAD, PERSON } from './support/queries.ts';
-import { gql, startTestStack } from './support/stack.ts';
+import { gql as rawGql, startTestStack, type TestStack } from './support/stack.ts';
 
 const PAINTER = '756.1234.5678.97';
 const ORP_ONLY = '756.9876.5432.17';
@@ -10,16 +10,29 @@ const AS_ONLY = '756.1111.2222.39';
 const AI_PC = '756.4444.5555.62';
 const UNKNOWN = '756.0000.0000.19';
 
-let stack: Stack;
+let stack: TestStack;
+let headers: Record<string, string>;
+// As in the painter's story: his AI case manager, in his AI case, with the consent he signed
+// for what no legal basis gives the AI (his entitlement, his social-assistance benefits and situation).
+const gql = (query: string, variables: Record<string, unknown> = {}) => rawGql(stack.gatewayUrl, query, variables, headers);
 beforeAll(async () => {
   stack = await startTestStack();
+  headers = stack.as({ institution: 'AI', role: 'case-manager', purpose: 'cii', caseReference: 'AI-GE-2026-0815' });
+  for (const avs of [PAINTER, ORP_ONLY, AS_ONLY, AI_PC, UNKNOWN]) {
+    await seedConsent(stack.consents, {
+      avs,
+      recipients: ['AI'],
+      categories: ['ac.entitlement', 'as.benefits', 'as.situation'],
+      purpose: 'cii',
+    });
+  }
 });
 afterAll(async () => stack?.close());
 beforeEach(() => stack.mocks!.resetCounters());
 
 describe('the federated person graph', () => {
   it("reads the painter's four files across institutions, with consistent dates", async () => {
-    const { status, body } = await gql(stack.gatewayUrl, PERSON, { avs: PAINTER });
+    const { status, body } = await gql(PERSON, { avs: PAINTER });
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     const p = body.data.person;
@@ -43,7 +56,7 @@ describe('the federated person graph', () => {
   });
 
   it('reads each scenario person with files exactly where the contract says', async () => {
-    const { body } = await gql(stack.gatewayUrl, CASELOAD, { avs: [ORP_ONLY, AS_ONLY, AI_PC, UNKNOWN] });
+    const { body } = await gql(CASELOAD, { avs: [ORP_ONLY, AS_ONLY, AI_PC, UNKNOWN] });
     expect(body.errors).toBeUndefined();
     const has = (p: Record<string, unknown>) =>
       ['unemployment', 'disability', 'socialAssistance', 'supplementaryBenefits'].filter((k) => p[k] !== null);
@@ -61,15 +74,16 @@ describe('the federated person graph', () => {
 
   it('gives every other valid AVS a stable generated person', async () => {
     const avs = '756.3047.5009.62';
-    const a = await gql(stack.gatewayUrl, PERSON, { avs });
-    const b = await gql(stack.gatewayUrl, PERSON, { avs: avs.replaceAll('.', '') });
+    await seedConsent(stack.consents, { avs, recipients: ['AI'], categories: ['ac.entitlement', 'as.benefits', 'as.situation'], purpose: 'cii' });
+    const a = await gql(PERSON, { avs });
+    const b = await gql(PERSON, { avs: avs.replaceAll('.', '') });
     expect(a.body.errors).toBeUndefined();
     expect(b.body.data).toEqual(a.body.data);
   });
 
   it('answers a caseload in the order asked, duplicates included, in canonical form', async () => {
     const asked = [AI_PC, '7561234567897', UNKNOWN, PAINTER, AI_PC];
-    const { body } = await gql(stack.gatewayUrl, `query($avs:[ID!]!){ persons(avs:$avs){ avs } }`, { avs: asked });
+    const { body } = await gql(`query($avs:[ID!]!){ persons(avs:$avs){ avs } }`, { avs: asked });
     expect(body.data.persons.map((p: { avs: string }) => p.avs)).toEqual([AI_PC, PAINTER, UNKNOWN, PAINTER, AI_PC]);
   });
 
@@ -78,7 +92,7 @@ describe('the federated person graph', () => {
       [PERSON, { avs: '756.1234.5678.98' }],
       [CASELOAD, { avs: [PAINTER, '756.1234.5678.9'] }],
     ] as const) {
-      const { body } = await gql(stack.gatewayUrl, query, variables);
+      const { body } = await gql(query, variables);
       expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(JSON.stringify(body.data ?? null)).not.toContain('2026');
     }
@@ -87,13 +101,13 @@ describe('the federated person graph', () => {
 
   it('refuses a caseload over the limit', async () => {
     const avs = Array.from({ length: 201 }, () => PAINTER);
-    const { body } = await gql(stack.gatewayUrl, CASELOAD, { avs });
+    const { body } = await gql(CASELOAD, { avs });
     expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(body.errors?.[0]?.message).toMatch(/at most 200/);
   });
 
   it('asks a registry only for the sections the query selects', async () => {
-    await gql(stack.gatewayUrl, `query($avs:ID!){ person(avs:$avs){ unemployment { office entitlement { remainingDays } } } }`, {
+    await gql(`query($avs:ID!){ person(avs:$avs){ unemployment { office entitlement { remainingDays } } } }`, {
       avs: PAINTER,
     });
     expect(stack.mocks!.lookups).toEqual([{ registry: 'unemployment', avs: PAINTER, sections: ['entitlement', 'registration'] }]);

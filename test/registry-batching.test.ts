@@ -1,9 +1,8 @@
 // A caseload of 200 persons costs one registry call per subgraph, not 200.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ean13CheckDigit, formatAvs } from '../lib/avs.ts';
-import type { Stack } from '../bin/stack.ts';
 import { CASELOAD } from './support/queries.ts';
-import { gql, startTestStack } from './support/stack.ts';
+import { gql, startTestStack, type TestStack } from './support/stack.ts';
 
 const caseload = (n: number) =>
   Array.from({ length: n }, (_, i) => {
@@ -11,7 +10,10 @@ const caseload = (n: number) =>
     return formatAvs(`${first12}${ean13CheckDigit(first12)}`);
   });
 
-let stack: Stack;
+let stack: TestStack;
+// An AI case manager in an individual case: the four files' first categories are released to
+// the AI by law (LPGA art. 32, LAI art. 68bis), so every registry is asked.
+const headers = () => stack.as({ institution: 'AI', role: 'case-manager', purpose: 'cii', caseReference: 'AI-GE-2026-0001' });
 beforeAll(async () => {
   stack = await startTestStack();
 });
@@ -21,8 +23,13 @@ describe('registry batching', () => {
   it('answers a caseload of 200 with one lookup call per registry', async () => {
     const avs = caseload(200);
     stack.mocks!.resetCounters();
-    const { body } = await gql(stack.gatewayUrl, CASELOAD, { avs });
-    expect(body.errors).toBeUndefined();
+    const { body } = await gql(stack.gatewayUrl, CASELOAD, { avs }, headers());
+    // Without consents, only the categories the AI may read by consent alone are denied...
+    const denied = new Set(body.errors?.map((e: { extensions?: { code?: string; category?: string } }) => `${e.extensions?.code} ${e.extensions?.category}`));
+    expect(denied).toEqual(new Set(['FORBIDDEN ac.entitlement', 'FORBIDDEN as.benefits', 'FORBIDDEN as.situation']));
+    // ...and no registry was asked for them.
+    expect(stack.mocks!.lookups.some((l) => l.registry === 'unemployment' && l.sections.includes('entitlement'))).toBe(false);
+    expect(stack.mocks!.lookups.some((l) => l.registry === 'social-assistance' && l.sections.includes('benefits'))).toBe(false);
     expect(body.data.persons).toHaveLength(200);
     expect(stack.mocks!.calls).toEqual({ unemployment: 1, disability: 1, 'social-assistance': 1, 'supplementary-benefits': 1 });
     // ...and that one call asked for all 200 persons.
@@ -37,7 +44,7 @@ describe('registry batching', () => {
   it('asks once for a person requested twice', async () => {
     stack.mocks!.resetCounters();
     const [a] = caseload(1);
-    await gql(stack.gatewayUrl, CASELOAD, { avs: [a, a, a] });
+    await gql(stack.gatewayUrl, CASELOAD, { avs: [a, a, a] }, headers());
     expect(stack.mocks!.lookups.filter((l) => l.registry === 'disability')).toHaveLength(1);
   });
 });

@@ -1,21 +1,33 @@
 // What a subgraph is made of, and what every subgraph gets from the stack it runs in.
 // A subgraph module exports one `define(deps)`; the shared server does the rest.
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import type { Policy } from '../../lib/access/policy.ts';
+import type { AuditBatcher } from '../../lib/audit/batcher.ts';
+import type { AuditLog } from '../../lib/audit/log.ts';
+import type { CredentialKeys } from '../../lib/auth/subgraph-credential.ts';
 import type { Config, SubgraphName } from '../../lib/config.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { ConsentStore } from '../../lib/consents/store.ts';
 import type { CategoryCatalogue } from '../../schema/catalogue.ts';
+import type { RequestAccess } from './request-access.ts';
 
 export interface SubgraphDeps {
   config: Config;
   catalogue: CategoryCatalogue;
+  policy: Policy;
   consents: ConsentStore;
+  audit: AuditLog;
+  auditBatcher: AuditBatcher;
   clock: Clock;
+  /** Verifies the gateway's credential (public key only). */
+  credentialKeys: CredentialKeys;
 }
 
 /** The context every subgraph resolver receives. */
 export interface SubgraphContext {
   requestId: string;
+  /** The verified requester's decisions for this request. */
+  access: RequestAccess;
 }
 
 export interface SubgraphDefinition<Ctx extends object = object> {

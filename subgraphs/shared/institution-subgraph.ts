@@ -12,9 +12,9 @@ import { createFileLoader, type FileLoader } from './file-loader.ts';
 import { RegistryClient } from './registry-client.ts';
 import { sectionOf } from './registry-schema.ts';
 import { subgraphSchemaPath } from './sdl.ts';
+import { SUBJECT } from './subject.ts';
+import type { SubgraphContext } from './definition.ts';
 
-/** Whose data an object holds: set on every file object, read by the access policy. */
-export const SUBJECT = Symbol('subject');
 
 export interface InstitutionSubgraphSpec<R extends { avs: string }> {
   name: RegistrySubgraphName;
@@ -57,14 +57,21 @@ export function defineInstitutionSubgraph<R extends { avs: string }>(
         [spec.personField]: async (
           person: { avs: string },
           _args: unknown,
-          ctx: InstitutionContext<R>,
+          ctx: InstitutionContext<R> & SubgraphContext,
           info: GraphQLResolveInfo,
         ) => {
           const index = categoryIndex(info);
-          // The file field's own category is the existence section: always asked with the rest.
+          // The file field's own category is the existence section: always asked with the rest
+          // (enforcement released it before this resolver ran). The other selected categories
+          // are decided first, and the registry is asked only for those released: it never
+          // sends what will not be returned.
           const first = index.get('Person')?.get(spec.personField);
           if (!first) throw new Error(`Person.${spec.personField} has no @category`);
-          const sections = [...new Set([first, ...selectedCategories(info, index)].map(sectionOf))];
+          const selected = selectedCategories(info, index).filter((c) => c !== first);
+          const released = await Promise.all(
+            selected.map((c) => ctx.access.decide(person.avs, c).then((d) => d.allowed, () => false)),
+          );
+          const sections = [first, ...selected.filter((_, i) => released[i])].map(sectionOf);
           const record = await ctx.files.load({ avs: person.avs, sections });
           return record ? { ...spec.toFile(record), [SUBJECT]: person.avs } : null;
         },

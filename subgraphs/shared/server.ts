@@ -1,17 +1,52 @@
-// The one bootstrap of every subgraph: schema from SDL, Apollo Server with only what the
-// product uses (no inline tracing, no landing page), served over node:http with /healthz.
-import { randomUUID } from 'node:crypto';
+// The one bootstrap of every subgraph: schema from SDL with the access policy enforced on
+// every @category field, Apollo Server with only what the product uses (no inline tracing,
+// no landing page), served over node:http with /healthz. A request without a valid gateway
+// credential for this subgraph is refused before anything runs.
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { IncomingMessage } from 'node:http';
+import { CREDENTIAL_HEADER, verifyCredential } from '../../lib/auth/subgraph-credential.ts';
+import { errors } from '../../lib/errors.ts';
 import { sendJson, startHttpService, type HttpService } from '../../lib/http-server.ts';
-import { parseSubgraphSdl } from './sdl.ts';
 import type { SubgraphContext, SubgraphDefinition, SubgraphDeps } from './definition.ts';
+import { enforceCategories } from './enforce-categories.ts';
+import { RequestAccess } from './request-access.ts';
+import { parseSubgraphSdl } from './sdl.ts';
 
 export function buildSchema(def: SubgraphDefinition): GraphQLSchema {
-  return buildSubgraphSchema({ typeDefs: parseSubgraphSdl(def.schemaPath), resolvers: def.resolvers as never });
+  return enforceCategories(buildSubgraphSchema({ typeDefs: parseSubgraphSdl(def.schemaPath), resolvers: def.resolvers as never }));
+}
+
+function unauthenticated(message: string): GraphQLError {
+  const e = errors.unauthenticated(message);
+  e.extensions.http = { status: 401 };
+  return e;
+}
+
+/** The verified requester of a subgraph request, from the gateway's credential only. */
+function requestContext(def: SubgraphDefinition, deps: SubgraphDeps, req: IncomingMessage): SubgraphContext {
+  const token = req.headers[CREDENTIAL_HEADER];
+  if (typeof token !== 'string') throw unauthenticated('This subgraph answers the ciigraph gateway only.');
+  let claims;
+  try {
+    claims = verifyCredential(deps.credentialKeys, token, def.name);
+  } catch {
+    throw unauthenticated('The gateway credential does not verify.');
+  }
+  if (claims.purpose !== undefined && !deps.policy.purposes.has(claims.purpose)) {
+    throw errors.badUserInput(`Unknown purpose "${claims.purpose}".`, { field: 'purpose' });
+  }
+  const facts = { purpose: claims.purpose, caseReference: claims.caseReference };
+  const access = new RequestAccess(
+    { policy: deps.policy, consents: deps.consents, audit: deps.auditBatcher, clock: deps.clock },
+    claims.requester,
+    facts,
+    def.name,
+    claims.requestId,
+  );
+  return { requestId: claims.requestId, access };
 }
 
 export async function startSubgraph(
@@ -19,9 +54,8 @@ export async function startSubgraph(
   deps: SubgraphDeps,
   port = deps.config.ports[def.name],
 ): Promise<HttpService> {
-  const schema = buildSchema(def);
   const server = new ApolloServer<SubgraphContext>({
-    schema,
+    schema: buildSchema(def),
     introspection: deps.config.env !== 'production',
     includeStacktraceInErrorResponses: false,
     // Shutdown is the stack's: it drains the HTTP servers first, then stops Apollo.
@@ -33,13 +67,7 @@ export async function startSubgraph(
     name: def.name,
     host: deps.config.host,
     port,
-    apollo: {
-      server,
-      context: async (req) => ({
-        requestId: (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
-        ...def.context(),
-      }),
-    },
+    apollo: { server, context: async (req) => ({ ...requestContext(def, deps, req), ...def.context() }) },
     routes: { '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: def.name }) },
   });
   return {

@@ -1,10 +1,47 @@
-// Starts a whole stack on free loopback ports for a test file, and a tiny GraphQL client.
+// Starts a whole stack on free loopback ports for a test file, signs development tokens for
+// it with its own secret, and a tiny GraphQL client.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { devSecret, issueDevToken, type DevTokenClaims } from '../../lib/auth/dev-issuer.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { startStack, type Stack, type StackOptions } from '../../bin/stack.ts';
 
-export async function startTestStack(opts: Partial<StackOptions> = {}): Promise<Stack> {
-  const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1' });
-  return startStack({ config, ephemeralPorts: true, ...opts });
+export interface TestStack extends Stack {
+  /** A valid development token for this stack. */
+  token(claims: Omit<DevTokenClaims, 'sub'> & { sub?: string }, opts?: { ttlSeconds?: number }): string;
+  /** Authorization (and purpose/case) headers for a requester. */
+  as(requester: Requester): Record<string, string>;
+}
+
+export interface Requester {
+  institution: string;
+  role: string;
+  purpose?: string;
+  caseReference?: string;
+  sub?: string;
+}
+
+export async function startTestStack(opts: Partial<StackOptions> & { env?: Record<string, string> } = {}): Promise<TestStack> {
+  const secretFile = join(mkdtempSync(join(tmpdir(), 'ciigraph-test-')), 'dev-token-secret');
+  const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', DEV_TOKEN_SECRET_FILE: secretFile, ...opts.env });
+  const stack = await startStack({ config, ephemeralPorts: true, ...opts });
+  const secret = devSecret(secretFile);
+  const token: TestStack['token'] = (claims, o = {}) =>
+    issueDevToken(secret, { sub: `test-${claims.role}`, ...claims }, {
+      issuer: config.auth.issuer,
+      audience: config.auth.audience,
+      ttlSeconds: o.ttlSeconds ?? 600,
+    });
+  return {
+    ...stack,
+    token,
+    as: (r) => ({
+      authorization: `Bearer ${token({ institution: r.institution, role: r.role, ...(r.sub ? { sub: r.sub } : {}) })}`,
+      ...(r.purpose ? { 'x-purpose': r.purpose } : {}),
+      ...(r.caseReference ? { 'x-case-reference': r.caseReference } : {}),
+    }),
+  };
 }
 
 export interface GraphQLResponse<D = any> {

@@ -1,0 +1,10 @@
+import { z } from 'zod';
+import { defineCondition } from './condition.ts';
+
+/** The request names the individual case it is made in (X-Case-Reference or the token's case claim). */
+export const caseReferenceRequired = defineCondition({
+  type: 'caseReferenceRequired',
+  params: z.strictObject({}),
+  describe: () => 'the request names the individual case (case reference)',
+  check: (_p, req) => (req.caseReference ? null : 'the request names no case reference'),
+});

@@ -1,0 +1,20 @@
+// A condition a legal basis puts on a request (LPGA art. 32: a reasoned request in an
+// individual case). One condition per file, each with its own parameters and test.
+import type { z } from 'zod';
+
+/** What a request says about itself, beyond who sends it. */
+export interface RequestFacts {
+  purpose?: string | undefined;
+  caseReference?: string | undefined;
+}
+
+export interface ConditionDefinition<P> {
+  type: string;
+  params: z.ZodType<P>;
+  /** For the DPO: what the condition demands, in words. */
+  describe(params: P): string;
+  /** Null when met; otherwise why not. */
+  check(params: P, request: RequestFacts): string | null;
+}
+
+export const defineCondition = <P>(d: ConditionDefinition<P>) => d;

@@ -1,0 +1,208 @@
+// The access policy: data (schema/policy/*.json), validated at start against the category
+// catalogue. An invalid policy stops the start with the file, the rule and the fault.
+// Another canton's policy is another file (POLICY_FILE), not code.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { StartupError } from '../errors.ts';
+import { INSTITUTIONS, Institution, type CategoryCatalogue } from '../../schema/catalogue.ts';
+import { CONDITIONS, type RequestFacts } from './conditions/index.ts';
+
+export const SAMPLE_POLICY_PATH = fileURLToPath(new URL('../../schema/policy/sample.json', import.meta.url));
+
+const Id = z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
+
+const PolicyFile = z.strictObject({
+  $comment: z.string().optional(),
+  name: z.string().min(1),
+  version: z.string().min(1),
+  purposes: z.array(z.strictObject({ code: Id, description: z.string().min(1) })).min(1),
+  roles: z
+    .array(
+      z.strictObject({
+        id: Id,
+        institutions: z.array(Institution).min(1),
+        description: z.string().min(1),
+        /** Whom a consent must name for this role: its own institution, or the CII. */
+        consentRecipient: z.union([z.literal('own'), Institution]),
+        mayRecordConsent: z.boolean(),
+      }),
+    )
+    .min(1),
+  legalBases: z.array(
+    z.strictObject({
+      id: Id,
+      citation: z.string().min(1),
+      summary: z.string().min(1),
+      conditions: z.array(z.looseObject({ type: z.string() })),
+    }),
+  ),
+  rules: z.array(
+    z.strictObject({
+      institution: z.union([Institution, z.literal('*')]),
+      roles: z.array(z.string()).min(1),
+      /** category id → legal basis id | "consent" | "never" */
+      categories: z.record(z.string(), z.string()),
+    }),
+  ),
+});
+type PolicyFile = z.infer<typeof PolicyFile>;
+
+export interface BoundCondition {
+  type: string;
+  description: string;
+  check(request: RequestFacts): string | null;
+}
+
+export interface LegalBasis {
+  id: string;
+  citation: string;
+  summary: string;
+  conditions: BoundCondition[];
+}
+
+export interface Role {
+  id: string;
+  institutions: Institution[];
+  description: string;
+  consentRecipient: 'own' | Institution;
+  mayRecordConsent: boolean;
+}
+
+export type Release =
+  | { kind: 'legalBasis'; basis: LegalBasis; rule: number }
+  | { kind: 'consent'; rule: number }
+  | { kind: 'never'; rule: number };
+
+export class Policy {
+  constructor(
+    readonly file: string,
+    readonly name: string,
+    readonly version: string,
+    readonly purposes: ReadonlyMap<string, string>,
+    readonly roles: ReadonlyMap<string, Role>,
+    readonly legalBases: ReadonlyMap<string, LegalBasis>,
+    private readonly releases: ReadonlyMap<string, Release>,
+  ) {}
+
+  /** The rule that applies to a requester and a category; undefined: no rule, so no data. */
+  releaseFor(institution: Institution, role: string, category: string): Release | undefined {
+    return this.releases.get(`${institution}|${role}|${category}`);
+  }
+
+  /** The institution a consent must name to release data to this requester. */
+  consentRecipientOf(institution: Institution, role: string): Institution {
+    const r = this.roles.get(role)?.consentRecipient ?? 'own';
+    return r === 'own' ? institution : r;
+  }
+
+  /** Whether a role may act at an institution at all. */
+  roleExistsAt(institution: Institution, role: string): boolean {
+    return this.roles.get(role)?.institutions.includes(institution) ?? false;
+  }
+}
+
+export function parsePolicy(json: unknown, catalogue: CategoryCatalogue, file: string): Policy {
+  const parsed = PolicyFile.safeParse(json);
+  if (!parsed.success) {
+    throw new StartupError(
+      file,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
+  }
+  const p: PolicyFile = parsed.data;
+  const problems: string[] = [];
+  const dup = (what: string, ids: string[]) =>
+    ids.filter((id, i) => ids.indexOf(id) !== i).forEach((id) => problems.push(`${what} "${id}" is defined twice`));
+  dup('purpose', p.purposes.map((x) => x.code));
+  dup('role', p.roles.map((x) => x.id));
+  dup('legal basis', p.legalBases.map((x) => x.id));
+
+  const purposes = new Map(p.purposes.map((x) => [x.code, x.description]));
+  const roles = new Map<string, Role>(p.roles.map((r) => [r.id, r]));
+
+  const legalBases = new Map<string, LegalBasis>();
+  p.legalBases.forEach((b, bi) => {
+    const conditions: BoundCondition[] = [];
+    b.conditions.forEach((c, ci) => {
+      const where = `legalBases[${bi}] (${b.id}).conditions[${ci}]`;
+      const def = CONDITIONS.get(c.type);
+      if (!def) {
+        problems.push(`${where}: unknown condition type "${c.type}" (known: ${[...CONDITIONS.keys()].join(', ')})`);
+        return;
+      }
+      const { type: _type, ...rest } = c;
+      const params = def.params.safeParse(rest);
+      if (!params.success) {
+        problems.push(`${where}: ${params.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+        return;
+      }
+      for (const purpose of (params.data as { purposes?: string[] }).purposes ?? []) {
+        if (!purposes.has(purpose)) problems.push(`${where}: purpose "${purpose}" is not in the policy's purposes`);
+      }
+      conditions.push({ type: c.type, description: def.describe(params.data), check: (req) => def.check(params.data, req) });
+    });
+    legalBases.set(b.id, { id: b.id, citation: b.citation, summary: b.summary, conditions });
+  });
+
+  const releases = new Map<string, Release>();
+  const owner = new Map<string, number>();
+  p.rules.forEach((rule, ri) => {
+    const where = `rules[${ri}] (${rule.institution} ${rule.roles.join(', ')})`;
+    const institutions = rule.institution === '*' ? INSTITUTIONS : [rule.institution];
+    for (const role of rule.roles) {
+      const r = roles.get(role);
+      if (!r) {
+        problems.push(`${where}: unknown role "${role}"`);
+        continue;
+      }
+      if (rule.institution !== '*' && !r.institutions.includes(rule.institution)) {
+        problems.push(`${where}: role "${role}" does not exist at ${rule.institution} (only at ${r.institutions.join(', ')})`);
+      }
+      // Every institution × role must be covered by one rule at most: no precedence to guess.
+      for (const inst of institutions.filter((i) => r.institutions.includes(i))) {
+        const key = `${inst}|${role}`;
+        const other = owner.get(key);
+        if (other !== undefined && other !== ri) problems.push(`${where}: ${inst} ${role} is already covered by rules[${other}]`);
+        owner.set(key, ri);
+      }
+    }
+    for (const [category, value] of Object.entries(rule.categories)) {
+      const cat = catalogue.byId.get(category);
+      if (!cat) {
+        problems.push(`${where}: category "${category}" is not in the catalogue`);
+        continue;
+      }
+      let release: Release;
+      if (value === 'consent') release = { kind: 'consent', rule: ri };
+      else if (value === 'never') release = { kind: 'never', rule: ri };
+      else {
+        const basis = legalBases.get(value);
+        if (!basis) {
+          problems.push(`${where}: category "${category}" names "${value}", which is neither a legal basis of the policy nor "consent" or "never"`);
+          continue;
+        }
+        release = { kind: 'legalBasis', basis, rule: ri };
+      }
+      for (const inst of institutions) {
+        if (release.kind !== 'never' && cat.confinedTo && inst !== cat.confinedTo) {
+          problems.push(`${where}: "${category}" never leaves ${cat.confinedTo}, but this rule releases it to ${inst} by ${value}`);
+        }
+        for (const role of rule.roles) if (roles.get(role)?.institutions.includes(inst)) releases.set(`${inst}|${role}|${category}`, release);
+      }
+    }
+  });
+
+  if (problems.length) throw new StartupError(file, problems);
+  return new Policy(file, p.name, p.version, purposes, roles, legalBases, releases);
+}
+
+export function loadPolicy(catalogue: CategoryCatalogue, file = SAMPLE_POLICY_PATH): Policy {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new StartupError(file, [`cannot read or parse: ${(e as Error).message}`]);
+  }
+  return parsePolicy(json, catalogue, file);
+}

@@ -1,0 +1,41 @@
+// The access log: every decision, allowed or denied, appended before any data is returned.
+import type { Institution } from '../../schema/catalogue.ts';
+
+export interface AccessLogEntry {
+  id: string;
+  /** ISO 8601 timestamp. */
+  at: string;
+  institution: Institution;
+  role: string;
+  subject: string;
+  /** Whose data. */
+  avs: string;
+  category: string;
+  decision: 'ALLOWED' | 'DENIED';
+  /** Citation of the legal basis that released the data. */
+  legalBasis: string | null;
+  consentId: string | null;
+  purpose: string | null;
+  caseReference: string | null;
+  /** Which subgraph decided, and in which gateway request. */
+  subgraph: string;
+  requestId: string;
+}
+
+export type NewAccessLogEntry = Omit<AccessLogEntry, 'id'>;
+
+export interface AccessLogQuery {
+  avs: string;
+  first: number;
+  /** An entry id: only entries older than it. */
+  before?: string | undefined;
+  caseReference?: string | undefined;
+}
+
+export interface AuditLog {
+  /** Appends all entries or none; rejects when they cannot be durably written. */
+  append(entries: readonly NewAccessLogEntry[]): Promise<void>;
+  /** Newest first. */
+  query(q: AccessLogQuery): Promise<AccessLogEntry[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,78 @@
+// Verifies the requester's bearer token: algorithms pinned (asymmetric in production, HS256
+// only in development), issuer, audience, expiry and not-before with a bounded clock skew,
+// then the claims (institution, role valid at that institution, subject, canton).
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import jwt, { type Algorithm } from 'jsonwebtoken';
+import { z } from 'zod';
+import type { Policy } from '../access/policy.ts';
+import type { Requester } from '../access/requester.ts';
+import type { Config } from '../config.ts';
+import { StartupError } from '../errors.ts';
+import { Institution } from '../../schema/catalogue.ts';
+import { devSecret } from './dev-issuer.ts';
+
+const Claims = z.object({
+  sub: z.string().min(1).max(200),
+  institution: Institution,
+  role: z.string().min(1).max(64),
+  canton: z.string().regex(/^[A-Z]{2}$/).optional(),
+  purpose: z.string().optional(),
+  case: z.string().optional(),
+});
+
+export interface VerifiedToken {
+  requester: Requester;
+  purpose: string | undefined;
+  caseReference: string | undefined;
+}
+
+export class TokenRejected extends Error {}
+
+export class UserTokenVerifier {
+  private constructor(
+    private readonly key: KeyObject | Buffer,
+    private readonly algorithms: Algorithm[],
+    private readonly config: Config['auth'],
+    private readonly policy: Policy,
+  ) {}
+
+  static fromConfig(config: Config, policy: Policy): UserTokenVerifier {
+    if (config.auth.publicKeyFile) {
+      let key: KeyObject;
+      try {
+        key = createPublicKey(readFileSync(config.auth.publicKeyFile, 'utf8'));
+      } catch (e) {
+        throw new StartupError(config.auth.publicKeyFile, [`not a readable PEM public key: ${(e as Error).message}`]);
+      }
+      const algorithms: Algorithm[] = key.asymmetricKeyType === 'rsa' ? ['RS256'] : key.asymmetricKeyType === 'ec' ? ['ES256'] : [];
+      if (!algorithms.length) throw new StartupError(config.auth.publicKeyFile, [`unsupported key type ${key.asymmetricKeyType}: use RSA or EC P-256`]);
+      return new UserTokenVerifier(key, algorithms, config.auth, policy);
+    }
+    if (config.env === 'production') throw new StartupError('environment', ['JWT_PUBLIC_KEY_FILE: required in production']);
+    return new UserTokenVerifier(devSecret(config.auth.devSecretFile), ['HS256'], config.auth, policy);
+  }
+
+  verify(token: string): VerifiedToken {
+    let payload: unknown;
+    try {
+      payload = jwt.verify(token, this.key, {
+        algorithms: this.algorithms,
+        issuer: this.config.issuer,
+        audience: this.config.audience,
+        clockTolerance: this.config.clockToleranceS,
+      });
+    } catch (e) {
+      throw new TokenRejected(`The token does not verify: ${(e as Error).message}.`);
+    }
+    const claims = Claims.safeParse(payload);
+    if (!claims.success) throw new TokenRejected(`The token's claims are invalid: ${claims.error.issues.map((i) => i.path.join('.')).join(', ')}.`);
+    const c = claims.data;
+    if (!this.policy.roleExistsAt(c.institution, c.role)) throw new TokenRejected(`The role "${c.role}" does not exist at ${c.institution}.`);
+    return {
+      requester: { institution: c.institution, role: c.role, subject: c.sub, ...(c.canton ? { canton: c.canton } : {}) },
+      purpose: c.purpose,
+      caseReference: c.case,
+    };
+  }
+}

@@ -1,0 +1,92 @@
+// The access decisions of one subgraph request. One decision per person × category, made
+// once and remembered; consents read in one batch for all persons of the request; every
+// decision journaled before it is acted upon. If the log or the consent store fails, the
+// decision fails, and so does every field that depends on it: fail closed.
+import DataLoader from 'dataloader';
+import { decide, needsConsents, type Decision } from '../../lib/access/decide.ts';
+import type { RequestFacts } from '../../lib/access/conditions/index.ts';
+import type { Policy } from '../../lib/access/policy.ts';
+import type { Requester } from '../../lib/access/requester.ts';
+import type { AuditBatcher } from '../../lib/audit/batcher.ts';
+import { isoDate, type Clock } from '../../lib/clock.ts';
+import type { ConsentRecord, ConsentStore } from '../../lib/consents/store.ts';
+import { errors } from '../../lib/errors.ts';
+
+export interface AccessDeps {
+  policy: Policy;
+  consents: ConsentStore;
+  audit: AuditBatcher;
+  clock: Clock;
+}
+
+export class RequestAccess {
+  private readonly settled = new Map<string, Decision>();
+  private readonly pending = new Map<string, Promise<Decision>>();
+  private readonly consentsOf: DataLoader<string, ConsentRecord[]>;
+  private readonly today: string;
+
+  constructor(
+    private readonly deps: AccessDeps,
+    readonly requester: Requester,
+    readonly facts: RequestFacts,
+    private readonly subgraph: string,
+    private readonly requestId: string,
+  ) {
+    this.today = isoDate(deps.clock.now());
+    this.consentsOf = new DataLoader(async (avs) => {
+      let found: Map<string, ConsentRecord[]>;
+      try {
+        found = await deps.consents.forPersons(avs);
+      } catch (e) {
+        console.error(`[${subgraph}] consent store unavailable: ${(e as Error).message}`);
+        throw errors.consentStoreUnavailable();
+      }
+      return avs.map((a) => found.get(a) ?? []);
+    });
+  }
+
+  /** The decision already made for this person and category in this request, if any. */
+  settledDecision(avs: string, category: string): Decision | undefined {
+    return this.settled.get(`${avs}|${category}`);
+  }
+
+  decide(avs: string, category: string): Promise<Decision> {
+    const key = `${avs}|${category}`;
+    let p = this.pending.get(key);
+    if (!p) {
+      p = this.decideAndJournal(avs, category).then((d) => {
+        this.settled.set(key, d);
+        return d;
+      });
+      this.pending.set(key, p);
+    }
+    return p;
+  }
+
+  private async decideAndJournal(avs: string, category: string): Promise<Decision> {
+    const { policy, clock } = this.deps;
+    const consents = needsConsents(policy, this.requester, category) ? await this.consentsOf.load(avs) : [];
+    const decision = decide(policy, this.requester, this.facts, category, consents, this.today);
+    try {
+      await this.deps.audit.append({
+        at: clock.now().toISOString(),
+        institution: this.requester.institution,
+        role: this.requester.role,
+        subject: this.requester.subject,
+        avs,
+        category,
+        decision: decision.allowed ? 'ALLOWED' : 'DENIED',
+        legalBasis: decision.allowed ? (decision.legalBasis ?? null) : null,
+        consentId: decision.allowed ? (decision.consentId ?? null) : null,
+        purpose: this.facts.purpose ?? null,
+        caseReference: this.facts.caseReference ?? null,
+        subgraph: this.subgraph,
+        requestId: this.requestId,
+      });
+    } catch (e) {
+      console.error(`[${this.subgraph}] access log unavailable: ${(e as Error).message}`);
+      throw errors.auditUnavailable();
+    }
+    return decision;
+  }
+}
