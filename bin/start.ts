@@ -8,10 +8,11 @@ async function main() {
   const config = loadConfig();
   const stack = await startStack({ config });
   const lines = [
-    `ciigraph is up (${config.env}${config.useMocks ? ', registries served by the mocks' : ''}, consent store and access log in memory)`,
+    `ciigraph is up (${config.env}${config.useMocks ? ', registries served by the mocks' : ''}, consent store and access log ${config.redisUrl ? 'in Redis' : 'in memory'}, policy "${stack.policy.name}")`,
     `  gateway    ${stack.gatewayUrl}/graphql   (/healthz /readyz)`,
     ...stack.services.filter((s) => s.name !== 'gateway').map((s) => `  ${s.name.padEnd(24)} ${s.url}/graphql`),
     ...(stack.mocks ? [`  mock registries          ${stack.mocks.url}`] : []),
+    'A development token:  npm run --silent token -- --institution AC --role counsellor --purpose cii',
     'Ctrl-C to stop.',
   ];
   console.log(lines.join('\n'));

@@ -45,9 +45,9 @@ export function authenticate(req: IncomingMessage, verifier: UserTokenVerifier, 
     const r = CaseReference.safeParse(caseReference);
     if (!r.success) throw withStatus(errors.badUserInput(`Invalid case reference: ${r.error.issues[0]?.message}.`, { field: 'caseReference' }), 400);
   }
-  const requestId = header(req, 'x-request-id');
   return {
-    requestId: requestId && requestId.length <= 100 ? requestId : randomUUID(),
+    // Always the gateway's own: subgraphs group a request's decisions under it.
+    requestId: randomUUID(),
     requester: verified.requester,
     purpose,
     caseReference,

@@ -12,7 +12,7 @@ import { errors } from '../../lib/errors.ts';
 import { sendJson, startHttpService, type HttpService } from '../../lib/http-server.ts';
 import type { SubgraphContext, SubgraphDefinition, SubgraphDeps } from './definition.ts';
 import { enforceCategories } from './enforce-categories.ts';
-import { RequestAccess } from './request-access.ts';
+import { RequestAccess, RequestAccessCache } from './request-access.ts';
 import { parseSubgraphSdl } from './sdl.ts';
 
 export function buildSchema(def: SubgraphDefinition): GraphQLSchema {
@@ -26,7 +26,7 @@ function unauthenticated(message: string): GraphQLError {
 }
 
 /** The verified requester of a subgraph request, from the gateway's credential only. */
-function requestContext(def: SubgraphDefinition, deps: SubgraphDeps, req: IncomingMessage): SubgraphContext {
+function requestContext(def: SubgraphDefinition, deps: SubgraphDeps, cache: RequestAccessCache, req: IncomingMessage): SubgraphContext {
   const token = req.headers[CREDENTIAL_HEADER];
   if (typeof token !== 'string') throw unauthenticated('This subgraph answers the ciigraph gateway only.');
   let claims;
@@ -39,12 +39,18 @@ function requestContext(def: SubgraphDefinition, deps: SubgraphDeps, req: Incomi
     throw errors.badUserInput(`Unknown purpose "${claims.purpose}".`, { field: 'purpose' });
   }
   const facts = { purpose: claims.purpose, caseReference: claims.caseReference };
-  const access = new RequestAccess(
-    { policy: deps.policy, consents: deps.consents, audit: deps.auditBatcher, clock: deps.clock },
-    claims.requester,
-    facts,
-    def.name,
+  const fingerprint = JSON.stringify([claims.requester, facts]);
+  const access = cache.get(
     claims.requestId,
+    fingerprint,
+    () =>
+      new RequestAccess(
+        { policy: deps.policy, consents: deps.consents, audit: deps.auditBatcher, clock: deps.clock },
+        claims.requester,
+        facts,
+        def.name,
+        claims.requestId,
+      ),
   );
   return { requestId: claims.requestId, access };
 }
@@ -63,11 +69,12 @@ export async function startSubgraph(
     plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled()],
   });
   await server.start();
+  const accessCache = new RequestAccessCache();
   const service = await startHttpService({
     name: def.name,
     host: deps.config.host,
     port,
-    apollo: { server, context: async (req) => ({ ...requestContext(def, deps, req), ...def.context() }) },
+    apollo: { server, context: async (req) => ({ ...requestContext(def, deps, accessCache, req), ...def.context() }) },
     routes: { '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: def.name }) },
   });
   return {
