@@ -5,17 +5,11 @@
 // come from the X-Purpose and X-Case-Reference headers, else from the token's claims.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { GraphQLError } from 'graphql';
 import type { Policy } from '../lib/access/policy.ts';
 import { CaseReference } from '../lib/access/requester.ts';
 import { TokenRejected, type UserTokenVerifier } from '../lib/auth/user-token.ts';
-import { errors } from '../lib/errors.ts';
+import { errors, withHttpStatus } from '../lib/errors.ts';
 import type { GatewayContext } from './context.ts';
-
-const withStatus = (e: GraphQLError, status: number) => {
-  e.extensions.http = { status };
-  return e;
-};
 
 const header = (req: IncomingMessage, name: string): string | undefined => {
   const v = req.headers[name];
@@ -25,17 +19,17 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
 export function authenticate(req: IncomingMessage, verifier: UserTokenVerifier, policy: Policy): GatewayContext {
   const authorization = header(req, 'authorization');
   const match = authorization?.match(/^Bearer\s+(\S+)$/i);
-  if (!match) throw withStatus(errors.unauthenticated('A bearer token is required (Authorization: Bearer <token>).'), 401);
+  if (!match) throw withHttpStatus(errors.unauthenticated('A bearer token is required (Authorization: Bearer <token>).'), 401);
   let verified;
   try {
     verified = verifier.verify(match[1]!);
   } catch (e) {
-    if (e instanceof TokenRejected) throw withStatus(errors.unauthenticated(e.message), 401);
+    if (e instanceof TokenRejected) throw withHttpStatus(errors.unauthenticated(e.message), 401);
     throw e;
   }
   const purpose = header(req, 'x-purpose') ?? verified.purpose;
   if (purpose !== undefined && !policy.purposes.has(purpose)) {
-    throw withStatus(
+    throw withHttpStatus(
       errors.badUserInput(`Unknown purpose "${purpose}"; the active policy knows: ${[...policy.purposes.keys()].join(', ')}.`, { field: 'purpose' }),
       400,
     );
@@ -43,7 +37,7 @@ export function authenticate(req: IncomingMessage, verifier: UserTokenVerifier, 
   const caseReference = header(req, 'x-case-reference') ?? verified.caseReference;
   if (caseReference !== undefined) {
     const r = CaseReference.safeParse(caseReference);
-    if (!r.success) throw withStatus(errors.badUserInput(`Invalid case reference: ${r.error.issues[0]?.message}.`, { field: 'caseReference' }), 400);
+    if (!r.success) throw withHttpStatus(errors.badUserInput(`Invalid case reference: ${r.error.issues[0]?.message}.`, { field: 'caseReference' }), 400);
   }
   return {
     // Always the gateway's own: subgraphs group a request's decisions under it.

@@ -56,3 +56,9 @@ export class StartupError extends Error {
     this.name = 'StartupError';
   }
 }
+
+/** Marks an error raised before execution (context creation) with the HTTP status Apollo answers with. */
+export function withHttpStatus(e: GraphQLError, status: 400 | 401 | 403): GraphQLError {
+  e.extensions.http = { status };
+  return e;
+}

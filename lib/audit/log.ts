@@ -1,7 +1,10 @@
-// The access log: every decision, allowed or denied, appended before any data is returned.
+// The access log: every decision, allowed or denied, appended before any data is returned,
+// hash-chained (lib/audit/chain.ts) so that a deleted or altered entry is detected.
 import type { Institution } from '../../schema/catalogue.ts';
+import type { ChainVerdict } from './chain.ts';
 
 export interface AccessLogEntry {
+  /** Sequence number in the log, as a string: "1", "2", ... */
   id: string;
   /** ISO 8601 timestamp. */
   at: string;
@@ -33,9 +36,11 @@ export interface AccessLogQuery {
 }
 
 export interface AuditLog {
-  /** Appends all entries or none; rejects when they cannot be durably written. */
+  /** Appends all entries or none, in order, onto the chain; rejects when they cannot be durably written. */
   append(entries: readonly NewAccessLogEntry[]): Promise<void>;
-  /** Newest first. */
+  /** One person's entries, newest first. */
   query(q: AccessLogQuery): Promise<AccessLogEntry[]>;
+  /** Walks the whole chain and names the first broken entry. */
+  verify(): Promise<ChainVerdict>;
   close(): Promise<void>;
 }

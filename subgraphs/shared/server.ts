@@ -5,10 +5,10 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import { CREDENTIAL_HEADER, verifyCredential } from '../../lib/auth/subgraph-credential.ts';
-import { errors } from '../../lib/errors.ts';
+import { errors, withHttpStatus } from '../../lib/errors.ts';
 import { sendJson, startHttpService, type HttpService } from '../../lib/http-server.ts';
 import type { SubgraphContext, SubgraphDefinition, SubgraphDeps } from './definition.ts';
 import { enforceCategories } from './enforce-categories.ts';
@@ -19,11 +19,7 @@ export function buildSchema(def: SubgraphDefinition): GraphQLSchema {
   return enforceCategories(buildSubgraphSchema({ typeDefs: parseSubgraphSdl(def.schemaPath), resolvers: def.resolvers as never }));
 }
 
-function unauthenticated(message: string): GraphQLError {
-  const e = errors.unauthenticated(message);
-  e.extensions.http = { status: 401 };
-  return e;
-}
+const unauthenticated = (message: string) => withHttpStatus(errors.unauthenticated(message), 401);
 
 /** The verified requester of a subgraph request, from the gateway's credential only. */
 function requestContext(def: SubgraphDefinition, deps: SubgraphDeps, cache: RequestAccessCache, req: IncomingMessage): SubgraphContext {
@@ -36,7 +32,7 @@ function requestContext(def: SubgraphDefinition, deps: SubgraphDeps, cache: Requ
     throw unauthenticated('The gateway credential does not verify.');
   }
   if (claims.purpose !== undefined && !deps.policy.purposes.has(claims.purpose)) {
-    throw errors.badUserInput(`Unknown purpose "${claims.purpose}".`, { field: 'purpose' });
+    throw withHttpStatus(errors.badUserInput(`Unknown purpose "${claims.purpose}".`, { field: 'purpose' }), 400);
   }
   const facts = { purpose: claims.purpose, caseReference: claims.caseReference };
   const fingerprint = JSON.stringify([claims.requester, facts]);
