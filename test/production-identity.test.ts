@@ -1,0 +1,81 @@
+// Production identity: tokens verified with the identity provider's public key (ES256 or
+// RS256) only; HS256 development tokens refused; the start refused without real keys.
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import jwt from 'jsonwebtoken';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../lib/config.ts';
+import { gql, startTestStack, type TestStack } from './support/stack.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'ciigraph-idp-'));
+const idp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const publicKeyFile = join(dir, 'idp.pem');
+writeFileSync(publicKeyFile, idp.publicKey.export({ type: 'spki', format: 'pem' }));
+
+const claims = { institution: 'AC', role: 'counsellor', purpose: 'cii' };
+const sign = (key: Parameters<typeof jwt.sign>[1], algorithm: jwt.Algorithm, issuer = 'https://idp.ge.ch') =>
+  jwt.sign(claims, key, { algorithm, issuer, audience: 'ciigraph', subject: 'counsellor-7', expiresIn: 60 });
+const Q = `{ person(avs: "756.9876.5432.17") { unemployment { office } } }`;
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ env: { JWT_PUBLIC_KEY_FILE: publicKeyFile, JWT_ISSUER: 'https://idp.ge.ch' } });
+});
+afterAll(async () => stack?.close());
+
+describe('with an identity provider key', () => {
+  it("accepts an ES256 token signed by the identity provider", async () => {
+    const { status, body } = await gql(stack.gatewayUrl, Q, {}, { authorization: `Bearer ${sign(idp.privateKey, 'ES256')}` });
+    expect(status).toBe(200);
+    expect(body.data.person.unemployment.office).toBe('ORP Lausanne');
+  });
+
+  it('refuses HS256 tokens, even one signed with the public key as secret (algorithm confusion)', async () => {
+    const pem = idp.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const confused = jwt.sign(claims, pem, { algorithm: 'HS256', issuer: 'https://idp.ge.ch', audience: 'ciigraph', subject: 'x', expiresIn: 60 });
+    const dev = stack.token({ institution: 'AC', role: 'counsellor' });
+    for (const token of [confused, dev]) {
+      const { status, body } = await gql(stack.gatewayUrl, Q, {}, { authorization: `Bearer ${token}` });
+      expect(status).toBe(401);
+      expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('refuses a token of another key or another issuer', async () => {
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    for (const token of [sign(other.privateKey, 'ES256'), sign(idp.privateKey, 'ES256', 'https://evil.example')]) {
+      expect((await gql(stack.gatewayUrl, Q, {}, { authorization: `Bearer ${token}` })).status).toBe(401);
+    }
+  });
+});
+
+describe('NODE_ENV=production', () => {
+  it('refuses to start without Redis, identity provider keys, credential keys and real registry URLs', () => {
+    let message = '';
+    try {
+      loadConfig({ NODE_ENV: 'production' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    for (const v of ['REDIS_URL', 'JWT_PUBLIC_KEY_FILE', 'JWT_ISSUER', 'GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE', 'UNEMPLOYMENT_REGISTRY_URL', 'SUPPLEMENTARY_BENEFITS_REGISTRY_URL']) {
+      expect(message).toContain(v);
+    }
+  });
+
+  it('never uses the mocks', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      REDIS_URL: 'redis://127.0.0.1:6390',
+      JWT_PUBLIC_KEY_FILE: publicKeyFile,
+      JWT_ISSUER: 'https://idp.ge.ch',
+      GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE: publicKeyFile,
+      UNEMPLOYMENT_REGISTRY_URL: 'https://plasta.example/api',
+      DISABILITY_REGISTRY_URL: 'https://ai.example/api',
+      SOCIAL_ASSISTANCE_REGISTRY_URL: 'https://as.example/api',
+      SUPPLEMENTARY_BENEFITS_REGISTRY_URL: 'https://pc.example/api',
+    });
+    expect(config.useMocks).toBe(false);
+  });
+});
