@@ -3,14 +3,12 @@
 // `npm start` and the end-to-end tests both start it from here.
 import { REGISTRY_PATHS, REGISTRY_SUBGRAPHS, SUBGRAPHS, type Config, type SubgraphName } from '../lib/config.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
-import { MemoryConsentStore } from '../lib/consents/memory.ts';
 import type { ConsentStore } from '../lib/consents/store.ts';
 import type { HttpService } from '../lib/http-server.ts';
+import { openStores } from '../lib/stores.ts';
 import { readFileSync } from 'node:fs';
 import { loadPolicy, type Policy } from '../lib/access/policy.ts';
-import { AuditBatcher } from '../lib/audit/batcher.ts';
 import type { AuditLog } from '../lib/audit/log.ts';
-import { MemoryAuditLog } from '../lib/audit/memory.ts';
 import {
   credentialKeysFromPem,
   ephemeralCredentialKeys,
@@ -74,11 +72,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const started: HttpService[] = [];
   const port = (p: number) => (opts.ephemeralPorts ? 0 : p);
   let config: Config = { ...opts.config, registryUrls: { ...opts.config.registryUrls }, subgraphUrls: { ...opts.config.subgraphUrls } };
-  const consents = opts.consents ?? new MemoryConsentStore();
-  const audit = opts.audit ?? new MemoryAuditLog();
   const catalogue = loadCatalogue();
   const policy = loadPolicy(catalogue, config.policyFile);
   const keys = credentialKeys(config);
+  const stores = openStores(config, { ...(opts.consents ? { consents: opts.consents } : {}), ...(opts.audit ? { audit: opts.audit } : {}) });
+  const { consents, audit } = stores;
   let mocks: MockRegistries | undefined;
   try {
     if (config.useMocks) {
@@ -91,7 +89,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       policy,
       consents,
       audit,
-      auditBatcher: new AuditBatcher(audit),
+      auditBatcher: stores.auditBatcher,
       clock: opts.clock ?? systemClock,
       credentialKeys: { publicKey: keys.publicKey },
     };
@@ -121,11 +119,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         // Gateway first, so nothing new reaches the subgraphs while they stop.
         for (const s of [...started].reverse()) await s.close();
         await mocks?.close();
+        await stores.close();
       },
     };
   } catch (e) {
     for (const s of started.reverse()) await s.close().catch(() => {});
     await mocks?.close().catch(() => {});
+    await stores.close().catch(() => {});
     throw e;
   }
 }

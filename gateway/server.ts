@@ -8,6 +8,7 @@ import type { Config, SubgraphName } from '../lib/config.ts';
 import { sendJson, startHttpService, type HttpService } from '../lib/http-server.ts';
 import { SUPERGRAPH_PATH } from '../schema/compose.ts';
 import type { Policy } from '../lib/access/policy.ts';
+import { maskUnexpectedErrors } from '../lib/errors.ts';
 import type { CredentialKeys } from '../lib/auth/subgraph-credential.ts';
 import { UserTokenVerifier } from '../lib/auth/user-token.ts';
 import { authenticate } from './authenticate.ts';
@@ -40,6 +41,7 @@ export async function startGateway({
     gateway,
     introspection: config.env !== 'production',
     includeStacktraceInErrorResponses: false,
+    formatError: maskUnexpectedErrors('gateway'),
     // Shutdown is the stack's: it drains the HTTP servers first, then stops Apollo.
     stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginLandingPageDisabled()],

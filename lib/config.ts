@@ -52,6 +52,10 @@ const RawEnv = z.object({
   /** PEM files of the gateway → subgraph credential key pair (gateway: private; subgraphs: public). */
   GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: z.string().min(1).optional(),
   GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  /** Key prefix of everything ciigraph keeps in Redis. */
+  REDIS_PREFIX: z.string().regex(/^[\w:.-]*$/).default('ciigraph:'),
+  /** The HMAC key (≥ 32 bytes, hex) the consent service signs stored consents with. */
+  CONSENT_SIGNING_KEY_FILE: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -78,10 +82,13 @@ export interface Config {
     devSecretFile: string;
   };
   credentialKeyFiles: { privateKey: string | undefined; publicKey: string | undefined };
+  redisPrefix: string;
+  consentSigningKeyFile: string;
 }
 
 export const DEFAULT_DEV_SECRET_FILE = new URL('../.ciigraph/dev-token-secret', import.meta.url).pathname;
 export const DEV_ISSUER = 'ciigraph-dev';
+export const DEFAULT_CONSENT_SIGNING_KEY_FILE = new URL('../.ciigraph/consent-signing-key', import.meta.url).pathname;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -124,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && !base.REDIS_URL) problems.push('REDIS_URL: required in production (consents and the access log must be shared and durable)');
   if (production && !base.JWT_PUBLIC_KEY_FILE) problems.push('JWT_PUBLIC_KEY_FILE: required in production (the identity provider\'s public key; development tokens are refused)');
   if (production && !base.JWT_ISSUER) problems.push('JWT_ISSUER: required in production');
+  if (production && !base.CONSENT_SIGNING_KEY_FILE) problems.push('CONSENT_SIGNING_KEY_FILE: required in production (stored consents are signed)');
   if (production && !base.GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE && !base.GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE) {
     problems.push('GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE (gateway) or GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE (subgraph): required in production');
   }
@@ -152,5 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       privateKey: base.GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE,
       publicKey: base.GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE,
     },
+    redisPrefix: base.REDIS_PREFIX,
+    consentSigningKeyFile: base.CONSENT_SIGNING_KEY_FILE ?? DEFAULT_CONSENT_SIGNING_KEY_FILE,
   };
 }

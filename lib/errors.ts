@@ -1,7 +1,8 @@
 // The one catalogue of error codes the product emits (modelled on fastify's lib/errors.js).
 // Every error a client, an operator or a DPO can see is created here, so a code has one
 // meaning and one message shape everywhere.
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
 
 export const ErrorCode = {
   /** Input failed validation at the edge (AVS, consent input, purpose); no registry was called. */
@@ -61,4 +62,35 @@ export class StartupError extends Error {
 export function withHttpStatus(e: GraphQLError, status: 400 | 401 | 403): GraphQLError {
   e.extensions.http = { status };
   return e;
+}
+
+/** Codes a client may see as they are: ours, and the ones Apollo and graphql-js raise for bad requests. */
+const PUBLIC_CODES = new Set<string>([
+  ...Object.values(ErrorCode),
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/**
+ * Apollo's formatError for every server: an error the product raised on purpose passes as it
+ * is; anything else (a bug, a driver's message) is logged here and reaches the client as a
+ * bare INTERNAL_SERVER_ERROR, never with its message, data or stack.
+ */
+export function maskUnexpectedErrors(service: string) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const code = formatted.extensions?.code;
+    const deliberate = original instanceof GraphQLError && typeof code === 'string' && PUBLIC_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR;
+    // Errors relayed by the gateway from a subgraph were formatted there already.
+    if (deliberate || (typeof code === 'string' && PUBLIC_CODES.has(code) && formatted.extensions?.serviceName)) {
+      const { stacktrace: _s, exception: _e, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    console.error(`[${service}] unexpected error:`, original);
+    return { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR }, ...(formatted.path ? { path: formatted.path } : {}) };
+  };
 }

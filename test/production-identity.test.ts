@@ -59,7 +59,7 @@ describe('NODE_ENV=production', () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    for (const v of ['REDIS_URL', 'JWT_PUBLIC_KEY_FILE', 'JWT_ISSUER', 'GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE', 'UNEMPLOYMENT_REGISTRY_URL', 'SUPPLEMENTARY_BENEFITS_REGISTRY_URL']) {
+    for (const v of ['REDIS_URL', 'CONSENT_SIGNING_KEY_FILE', 'JWT_PUBLIC_KEY_FILE', 'JWT_ISSUER', 'GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE', 'UNEMPLOYMENT_REGISTRY_URL', 'SUPPLEMENTARY_BENEFITS_REGISTRY_URL']) {
       expect(message).toContain(v);
     }
   });
@@ -71,6 +71,7 @@ describe('NODE_ENV=production', () => {
       JWT_PUBLIC_KEY_FILE: publicKeyFile,
       JWT_ISSUER: 'https://idp.ge.ch',
       GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE: publicKeyFile,
+      CONSENT_SIGNING_KEY_FILE: join(dir, 'consent-signing-key'),
       UNEMPLOYMENT_REGISTRY_URL: 'https://plasta.example/api',
       DISABILITY_REGISTRY_URL: 'https://ai.example/api',
       SOCIAL_ASSISTANCE_REGISTRY_URL: 'https://as.example/api',

@@ -137,6 +137,7 @@ describe('npm run token', () => {
       JWT_ISSUER: 'https://idp.example.ch',
       JWT_PUBLIC_KEY_FILE: join(dir, 'idp.pem'),
       GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: join(dir, 'gateway.pem'),
+      CONSENT_SIGNING_KEY_FILE: join(dir, 'consent-signing-key'),
       UNEMPLOYMENT_REGISTRY_URL: 'https://plasta.example.ch',
       DISABILITY_REGISTRY_URL: 'https://ai.example.ch',
       SOCIAL_ASSISTANCE_REGISTRY_URL: 'https://as.example.ch',

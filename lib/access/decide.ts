@@ -20,6 +20,7 @@ export function decide(
   policy: Policy,
   requester: Requester,
   facts: RequestFacts,
+  avs: string,
   category: string,
   consents: readonly ConsentRecord[],
   today: string,
@@ -30,8 +31,9 @@ export function decide(
     case 'never':
       return { allowed: false, reason: 'never' };
     case 'legalBasis': {
+      const input = { ...facts, requesterSubject: requester.subject, avs };
       for (const condition of release.basis.conditions) {
-        const unmet = condition.check(facts);
+        const unmet = condition.check(input);
         if (unmet) return { allowed: false, reason: `${release.basis.citation}: ${unmet}` };
       }
       return { allowed: true, legalBasis: release.basis.citation };

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { StartupError } from '../errors.ts';
 import { INSTITUTIONS, Institution, type CategoryCatalogue } from '../../schema/catalogue.ts';
-import { CONDITIONS, type RequestFacts } from './conditions/index.ts';
+import { CONDITIONS, type ConditionInput } from './conditions/index.ts';
 
 export const SAMPLE_POLICY_PATH = fileURLToPath(new URL('../../schema/policy/sample.json', import.meta.url));
 
@@ -25,7 +25,8 @@ const PolicyFile = z.strictObject({
         description: z.string().min(1),
         /** Whom a consent must name for this role: its own institution, or the CII. */
         consentRecipient: z.union([z.literal('own'), Institution]),
-        mayRecordConsent: z.boolean(),
+        /** Actions the role may take (fields marked @permission), e.g. consent.record. */
+        permissions: z.array(z.string().regex(/^[a-z]+(\.[a-zA-Z]+)+$/)),
       }),
     )
     .min(1),
@@ -51,7 +52,7 @@ type PolicyFile = z.infer<typeof PolicyFile>;
 export interface BoundCondition {
   type: string;
   description: string;
-  check(request: RequestFacts): string | null;
+  check(request: ConditionInput): string | null;
 }
 
 export interface LegalBasis {
@@ -66,7 +67,7 @@ export interface Role {
   institutions: Institution[];
   description: string;
   consentRecipient: 'own' | Institution;
-  mayRecordConsent: boolean;
+  permissions: string[];
 }
 
 export type Release =
@@ -94,6 +95,11 @@ export class Policy {
   consentRecipientOf(institution: Institution, role: string): Institution {
     const r = this.roles.get(role)?.consentRecipient ?? 'own';
     return r === 'own' ? institution : r;
+  }
+
+  /** Whether the role may take an action marked @permission(id). */
+  permits(role: string, permission: string): boolean {
+    return this.roles.get(role)?.permissions.includes(permission) ?? false;
   }
 
   /** Whether a role may act at an institution at all. */

@@ -6,7 +6,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import jwt from 'jsonwebtoken';
 
-export function devSecret(file: string): Buffer {
+/** A random 32-byte key kept in a local file, created on first use (development keys only). */
+export function localKey(file: string): Buffer {
   try {
     const hex = readFileSync(file, 'utf8').trim();
     if (/^[0-9a-f]{64}$/.test(hex)) return Buffer.from(hex, 'hex');
@@ -18,6 +19,8 @@ export function devSecret(file: string): Buffer {
   writeFileSync(file, `${secret.toString('hex')}\n`, { mode: 0o600 });
   return secret;
 }
+
+export const devSecret = localKey;
 
 export interface DevTokenClaims {
   institution: string;

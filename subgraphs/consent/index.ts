@@ -1,23 +1,29 @@
-// The CII's own subgraph: the entry points into the person graph (a person, a caseload)
-// and the person's consents. It holds no registry data.
-import { requireAvs } from '../../lib/avs.ts';
-import { errors } from '../../lib/errors.ts';
+// The CII's own subgraph: the entry points into the person graph (a person, a caseload),
+// the consent registry (record, revoke, read) and the access log. It holds no registry data.
+// Who may do what is declared in the SDL (@category, @permission) and enforced by the shared
+// mechanism; the resolvers here validate input and do the work.
 import DataLoader from 'dataloader';
+import { z } from 'zod';
+import { CaseReference } from '../../lib/access/requester.ts';
+import { requireAvs } from '../../lib/avs.ts';
 import type { ConsentRecord, ConsentStore } from '../../lib/consents/store.ts';
-import type { SubgraphDefinition, SubgraphDeps } from '../shared/definition.ts';
+import { errors } from '../../lib/errors.ts';
+import type { SubgraphContext, SubgraphDefinition, SubgraphDeps } from '../shared/definition.ts';
 import { subgraphSchemaPath } from '../shared/sdl.ts';
+import { grantInputSchema } from './grant-input.ts';
 
 export interface ConsentContext {
   consentsOf: DataLoader<string, ConsentRecord[]>;
 }
+type Ctx = ConsentContext & SubgraphContext;
 
 const consentLoader = (store: ConsentStore) =>
   new DataLoader<string, ConsentRecord[]>(async (avs) => {
-    const found = await store.forPersons(avs);
+    const found = await storage('consents', () => store.forPersons(avs));
     return avs.map((a) => found.get(a) ?? []);
   });
 
-/** What a client sees of a consent: never the evidence hash or who recorded it. */
+/** What a client sees of a consent: never the evidence hash. */
 const toGraphQL = (c: ConsentRecord) => ({
   id: c.id,
   recipients: c.recipients,
@@ -26,6 +32,29 @@ const toGraphQL = (c: ConsentRecord) => ({
   validUntil: c.validUntil,
   grantedAt: c.grantedAt,
   revokedAt: c.revokedAt,
+  recordedBy: c.recordedBy,
+});
+
+/** The consent store or the access log failed: fail closed with the catalogued code. */
+async function storage<T>(what: 'consents' | 'audit', work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    console.error(`[consent] ${what} storage failed: ${(e as Error).message}`);
+    throw what === 'consents' ? errors.consentStoreUnavailable() : errors.auditUnavailable();
+  }
+}
+
+const badInput = (prefix: string, error: z.ZodError) =>
+  errors.badUserInput(
+    error.issues.map((i) => `${[prefix, ...i.path].join('.')}: ${i.message}`).join('; '),
+    { fields: error.issues.map((i) => [prefix, ...i.path].join('.')) },
+  );
+
+const AccessLogArgs = z.object({
+  first: z.number().int().min(1, 'at least 1').max(1000, 'at most 1000').nullish().transform((v) => v ?? 100),
+  before: z.string().regex(/^[1-9]\d*$/, 'an access-log entry id').nullish().transform((v) => v ?? undefined),
+  caseReference: CaseReference.nullish().transform((v) => v ?? undefined),
 });
 
 export const define = (deps: SubgraphDeps): SubgraphDefinition<ConsentContext> => ({
@@ -51,11 +80,33 @@ export const define = (deps: SubgraphDeps): SubgraphDefinition<ConsentContext> =
           }
         });
       },
+      accessLog: async (_: unknown, args: { avs: string; first?: number | null; before?: string | null; caseReference?: string | null }) => {
+        const parsed = AccessLogArgs.safeParse(args);
+        if (!parsed.success) throw badInput('accessLog', parsed.error);
+        const avs = requireAvs(args.avs);
+        return storage('audit', () => deps.audit.query({ avs, ...parsed.data }));
+      },
+    },
+    Mutation: {
+      grantConsent: async (_: unknown, args: { input: unknown }, ctx: Ctx) => {
+        const parsed = grantInputSchema(deps.catalogue, deps.policy, deps.clock.now()).safeParse(args.input);
+        if (!parsed.success) throw badInput('input', parsed.error);
+        const { institution, role, subject } = ctx.access.requester;
+        const record = await storage('consents', () =>
+          deps.consents.grant({ ...parsed.data, grantedAt: deps.clock.now().toISOString(), recordedBy: { institution, role, subject } }),
+        );
+        return toGraphQL(record);
+      },
+      revokeConsent: async (_: unknown, args: { id: string }, ctx: Ctx) => {
+        const { institution, role, subject } = ctx.access.requester;
+        const record = await storage('consents', () => deps.consents.revoke(args.id, deps.clock.now().toISOString(), { institution, role, subject }));
+        if (!record) throw errors.badUserInput(`No consent has the id "${args.id}".`, { field: 'id' });
+        return toGraphQL(record);
+      },
     },
     Person: {
       __resolveReference: (ref: { avs: unknown }) => ({ avs: requireAvs(ref.avs) }),
-      consents: async (person: { avs: string }, _args: unknown, ctx: ConsentContext) =>
-        (await ctx.consentsOf.load(person.avs)).map(toGraphQL),
+      consents: async (person: { avs: string }, _args: unknown, ctx: Ctx) => (await ctx.consentsOf.load(person.avs)).map(toGraphQL),
     },
   },
 });

@@ -16,13 +16,19 @@ import {
 } from 'graphql';
 
 export const CATEGORY_DIRECTIVE = 'category';
+export const PERMISSION_DIRECTIVE = 'permission';
 
-/** The category id declared on a field by @category(id: ...), if any. */
-export function declaredCategory(field: GraphQLField<unknown, unknown>): string | undefined {
-  const directive = field.astNode?.directives?.find((d) => d.name.value === CATEGORY_DIRECTIVE);
+function directiveId(field: GraphQLField<unknown, unknown>, directiveName: string): string | undefined {
+  const directive = field.astNode?.directives?.find((d) => d.name.value === directiveName);
   const arg = directive?.arguments?.find((a) => a.name.value === 'id');
   return arg && arg.value.kind === Kind.STRING ? arg.value.value : undefined;
 }
+
+/** The category id declared on a field by @category(id: ...), if any. */
+export const declaredCategory = (field: GraphQLField<unknown, unknown>) => directiveId(field, CATEGORY_DIRECTIVE);
+
+/** The permission a field demands by @permission(id: ...), if any. */
+export const declaredPermission = (field: GraphQLField<unknown, unknown>) => directiveId(field, PERMISSION_DIRECTIVE);
 
 /** typeName → fieldName → category id, for every annotated field of the schema. */
 export type CategoryIndex = ReadonlyMap<string, ReadonlyMap<string, string>>;

@@ -1,32 +1,39 @@
-// The one enforcement mechanism of every subgraph: a schema transform that wraps each field
-// annotated with @category so that it resolves only after the access decision for that
-// person and category allowed it. Denied: null and FORBIDDEN with the category, decided
-// before any data is read, so it reads the same whether or not the data exists.
+// The one enforcement mechanism of every subgraph: a schema transform that wraps
+// - each field annotated with @category, so that it resolves only after the access decision
+//   for that person and category allowed it. Denied: null and FORBIDDEN with the category,
+//   decided before any data is read, so it reads the same whether or not the data exists.
+//   Whose data: the parent object's subject, or for a root field its `avs` argument.
+// - each field annotated with @permission, so that only roles the policy grants that
+//   permission may take the action.
 // No resolver checks access itself.
 import { defaultFieldResolver, isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { requireAvs } from '../../lib/avs.ts';
+import type { Policy } from '../../lib/access/policy.ts';
 import { errors } from '../../lib/errors.ts';
-import { declaredCategory } from './categories.ts';
+import { declaredCategory, declaredPermission } from './categories.ts';
 import type { SubgraphContext } from './definition.ts';
 import { subjectOf } from './subject.ts';
 
-export function enforceCategories(schema: GraphQLSchema): GraphQLSchema {
+type Resolver = GraphQLFieldResolver<unknown, SubgraphContext>;
+
+export function enforceCategories(schema: GraphQLSchema, policy: Policy): GraphQLSchema {
+  const roots = new Set([schema.getQueryType(), schema.getMutationType()].filter(Boolean).map((t) => t!.name));
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
+      const coordinate = `${type.name}.${field.name}`;
       const category = declaredCategory(field);
-      if (category) field.resolve = guarded(category, field.resolve ?? defaultFieldResolver, `${type.name}.${field.name}`);
+      if (category) field.resolve = guarded(category, field.resolve ?? defaultFieldResolver, coordinate, roots.has(type.name));
+      const permission = declaredPermission(field);
+      if (permission) field.resolve = permitted(permission, field.resolve ?? defaultFieldResolver, policy);
     }
   }
   return schema;
 }
 
-function guarded(
-  category: string,
-  resolve: GraphQLFieldResolver<unknown, SubgraphContext>,
-  coordinate: string,
-): GraphQLFieldResolver<unknown, SubgraphContext> {
+function guarded(category: string, resolve: Resolver, coordinate: string, root: boolean): Resolver {
   return (source, args, ctx, info) => {
-    const avs = subjectOf(source);
+    const avs = root ? requireAvs((args as { avs?: unknown }).avs) : subjectOf(source);
     // An object that does not say whose data it holds cannot be decided on: no data.
     if (!avs) throw new Error(`${coordinate}: no subject on the parent object`);
     const settled = ctx.access.settledDecision(avs, category);
@@ -38,5 +45,13 @@ function guarded(
       if (!d.allowed) throw errors.forbiddenCategory(category);
       return resolve(source, args, ctx, info);
     });
+  };
+}
+
+function permitted(permission: string, resolve: Resolver, policy: Policy): Resolver {
+  return (source, args, ctx, info) => {
+    const { role } = ctx.access.requester;
+    if (!policy.permits(role, permission)) throw errors.forbiddenAction(`The role "${role}" may not ${permission.replace('.', ' ')} (permission ${permission}).`);
+    return resolve(source, args, ctx, info);
   };
 }

@@ -66,7 +66,7 @@ export class RequestAccess {
   private async decideAndJournal(avs: string, category: string): Promise<Decision> {
     const { policy, clock } = this.deps;
     const consents = needsConsents(policy, this.requester, category) ? await this.consentsOf.load(avs) : [];
-    const decision = decide(policy, this.requester, this.facts, category, consents, this.today);
+    const decision = decide(policy, this.requester, this.facts, avs, category, consents, this.today);
     try {
       await this.deps.audit.append({
         at: clock.now().toISOString(),

@@ -8,15 +8,15 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import { CREDENTIAL_HEADER, verifyCredential } from '../../lib/auth/subgraph-credential.ts';
-import { errors, withHttpStatus } from '../../lib/errors.ts';
+import { errors, maskUnexpectedErrors, withHttpStatus } from '../../lib/errors.ts';
 import { sendJson, startHttpService, type HttpService } from '../../lib/http-server.ts';
 import type { SubgraphContext, SubgraphDefinition, SubgraphDeps } from './definition.ts';
 import { enforceCategories } from './enforce-categories.ts';
 import { RequestAccess, RequestAccessCache } from './request-access.ts';
 import { parseSubgraphSdl } from './sdl.ts';
 
-export function buildSchema(def: SubgraphDefinition): GraphQLSchema {
-  return enforceCategories(buildSubgraphSchema({ typeDefs: parseSubgraphSdl(def.schemaPath), resolvers: def.resolvers as never }));
+export function buildSchema(def: SubgraphDefinition, deps: Pick<SubgraphDeps, 'policy'>): GraphQLSchema {
+  return enforceCategories(buildSubgraphSchema({ typeDefs: parseSubgraphSdl(def.schemaPath), resolvers: def.resolvers as never }), deps.policy);
 }
 
 const unauthenticated = (message: string) => withHttpStatus(errors.unauthenticated(message), 401);
@@ -57,9 +57,10 @@ export async function startSubgraph(
   port = deps.config.ports[def.name],
 ): Promise<HttpService> {
   const server = new ApolloServer<SubgraphContext>({
-    schema: buildSchema(def),
+    schema: buildSchema(def, deps),
     introspection: deps.config.env !== 'production',
     includeStacktraceInErrorResponses: false,
+    formatError: maskUnexpectedErrors(def.name),
     // Shutdown is the stack's: it drains the HTTP servers first, then stops Apollo.
     stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled()],

@@ -23,8 +23,15 @@ export interface Requester {
 }
 
 export async function startTestStack(opts: Partial<StackOptions> & { env?: Record<string, string> } = {}): Promise<TestStack> {
-  const secretFile = join(mkdtempSync(join(tmpdir(), 'ciigraph-test-')), 'dev-token-secret');
-  const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', DEV_TOKEN_SECRET_FILE: secretFile, ...opts.env });
+  const dir = mkdtempSync(join(tmpdir(), 'ciigraph-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    DEV_TOKEN_SECRET_FILE: join(dir, 'dev-token-secret'),
+    CONSENT_SIGNING_KEY_FILE: join(dir, 'consent-signing-key'),
+    ...opts.env,
+  });
+  const secretFile = config.auth.devSecretFile;
   const stack = await startStack({ config, ephemeralPorts: true, ...opts });
   const secret = devSecret(secretFile);
   const token: TestStack['token'] = (claims, o = {}) =>

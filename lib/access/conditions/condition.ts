@@ -8,13 +8,19 @@ export interface RequestFacts {
   caseReference?: string | undefined;
 }
 
+/** What a condition may look at: the request, who sends it, and whose data is asked. */
+export interface ConditionInput extends RequestFacts {
+  requesterSubject: string;
+  avs: string;
+}
+
 export interface ConditionDefinition<P> {
   type: string;
   params: z.ZodType<P>;
   /** For the DPO: what the condition demands, in words. */
   describe(params: P): string;
   /** Null when met; otherwise why not. */
-  check(params: P, request: RequestFacts): string | null;
+  check(params: P, request: ConditionInput): string | null;
 }
 
 export const defineCondition = <P>(d: ConditionDefinition<P>) => d;

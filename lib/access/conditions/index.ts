@@ -3,8 +3,9 @@ import type { ConditionDefinition } from './condition.ts';
 import { caseReferenceRequired } from './case-reference-required.ts';
 import { purposeIn } from './purpose-in.ts';
 import { purposeRequired } from './purpose-required.ts';
+import { requesterIsThePerson } from './requester-is-the-person.ts';
 
 export const CONDITIONS: ReadonlyMap<string, ConditionDefinition<any>> = new Map(
-  [purposeRequired, caseReferenceRequired, purposeIn].map((c) => [c.type, c]),
+  [purposeRequired, caseReferenceRequired, purposeIn, requesterIsThePerson].map((c) => [c.type, c]),
 );
-export type { RequestFacts } from './condition.ts';
+export type { ConditionInput, RequestFacts } from './condition.ts';

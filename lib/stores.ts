@@ -1,0 +1,58 @@
+// Where consents and the access log live: in memory (the embedded default, one process) or,
+// with REDIS_URL, in Redis, shared by every gateway and subgraph instance.
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { AuditBatcher } from './audit/batcher.ts';
+import type { AuditLog } from './audit/log.ts';
+import { MemoryAuditLog } from './audit/memory.ts';
+import { RedisAuditLog } from './audit/redis.ts';
+import { localKey } from './auth/dev-issuer.ts';
+import type { Config } from './config.ts';
+import { MemoryConsentStore } from './consents/memory.ts';
+import { RedisConsentStore } from './consents/redis.ts';
+import { ConsentSigner } from './consents/signing.ts';
+import type { ConsentStore } from './consents/store.ts';
+import { StartupError } from './errors.ts';
+import { closeRedis, createRedis } from './redis/connection.ts';
+
+export interface Stores {
+  kind: 'memory' | 'redis';
+  consents: ConsentStore;
+  audit: AuditLog;
+  auditBatcher: AuditBatcher;
+  close(): Promise<void>;
+}
+
+function consentSigningKey(config: Config): Buffer {
+  if (config.env !== 'production') return localKey(config.consentSigningKeyFile);
+  try {
+    const key = Buffer.from(readFileSync(config.consentSigningKeyFile, 'utf8').trim(), 'hex');
+    if (key.length < 32) throw new Error('shorter than 32 bytes');
+    return key;
+  } catch (e) {
+    throw new StartupError(config.consentSigningKeyFile, [`not a hex key of at least 32 bytes: ${(e as Error).message}`]);
+  }
+}
+
+export function openStores(config: Config, given: { consents?: ConsentStore; audit?: AuditLog } = {}): Stores {
+  if (!config.redisUrl) {
+    const audit = given.audit ?? new MemoryAuditLog();
+    return {
+      kind: 'memory',
+      consents: given.consents ?? new MemoryConsentStore(),
+      audit,
+      auditBatcher: new AuditBatcher(audit),
+      close: async () => {},
+    };
+  }
+  const redis: Redis = createRedis(config.redisUrl, { name: 'ciigraph' });
+  const opts = { prefix: config.redisPrefix };
+  const audit = given.audit ?? new RedisAuditLog(redis, opts);
+  return {
+    kind: 'redis',
+    consents: given.consents ?? new RedisConsentStore(redis, new ConsentSigner(consentSigningKey(config)), opts),
+    audit,
+    auditBatcher: new AuditBatcher(audit),
+    close: () => closeRedis(redis),
+  };
+}

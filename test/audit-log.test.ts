@@ -1,0 +1,343 @@
+// The access log contract (lib/audit/log.ts), proven against both implementations: ids 1..n
+// in append order, one person's entries newest first with paging and a case-reference filter,
+// and a hash chain that verifies. Redis-only: several processes appending at once keep one
+// chain; an entry altered or deleted in Redis is named by verify() and by `npm run
+// audit:verify`; an unreachable Redis makes appends reject, and they resume once it is back.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chain, GENESIS_HASH, type ChainedEntry } from '../lib/audit/chain.ts';
+import type { AccessLogEntry, AuditLog, NewAccessLogEntry } from '../lib/audit/log.ts';
+import { MemoryAuditLog } from '../lib/audit/memory.ts';
+import { RedisAuditLog } from '../lib/audit/redis.ts';
+import { closeRedis, createRedis, waitForRedis } from '../lib/redis/connection.ts';
+import { freePort } from './support/ports.ts';
+import { startRedisServer, type RedisServerHandle } from './support/redis-server.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const A = '756.1234.5678.97';
+const B = '756.9876.5432.17';
+
+let server: RedisServerHandle;
+let redis: Redis;
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = createRedis(server.url, { name: 'audit-log-test' });
+  await waitForRedis(redis, 10_000);
+});
+
+afterAll(async () => {
+  if (redis) await closeRedis(redis);
+  if (server) await server.stop();
+});
+
+const uniquePrefix = () => `test-${randomUUID()}:`;
+
+let clock = Date.UTC(2026, 10, 20, 8, 0);
+function entry(over: Partial<NewAccessLogEntry> = {}): NewAccessLogEntry {
+  clock += 1000;
+  return {
+    at: new Date(clock).toISOString(),
+    institution: 'AI',
+    role: 'case-manager',
+    subject: 'cm-1',
+    avs: A,
+    category: 'ac.registration',
+    decision: 'ALLOWED',
+    legalBasis: 'LPGA art. 32 al. 1',
+    consentId: null,
+    purpose: 'cii',
+    caseReference: 'AI-GE-2026-0815',
+    subgraph: 'unemployment',
+    requestId: randomUUID(),
+    ...over,
+  };
+}
+
+/** What the log should hold: the entries with their ids 1..n, in append order. */
+const numbered = (entries: readonly NewAccessLogEntry[]): AccessLogEntry[] =>
+  entries.map((e, i) => ({ ...e, id: String(i + 1) }));
+
+const ids = (entries: readonly AccessLogEntry[]) => entries.map((e) => e.id);
+
+const factories: { name: string; create: () => AuditLog }[] = [
+  { name: 'memory', create: () => new MemoryAuditLog() },
+  { name: 'redis', create: () => new RedisAuditLog(redis, { prefix: uniquePrefix() }) },
+];
+
+describe.each(factories)('access log: $name', ({ create }) => {
+  it('assigns ids 1..n in append order, across batches', async () => {
+    const log = create();
+    const appended = [entry({ category: 'ac.registration' }), entry({ category: 'ac.entitlement' }), entry({ category: 'ai.file' })];
+    await log.append(appended.slice(0, 2));
+    await log.append(appended.slice(2));
+    expect(await log.query({ avs: A, first: 100 })).toEqual(numbered(appended).reverse());
+  });
+
+  it("returns one person's entries only, newest first, at most `first`", async () => {
+    const log = create();
+    const appended = Array.from({ length: 12 }, (_, i) => entry({ avs: i % 3 === 0 ? B : A }));
+    await log.append(appended);
+    const ofA = numbered(appended).filter((e) => e.avs === A).reverse();
+    const ofB = numbered(appended).filter((e) => e.avs === B).reverse();
+
+    expect(await log.query({ avs: A, first: 100 })).toEqual(ofA);
+    expect(await log.query({ avs: B, first: 100 })).toEqual(ofB);
+    expect(await log.query({ avs: A, first: 3 })).toEqual(ofA.slice(0, 3));
+    expect(await log.query({ avs: '756.0000.0000.19', first: 100 })).toEqual([]);
+  });
+
+  it('pages to older entries with `before` (exclusive)', async () => {
+    const log = create();
+    const appended = Array.from({ length: 11 }, (_, i) => entry({ avs: i % 4 === 0 ? B : A }));
+    await log.append(appended);
+    const ofA = numbered(appended).filter((e) => e.avs === A).reverse();
+
+    const pages: AccessLogEntry[][] = [];
+    let before: string | undefined;
+    for (;;) {
+      const page = await log.query({ avs: A, first: 3, before });
+      if (page.length === 0) break;
+      pages.push(page);
+      before = page.at(-1)!.id;
+    }
+    expect(pages.map((p) => p.length)).toEqual([3, 3, 2]);
+    expect(pages.flat()).toEqual(ofA);
+    // `before` names an entry that is not the person's own: still a bound.
+    expect(ids(await log.query({ avs: A, first: 100, before: '5' }))).toEqual(ids(ofA.filter((e) => Number(e.id) < 5)));
+  });
+
+  it('filters by case reference, with `first` and `before`', async () => {
+    const log = create();
+    const appended = Array.from({ length: 30 }, (_, i) =>
+      entry({ caseReference: i % 5 === 0 ? 'AC-ZH-2026-0001' : i % 2 === 0 ? 'AI-GE-2026-0815' : null }),
+    );
+    await log.append(appended);
+    const ofCase = numbered(appended).filter((e) => e.caseReference === 'AC-ZH-2026-0001').reverse();
+    expect(ofCase).toHaveLength(6);
+
+    expect(await log.query({ avs: A, first: 100, caseReference: 'AC-ZH-2026-0001' })).toEqual(ofCase);
+    expect(await log.query({ avs: A, first: 2, caseReference: 'AC-ZH-2026-0001' })).toEqual(ofCase.slice(0, 2));
+    expect(await log.query({ avs: A, first: 2, caseReference: 'AC-ZH-2026-0001', before: ofCase[1]!.id })).toEqual(ofCase.slice(2, 4));
+    expect(await log.query({ avs: A, first: 100, caseReference: 'unknown-case' })).toEqual([]);
+  });
+
+  it('verifies an intact chain and names its head', async () => {
+    const log = create();
+    expect(await log.verify()).toEqual({ ok: true, count: 0, head: GENESIS_HASH });
+    const appended = [entry(), entry({ decision: 'DENIED', legalBasis: null }), entry({ avs: B })];
+    await log.append(appended.slice(0, 1));
+    await log.append(appended.slice(1));
+    const expectedHead = chain(GENESIS_HASH, numbered(appended)).at(-1)!.hash;
+    expect(await log.verify()).toEqual({ ok: true, count: 3, head: expectedHead });
+  });
+
+  it('keeps one chain when one instance appends many batches at once', async () => {
+    const log = create();
+    const batches = Array.from({ length: 20 }, (_, b) => [entry({ requestId: `batch-${b}` }), entry({ requestId: `batch-${b}` })]);
+    await Promise.all(batches.map((batch) => log.append(batch)));
+
+    const all = await log.query({ avs: A, first: 1000 });
+    expect(ids(all).map(Number).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    // Each batch lands whole: its two entries are neighbours, in order.
+    for (let b = 0; b < 20; b++) {
+      const mine = all.filter((e) => e.requestId === `batch-${b}`).map((e) => Number(e.id));
+      expect(mine).toHaveLength(2);
+      expect(mine[0]! - mine[1]!).toBe(1);
+    }
+    expect(await log.verify()).toMatchObject({ ok: true, count: 40 });
+  });
+});
+
+describe('access log: redis only', () => {
+  const keys = (prefix: string) => ({ entries: `${prefix}audit:entries`, head: `${prefix}audit:head` });
+
+  async function seeded(count: number, decisionOf: (i: number) => 'ALLOWED' | 'DENIED' = () => 'ALLOWED') {
+    const prefix = uniquePrefix();
+    const log = new RedisAuditLog(redis, { prefix });
+    await log.append(Array.from({ length: count }, (_, i) => entry({ decision: decisionOf(i + 1) })));
+    return { prefix, log, ...keys(prefix) };
+  }
+
+  /** Two clients of their own, as two processes would have, for the duration of `use`. */
+  async function twoProcesses(use: (logs: [RedisAuditLog, RedisAuditLog]) => Promise<void>): Promise<void> {
+    const prefix = uniquePrefix();
+    const clients = [createRedis(server.url, { name: 'appender-1' }), createRedis(server.url, { name: 'appender-2' })];
+    try {
+      await Promise.all(clients.map((c) => waitForRedis(c, 10_000)));
+      await use([new RedisAuditLog(clients[0]!, { prefix }), new RedisAuditLog(clients[1]!, { prefix })]);
+    } finally {
+      await Promise.all(clients.map((c) => closeRedis(c)));
+    }
+  }
+
+  it('keeps one chain with several processes appending at once: no id lost or doubled', async () => {
+    await twoProcesses(async (logs) => {
+      // The second writes first, so the first starts from a stale head and must re-chain.
+      await logs[1].append([entry({ avs: B, requestId: 'p1-first', subject: 'k0' })]);
+      // 20 batches of 3 per process, all in flight at once.
+      await Promise.all(
+        logs.flatMap((log, p) =>
+          Array.from({ length: 20 }, (_, b) =>
+            log.append([0, 1, 2].map((k) => entry({ avs: p === 0 ? A : B, requestId: `p${p}-b${b}`, subject: `k${k}` }))),
+          ),
+        ),
+      );
+
+      const all = [...(await logs[0].query({ avs: A, first: 1000 })), ...(await logs[1].query({ avs: B, first: 1000 }))];
+      expect(ids(all).map(Number).sort((x, y) => x - y)).toEqual(Array.from({ length: 121 }, (_, i) => i + 1));
+      expect(ids(all.filter((e) => e.requestId === 'p1-first'))).toEqual(['1']);
+      for (const requestId of new Set(all.map((e) => e.requestId))) {
+        if (requestId === 'p1-first') continue;
+        // Each batch whole, in order, contiguous.
+        const batch = all.filter((e) => e.requestId === requestId).sort((x, y) => Number(x.id) - Number(y.id));
+        expect(batch.map((e) => e.subject)).toEqual(['k0', 'k1', 'k2']);
+        expect(Number(batch[2]!.id) - Number(batch[0]!.id)).toBe(2);
+      }
+
+      const verdict = await logs[0].verify();
+      expect(verdict).toMatchObject({ ok: true, count: 121 });
+      expect(await logs[1].verify()).toEqual(verdict);
+    });
+  });
+
+  it('lets every writer through while others append without pause (no starvation)', async () => {
+    await twoProcesses(async (logs) => {
+      // Each appends one entry after the other, as fast as it can: the one that just won knows
+      // the new head first, and without turns it could keep winning until the other gives up.
+      const rounds = 400;
+      await Promise.all(
+        logs.map(async (log, p) => {
+          for (let r = 0; r < rounds; r++) await log.append([entry({ avs: p === 0 ? A : B, requestId: `p${p}-${r}` })]);
+        }),
+      );
+      expect(await logs[0].query({ avs: A, first: 1000 })).toHaveLength(rounds);
+      expect(await logs[1].query({ avs: B, first: 1000 })).toHaveLength(rounds);
+      expect(await logs[0].verify()).toMatchObject({ ok: true, count: 2 * rounds });
+    });
+  });
+
+  it('continues the chain of an existing log from a fresh instance', async () => {
+    const { prefix, log } = await seeded(3);
+    await new RedisAuditLog(redis, { prefix }).append([entry({ category: 'ai.file' })]);
+    await log.append([entry({ category: 'ai.decision' })]);
+    const newest = await log.query({ avs: A, first: 2 });
+    expect(newest.map((e) => [e.id, e.category])).toEqual([['5', 'ai.decision'], ['4', 'ai.file']]);
+    expect(await log.verify()).toMatchObject({ ok: true, count: 5 });
+  });
+
+  it('names an entry altered in Redis (a denial turned into a release) as the first broken', async () => {
+    const { log, entries } = await seeded(6, (i) => (i === 4 ? 'DENIED' : 'ALLOWED'));
+    const stored = JSON.parse((await redis.hget(entries, '4'))!) as ChainedEntry;
+    expect(stored.decision).toBe('DENIED');
+    await redis.hset(entries, '4', JSON.stringify({ ...stored, decision: 'ALLOWED' }));
+
+    const verdict = await log.verify();
+    expect(verdict).toMatchObject({ ok: false, firstBroken: '4', count: 3 });
+    expect(verdict.ok === false && verdict.reason).toMatch(/altered/);
+  });
+
+  it('names an entry deleted from Redis as missing', async () => {
+    const { log, entries } = await seeded(6);
+    await redis.hdel(entries, '3');
+    const verdict = await log.verify();
+    expect(verdict).toMatchObject({ ok: false, firstBroken: '3', count: 2 });
+    expect(verdict.ok === false && verdict.reason).toMatch(/missing/);
+  });
+
+  it('reports a head that does not match the last entry', async () => {
+    const { log, head } = await seeded(4);
+    await redis.set(head, `4:${'f'.repeat(64)}`);
+    expect(await log.verify()).toMatchObject({ ok: false, firstBroken: '4' });
+  });
+
+  it('refuses to append over entries that lie beyond the head', async () => {
+    const { prefix, head } = await seeded(4);
+    await redis.del(head); // the head reset: appending at 1 would overwrite the evidence
+    const fresh = new RedisAuditLog(redis, { prefix });
+    await expect(fresh.append([entry()])).rejects.toThrow(/already exists/);
+    expect(await fresh.verify()).toMatchObject({ ok: false, firstBroken: '1' });
+  });
+
+  describe('npm run audit:verify', () => {
+    interface Run {
+      code: number | null;
+      stdout: string;
+      stderr: string;
+    }
+
+    function auditVerify(env: Record<string, string>): Promise<Run> {
+      const base: NodeJS.ProcessEnv = { ...process.env };
+      delete base.REDIS_URL;
+      delete base.REDIS_PREFIX;
+      return new Promise((resolve, reject) => {
+        const child = spawn('npx', ['tsx', 'bin/audit-verify.ts'], { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    }
+
+    it('prints the intact line with the count and the head, exit 0', async () => {
+      const { prefix, log } = await seeded(5);
+      const verdict = await log.verify();
+      if (!verdict.ok) throw new Error('the seeded log should verify');
+      const run = await auditVerify({ REDIS_URL: server.url, REDIS_PREFIX: prefix });
+      expect(run.stdout).toBe(`access log intact: 5 entries, head ${verdict.head}\n`);
+      expect(run.code).toBe(0);
+    });
+
+    it('names the broken entry, exit 1', async () => {
+      const { prefix, entries } = await seeded(5, (i) => (i === 2 ? 'DENIED' : 'ALLOWED'));
+      const stored = JSON.parse((await redis.hget(entries, '2'))!) as ChainedEntry;
+      await redis.hset(entries, '2', JSON.stringify({ ...stored, decision: 'ALLOWED' }));
+      const run = await auditVerify({ REDIS_URL: server.url, REDIS_PREFIX: prefix });
+      expect(run.stdout).toMatch(/^access log BROKEN at entry 2: .*altered/);
+      expect(run.code).toBe(1);
+    });
+
+    it('explains that the in-memory log lives in the running stack when REDIS_URL is unset, exit 2', async () => {
+      const run = await auditVerify({});
+      expect(run.stderr).toMatch(/REDIS_URL is not set.*in memory/s);
+      expect(run.stdout).toBe('');
+      expect(run.code).toBe(2);
+    });
+
+    it('says Redis cannot be reached, exit 2', async () => {
+      const nobody = await freePort();
+      const run = await auditVerify({ REDIS_URL: `redis://127.0.0.1:${nobody}` });
+      expect(run.stderr).toContain(`cannot reach Redis at redis://127.0.0.1:${nobody}`);
+      expect(run.stdout).toBe('');
+      expect(run.code).toBe(2);
+    });
+  });
+
+  it('rejects appends while Redis is down and appends again once it is back', async () => {
+    const own = await startRedisServer();
+    const client = createRedis(own.url, { name: 'audit-log-outage' });
+    try {
+      await waitForRedis(client, 10_000);
+      const log = new RedisAuditLog(client, { prefix: uniquePrefix() });
+      await log.append([entry()]);
+
+      await own.stop();
+      await expect(log.append([entry()])).rejects.toThrow();
+
+      await own.restart();
+      await waitForRedis(client, 10_000);
+      // The restarted server is empty (no persistence): the log starts over, still one chain.
+      const after = entry({ category: 'ai.file' });
+      await log.append([after]);
+      expect(await log.query({ avs: A, first: 10 })).toEqual([{ ...after, id: '1' }]);
+      expect(await log.verify()).toMatchObject({ ok: true, count: 1 });
+    } finally {
+      await closeRedis(client);
+      await own.stop();
+    }
+  });
+});
