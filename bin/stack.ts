@@ -45,6 +45,11 @@ export interface StackOptions {
   /** Which services to start; default all. */
   only?: readonly SubgraphName[];
   gateway?: boolean;
+  /**
+   * False runs the same stack with no access decisions and no journaling: the benchmark's
+   * baseline for the policy's cost. Not reachable from configuration or the environment.
+   */
+  enforcement?: boolean;
 }
 
 export interface Stack {
@@ -92,6 +97,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       auditBatcher: stores.auditBatcher,
       clock: opts.clock ?? systemClock,
       credentialKeys: { publicKey: keys.publicKey },
+      enforcement: opts.enforcement ?? true,
     };
     const names = opts.only ?? SUBGRAPHS;
     const subgraphs = await Promise.all(

@@ -9,7 +9,7 @@ import type { Config, SubgraphName } from '../../lib/config.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { ConsentStore } from '../../lib/consents/store.ts';
 import type { CategoryCatalogue } from '../../schema/catalogue.ts';
-import type { RequestAccess } from './request-access.ts';
+import type { AccessDecisions } from './request-access.ts';
 
 export interface SubgraphDeps {
   config: Config;
@@ -21,13 +21,15 @@ export interface SubgraphDeps {
   clock: Clock;
   /** Verifies the gateway's credential (public key only). */
   credentialKeys: CredentialKeys;
+  /** False only for the benchmark's baseline (bin/stack.ts option); never from configuration. */
+  enforcement: boolean;
 }
 
 /** The context every subgraph resolver receives. */
 export interface SubgraphContext {
   requestId: string;
   /** The verified requester's decisions for this request. */
-  access: RequestAccess;
+  access: AccessDecisions;
 }
 
 export interface SubgraphDefinition<Ctx extends object = object> {

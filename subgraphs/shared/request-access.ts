@@ -19,7 +19,30 @@ export interface AccessDeps {
   clock: Clock;
 }
 
-export class RequestAccess {
+/** What enforcement asks of a request's access decisions. */
+export interface AccessDecisions {
+  readonly requester: Requester;
+  settledDecision(avs: string, category: string): Decision | undefined;
+  decide(avs: string, category: string): Promise<Decision>;
+}
+
+/**
+ * Releases everything, decides and journals nothing. Only for the benchmark's baseline (the
+ * same stack without the policy's cost): reachable from the composition root's options,
+ * never from configuration.
+ */
+export class UnenforcedAccess implements AccessDecisions {
+  private static readonly RELEASED: Decision = { allowed: true, legalBasis: 'enforcement off (benchmark baseline)' };
+  constructor(readonly requester: Requester) {}
+  settledDecision(): Decision {
+    return UnenforcedAccess.RELEASED;
+  }
+  async decide(): Promise<Decision> {
+    return UnenforcedAccess.RELEASED;
+  }
+}
+
+export class RequestAccess implements AccessDecisions {
   private readonly settled = new Map<string, Decision>();
   private readonly pending = new Map<string, Promise<Decision>>();
   private readonly consentsOf: DataLoader<string, ConsentRecord[]>;

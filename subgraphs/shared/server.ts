@@ -12,11 +12,12 @@ import { errors, maskUnexpectedErrors, withHttpStatus } from '../../lib/errors.t
 import { sendJson, startHttpService, type HttpService } from '../../lib/http-server.ts';
 import type { SubgraphContext, SubgraphDefinition, SubgraphDeps } from './definition.ts';
 import { enforceCategories } from './enforce-categories.ts';
-import { RequestAccess, RequestAccessCache } from './request-access.ts';
+import { RequestAccess, RequestAccessCache, UnenforcedAccess } from './request-access.ts';
 import { parseSubgraphSdl } from './sdl.ts';
 
-export function buildSchema(def: SubgraphDefinition, deps: Pick<SubgraphDeps, 'policy'>): GraphQLSchema {
-  return enforceCategories(buildSubgraphSchema({ typeDefs: parseSubgraphSdl(def.schemaPath), resolvers: def.resolvers as never }), deps.policy);
+export function buildSchema(def: SubgraphDefinition, deps: Pick<SubgraphDeps, 'policy' | 'enforcement'>): GraphQLSchema {
+  const schema = buildSubgraphSchema({ typeDefs: parseSubgraphSdl(def.schemaPath), resolvers: def.resolvers as never });
+  return deps.enforcement ? enforceCategories(schema, deps.policy) : schema;
 }
 
 const unauthenticated = (message: string) => withHttpStatus(errors.unauthenticated(message), 401);
@@ -35,6 +36,7 @@ function requestContext(def: SubgraphDefinition, deps: SubgraphDeps, cache: Requ
     throw withHttpStatus(errors.badUserInput(`Unknown purpose "${claims.purpose}".`, { field: 'purpose' }), 400);
   }
   const facts = { purpose: claims.purpose, caseReference: claims.caseReference };
+  if (!deps.enforcement) return { requestId: claims.requestId, access: new UnenforcedAccess(claims.requester) };
   const fingerprint = JSON.stringify([claims.requester, facts]);
   const access = cache.get(
     claims.requestId,
