@@ -13,6 +13,7 @@ import type { CredentialKeys } from '../lib/auth/subgraph-credential.ts';
 import { UserTokenVerifier } from '../lib/auth/user-token.ts';
 import { authenticate } from './authenticate.ts';
 import type { GatewayContext } from './context.ts';
+import { operationLimits } from './limits/index.ts';
 import { checkSubgraphs } from './readiness.ts';
 import { SubgraphTransport } from './subgraph-transport.ts';
 
@@ -37,20 +38,28 @@ export async function startGateway({
     buildService: ({ name }) =>
       new SubgraphTransport(name, config.subgraphUrls[name as SubgraphName], config.subgraphTimeoutMs, credentialKeys),
   });
+  const limits = operationLimits(config.limits);
+  const production = config.env === 'production';
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    introspection: config.env !== 'production',
+    introspection: !production,
+    // No "did you mean" field suggestions in production: they map the schema for a prober.
+    hideSchemaDetailsFromClientErrors: production,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     formatError: maskUnexpectedErrors('gateway'),
     // Shutdown is the stack's: it drains the HTTP servers first, then stops Apollo.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ...limits.plugins],
   });
   await server.start();
   const service = await startHttpService({
     name: 'gateway',
     host: config.host,
     port,
+    maxBodyBytes: config.limits.maxBodyBytes,
     apollo: {
       server,
       context: async (req) => authenticate(req, verifier, policy),

@@ -42,6 +42,11 @@ const RawEnv = z.object({
   REGISTRY_TIMEOUT_MS: PositiveMs.default(3000),
   SUBGRAPH_TIMEOUT_MS: PositiveMs.default(5000),
   MAX_CASELOAD: z.coerce.number().int().positive().max(10_000).default(200),
+  MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(10),
+  MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(30),
+  MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(4000),
+  MAX_COST: z.coerce.number().int().positive().default(25_000),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(50_000_000).default(100_000),
   POLICY_FILE: z.string().min(1).optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).default('ciigraph'),
@@ -72,6 +77,7 @@ export interface Config {
   registryTimeoutMs: number;
   subgraphTimeoutMs: number;
   maxCaseload: number;
+  limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxBodyBytes: number };
   policyFile: string | undefined;
   auth: {
     issuer: string;
@@ -148,6 +154,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     registryTimeoutMs: base.REGISTRY_TIMEOUT_MS,
     subgraphTimeoutMs: base.SUBGRAPH_TIMEOUT_MS,
     maxCaseload: base.MAX_CASELOAD,
+    limits: {
+      maxDepth: base.MAX_DEPTH,
+      maxAliases: base.MAX_ALIASES,
+      maxTokens: base.MAX_TOKENS,
+      maxCost: base.MAX_COST,
+      maxBodyBytes: base.MAX_BODY_BYTES,
+    },
     policyFile: base.POLICY_FILE,
     auth: {
       issuer: base.JWT_ISSUER ?? DEV_ISSUER,

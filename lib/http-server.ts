@@ -36,15 +36,18 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
       if (size > limit) {
+        // Stop buffering; the caller answers 413 and closes the connection afterwards.
+        req.off('data', onData);
+        req.resume();
         reject(new BodyTooLarge());
-        req.destroy();
         return;
       }
       chunks.push(c);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
@@ -69,7 +72,10 @@ export async function startHttpService<Ctx extends BaseContext>(opts: HttpServic
       sendJson(res, 404, { error: `no route ${req.method} ${url.pathname}` });
     } catch (e) {
       if (e instanceof BodyTooLarge) {
-        if (!res.headersSent) sendJson(res, 413, { errors: [{ message: `Request body larger than ${limit} bytes.` }] });
+        if (!res.headersSent) {
+          res.setHeader('connection', 'close');
+          sendJson(res, 413, { errors: [{ message: `The request body is larger than ${limit} bytes.`, extensions: { code: 'BAD_USER_INPUT', limit: 'body' } }] });
+        }
         return;
       }
       // Never leak internals: the detail goes to the server's stderr only.
