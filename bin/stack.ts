@@ -98,6 +98,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       clock: opts.clock ?? systemClock,
       credentialKeys: { publicKey: keys.publicKey },
       enforcement: opts.enforcement ?? true,
+      storesStatus: () => stores.status(),
     };
     const names = opts.only ?? SUBGRAPHS;
     const subgraphs = await Promise.all(

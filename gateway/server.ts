@@ -67,8 +67,8 @@ export async function startGateway({
     routes: {
       '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       '/readyz': async (_req, res) => {
-        const { ready, subgraphs } = await checkSubgraphs(config.subgraphUrls);
-        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraphs });
+        const readiness = await checkSubgraphs(config.subgraphUrls);
+        sendJson(res, readiness.status === 'not ready' ? 503 : 200, readiness);
       },
     },
   });

@@ -1,24 +1,48 @@
 // The transport boundary between the gateway and its subgraphs: the one place where the
 // gateway adds what subgraphs must verify (a credential signed for that subgraph alone,
-// carrying the verified requester, purpose and case reference), plus keep-alive fetch with
-// a deadline and the request id.
+// carrying the verified requester, purpose and case reference), and where it protects
+// itself from a failing subgraph: keep-alive fetch with a deadline, one quick retry for
+// queries (never for mutations) within that deadline, and a circuit breaker so that a dead
+// subgraph fails fast and costs only its own part of the answer.
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
+import { GraphQLError } from 'graphql';
 import { CREDENTIAL_HEADER, signCredential, type CredentialKeys } from '../lib/auth/subgraph-credential.ts';
+import { errors } from '../lib/errors.ts';
+import { CircuitBreaker } from '../lib/resilience/circuit-breaker.ts';
+import { isTransientFailure, withRetry } from '../lib/resilience/retry.ts';
 import type { GatewayContext } from './context.ts';
 
-/** Node's fetch (undici) keeps connections alive by default; each call gets a deadline. */
-const fetchWithTimeout = (timeoutMs: number): Fetcher =>
-  ((url: string, init?: RequestInit) => fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as unknown as Fetcher;
+/** The gateway sends mutations as `{"query":"mutation ...`; anything else is a read. */
+const isMutation = (body: unknown) => typeof body === 'string' && /^\{"query":"\s*mutation\b/.test(body);
+
+function resilientFetch(subgraph: string, timeoutMs: number, breaker: CircuitBreaker): Fetcher {
+  const once = (url: string, init: RequestInit | undefined, ms: number) =>
+    fetch(url, { ...init, signal: AbortSignal.timeout(ms) }).then((res) => {
+      // A 502/503 from a proxy in front of the subgraph: worth a retry for a read.
+      if (res.status === 502 || res.status === 503) throw Object.assign(new Error(`${subgraph}: HTTP ${res.status}`), { status: res.status });
+      return res;
+    });
+  return ((url: string, init?: RequestInit) =>
+    breaker.run(() =>
+      isMutation(init?.body)
+        ? once(url, init, timeoutMs)
+        : withRetry((remaining) => once(url, init, remaining), { budgetMs: timeoutMs, retryable: isTransientFailure }),
+    )) as unknown as Fetcher;
+}
 
 export class SubgraphTransport extends RemoteGraphQLDataSource<GatewayContext> {
+  readonly breaker: CircuitBreaker;
+
   constructor(
     private readonly subgraph: string,
     url: string,
     timeoutMs: number,
     private readonly keys: CredentialKeys,
   ) {
-    super({ url, fetcher: fetchWithTimeout(timeoutMs) });
+    const breaker = new CircuitBreaker(`subgraph ${subgraph}`);
+    super({ url, fetcher: resilientFetch(subgraph, timeoutMs, breaker) });
+    this.breaker = breaker;
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
@@ -40,5 +64,15 @@ export class SubgraphTransport extends RemoteGraphQLDataSource<GatewayContext> {
         this.subgraph,
       ),
     );
+  }
+
+  /**
+   * A transport failure (no answer, timeout, open circuit) becomes one catalogued error; the
+   * detail stays in the gateway's log. An HTTP answer with GraphQL errors stays as it is.
+   */
+  override didEncounterError(error: Error): never {
+    if (error instanceof GraphQLError) throw error;
+    console.error(`[gateway] subgraph ${this.subgraph}: ${error.message}`);
+    throw errors.subgraphUnavailable(this.subgraph);
   }
 }

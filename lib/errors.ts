@@ -17,6 +17,8 @@ export const ErrorCode = {
   CONSENT_STORE_UNAVAILABLE: 'CONSENT_STORE_UNAVAILABLE',
   /** An institution's registry did not answer, or answered with something that is not its contract. */
   REGISTRY_UNAVAILABLE: 'REGISTRY_UNAVAILABLE',
+  /** A subgraph did not answer the gateway in time (or its circuit is open): its part is missing. */
+  SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   /** Anything else: details stay in the server log, never in the response. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -40,6 +42,8 @@ export const errors = {
     graphqlError(ErrorCode.AUDIT_UNAVAILABLE, 'The access log cannot be written; no data is released.'),
   consentStoreUnavailable: () =>
     graphqlError(ErrorCode.CONSENT_STORE_UNAVAILABLE, 'The consent registry cannot be read; no data is released.'),
+  subgraphUnavailable: (subgraph: string) =>
+    graphqlError(ErrorCode.SUBGRAPH_UNAVAILABLE, `The ${subgraph} subgraph is unavailable; its part of the answer is missing.`, { subgraph }),
   registryUnavailable: (institution: string) =>
     graphqlError(ErrorCode.REGISTRY_UNAVAILABLE, `The ${institution} registry is unavailable.`, { institution }),
 };

@@ -20,6 +20,8 @@ export interface Stores {
   consents: ConsentStore;
   audit: AuditLog;
   auditBatcher: AuditBatcher;
+  /** Whether the stores can be reached now (Redis connected). */
+  status(): 'up' | 'down';
   close(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export function openStores(config: Config, given: { consents?: ConsentStore; aud
       consents: given.consents ?? new MemoryConsentStore(),
       audit,
       auditBatcher: new AuditBatcher(audit),
+      status: () => 'up',
       close: async () => {},
     };
   }
@@ -53,6 +56,7 @@ export function openStores(config: Config, given: { consents?: ConsentStore; aud
     consents: given.consents ?? new RedisConsentStore(redis, new ConsentSigner(consentSigningKey(config)), opts),
     audit,
     auditBatcher: new AuditBatcher(audit),
+    status: () => (redis.status === 'ready' ? 'up' : 'down'),
     close: () => closeRedis(redis),
   };
 }

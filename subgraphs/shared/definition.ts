@@ -23,6 +23,8 @@ export interface SubgraphDeps {
   credentialKeys: CredentialKeys;
   /** False only for the benchmark's baseline (bin/stack.ts option); never from configuration. */
   enforcement: boolean;
+  /** Whether consents and the access log can be reached now. */
+  storesStatus(): 'up' | 'down';
 }
 
 /** The context every subgraph resolver receives. */
@@ -39,4 +41,6 @@ export interface SubgraphDefinition<Ctx extends object = object> {
   resolvers: GraphQLResolverMap<SubgraphContext & Ctx>;
   /** The per-request part of the context (loaders, ...). */
   context(): Ctx;
+  /** What the subgraph's /healthz adds about its dependencies, e.g. its registry's circuit. */
+  health?(): Record<string, string>;
 }

@@ -51,6 +51,7 @@ export function defineInstitutionSubgraph<R extends { avs: string }>(
     name: spec.name,
     schemaPath: subgraphSchemaPath(spec.name),
     context: () => ({ files: createFileLoader(client) }),
+    health: () => ({ registry: client.circuit }),
     resolvers: {
       Person: {
         __resolveReference: (ref: { avs: unknown }) => ({ avs: requireAvs(ref.avs) }),

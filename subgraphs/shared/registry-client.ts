@@ -1,8 +1,11 @@
 // The one typed client an institutional subgraph uses to read its registry: base URL from
-// configuration, a timeout on every call, and every response validated with zod before any
-// of it reaches a resolver.
+// configuration, a deadline on every call (one quick retry within it for a transient
+// failure: a lookup is a read), a circuit breaker so a dead registry fails fast, and every
+// response validated with zod before any of it reaches a resolver.
 import { z } from 'zod';
 import { errors } from '../../lib/errors.ts';
+import { CircuitBreaker, CircuitOpenError, type CircuitState } from '../../lib/resilience/circuit-breaker.ts';
+import { isTransientFailure, withRetry } from '../../lib/resilience/retry.ts';
 import { LOOKUP_PATH, type LookupRequest } from './registry-schema.ts';
 
 export interface RegistryClientOptions<R extends { avs: string }> {
@@ -10,6 +13,13 @@ export interface RegistryClientOptions<R extends { avs: string }> {
   baseUrl: string;
   timeoutMs: number;
   record: z.ZodType<R>;
+  breaker?: { failureThreshold?: number; cooldownMs?: number };
+}
+
+class HttpStatusError extends Error {
+  constructor(readonly status: number, body: string) {
+    super(`HTTP ${status}: ${body.slice(0, 200)}`);
+  }
 }
 
 export type FileLookup = LookupRequest['requests'][number];
@@ -17,26 +27,40 @@ export type FileLookup = LookupRequest['requests'][number];
 export class RegistryClient<R extends { avs: string }> {
   private readonly endpoint: string;
   private readonly response: z.ZodType<{ files: R[] }>;
+  private readonly breaker: CircuitBreaker;
 
   constructor(private readonly opts: RegistryClientOptions<R>) {
+    this.breaker = new CircuitBreaker(`registry ${opts.institution}`, opts.breaker);
     this.endpoint = `${opts.baseUrl.replace(/\/$/, '')}${LOOKUP_PATH}`;
     this.response = z.object({ files: z.array(opts.record) }) as unknown as z.ZodType<{ files: R[] }>;
   }
 
+  get circuit(): CircuitState {
+    return this.breaker.state;
+  }
+
   /** One HTTP call for all lookups; the files found, by AVS. */
   async lookup(lookups: readonly FileLookup[]): Promise<Map<string, R>> {
+    const payload = JSON.stringify({ requests: [...lookups] } satisfies LookupRequest);
     let body: unknown;
     try {
-      const res = await fetch(this.endpoint, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ requests: [...lookups] } satisfies LookupRequest),
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
-      });
-      if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
-      body = await res.json();
+      body = await this.breaker.run(() =>
+        withRetry(
+          async (remainingMs) => {
+            const res = await fetch(this.endpoint, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', accept: 'application/json' },
+              body: payload,
+              signal: AbortSignal.timeout(remainingMs),
+            });
+            if (!res.ok) throw new HttpStatusError(res.status, await res.text());
+            return res.json();
+          },
+          { budgetMs: this.opts.timeoutMs, retryable: isTransientFailure },
+        ),
+      );
     } catch (e) {
-      console.error(`[registry ${this.opts.institution}] lookup failed: ${(e as Error).message}`);
+      if (!(e instanceof CircuitOpenError)) console.error(`[registry ${this.opts.institution}] lookup failed: ${(e as Error).message}`);
       throw errors.registryUnavailable(this.opts.institution);
     }
     const parsed = this.response.safeParse(body);

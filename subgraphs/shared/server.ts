@@ -74,7 +74,9 @@ export async function startSubgraph(
     host: deps.config.host,
     port,
     apollo: { server, context: async (req) => ({ ...requestContext(def, deps, accessCache, req), ...def.context() }) },
-    routes: { '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: def.name }) },
+    routes: {
+      '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: def.name, stores: deps.storesStatus(), ...def.health?.() }),
+    },
   });
   return {
     ...service,

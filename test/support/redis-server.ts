@@ -112,7 +112,10 @@ export async function startRedisServer(opts: { port?: number } = {}): Promise<Re
     try {
       child = await spawnOn(port, dir);
     } catch (e) {
-      if (opts.port !== undefined || attempt >= 2) throw e;
+      if (opts.port !== undefined || attempt >= 2) {
+        rmSync(dir, { recursive: true, force: true });
+        throw e;
+      }
       port = await freePort();
     }
   }

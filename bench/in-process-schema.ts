@@ -1,0 +1,208 @@
+// Ratio (b)'s upper bound: ONE graphql-js schema, in one process, answering the same person
+// queries from the same mock registries, with no federation (no query planning, no
+// gateway → subgraph hops, no entity representations, no credentials) and no enforcement.
+//
+// - The SDL is the five subgraph SDLs merged by hand (federation directives dropped, Person's
+//   other parts turned into `extend type Person`), keeping the @category annotations so the
+//   product's own file resolvers can read which sections a selection asks for. It is the
+//   supergraph's API schema (test/bench-in-process-schema.test.ts checks that).
+// - The resolvers ARE the product's: the consent subgraph's Query.person/persons and each
+//   institution's Person.<file> resolver (subgraphs/shared/institution-subgraph.ts), each
+//   with its own per-request DataLoader over the same RegistryClient, so one batched lookup
+//   per registry per request. Access is UnenforcedAccess (releases everything).
+// - Served by plain node:http (serveInProcess), parse + validate cached per query text, as
+//   any production GraphQL server does.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  buildASTSchema,
+  execute,
+  GraphQLError,
+  Kind,
+  parse,
+  validate,
+  type DefinitionNode,
+  type DocumentNode,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+  type ObjectTypeDefinitionNode,
+  type ObjectTypeExtensionNode,
+} from 'graphql';
+import { SUBGRAPH_DEFINITIONS } from '../bin/stack.ts';
+import type { Config, SubgraphName } from '../lib/config.ts';
+import { SUBGRAPHS } from '../lib/config.ts';
+import type { SubgraphContext, SubgraphDeps } from '../subgraphs/shared/definition.ts';
+import { UnenforcedAccess } from '../subgraphs/shared/request-access.ts';
+import { subgraphSchemaPath } from '../subgraphs/shared/sdl.ts';
+import { readFileSync } from 'node:fs';
+
+/** Directives that exist only for federation: dropped from the merged SDL. */
+const FEDERATION_DIRECTIVES = new Set(['key', 'link', 'composeDirective', 'external', 'requires', 'provides', 'shareable']);
+
+const POLICY_DIRECTIVES = /* GraphQL */ `
+  directive @category(id: String!) on FIELD_DEFINITION
+  directive @permission(id: String!) on FIELD_DEFINITION
+`;
+
+/**
+ * The merged SDL of the five subgraphs: the consent subgraph's `type Person` stays the
+ * definition, the others become `extend type Person` without the key field.
+ */
+export function inProcessSchemaDocument(): DocumentNode {
+  const definitions: DefinitionNode[] = [...parse(POLICY_DIRECTIVES).definitions];
+  // consent first: it owns Query, Mutation and the Person definition.
+  const order: SubgraphName[] = ['consent', ...SUBGRAPHS.filter((s) => s !== 'consent')];
+  for (const name of order) {
+    const doc = parse(readFileSync(subgraphSchemaPath(name), 'utf8'));
+    for (const def of doc.definitions) {
+      if (def.kind === Kind.SCHEMA_EXTENSION || def.kind === Kind.SCHEMA_DEFINITION) continue;
+      if (def.kind === Kind.DIRECTIVE_DEFINITION) continue;
+      if (def.kind === Kind.OBJECT_TYPE_DEFINITION || def.kind === Kind.OBJECT_TYPE_EXTENSION) {
+        const stripped = {
+          ...def,
+          directives: def.directives?.filter((d) => !FEDERATION_DIRECTIVES.has(d.name.value)),
+        } as ObjectTypeDefinitionNode | ObjectTypeExtensionNode;
+        if (def.name.value === 'Person' && name !== 'consent') {
+          definitions.push({
+            ...stripped,
+            kind: Kind.OBJECT_TYPE_EXTENSION,
+            description: undefined,
+            fields: def.fields?.filter((f) => f.name.value !== 'avs'),
+          } as ObjectTypeExtensionNode);
+          continue;
+        }
+        definitions.push(stripped);
+        continue;
+      }
+      definitions.push(def);
+    }
+  }
+  return { kind: Kind.DOCUMENT, definitions };
+}
+
+type AnyResolver = GraphQLFieldResolver<unknown, InProcessContext>;
+type ResolverMap = Record<string, Record<string, unknown>>;
+
+export interface InProcessContext {
+  /** Each subgraph's own per-request context (its loaders), plus the unenforced access. */
+  perSubgraph: Record<SubgraphName, SubgraphContext & Record<string, unknown>>;
+}
+
+const PERSON_FIELDS: Record<Exclude<SubgraphName, 'consent'>, string> = {
+  unemployment: 'unemployment',
+  disability: 'disability',
+  'social-assistance': 'socialAssistance',
+  'supplementary-benefits': 'supplementaryBenefits',
+};
+
+export interface InProcessSchema {
+  schema: GraphQLSchema;
+  /** A fresh context per request: new DataLoaders, so one batched lookup per registry per request. */
+  context(): InProcessContext;
+}
+
+/**
+ * The schema with the product's resolvers attached. `config` gives the registry URLs (the
+ * mocks the stack under test uses) and timeouts; nothing else of SubgraphDeps is read by
+ * the resolvers used here.
+ */
+export function buildInProcessSchema(config: Config): InProcessSchema {
+  const schema = buildASTSchema(inProcessSchemaDocument());
+  const deps = { config, enforcement: false } as unknown as SubgraphDeps;
+  const defs = Object.fromEntries(SUBGRAPHS.map((n) => [n, SUBGRAPH_DEFINITIONS[n](deps)])) as unknown as Record<
+    SubgraphName,
+    { resolvers: ResolverMap; context(): Record<string, unknown> }
+  >;
+  const requester = { institution: 'AI' as const, role: 'case-manager', subject: 'bench-in-process' };
+
+  const attach = (typeName: string, fieldName: string, subgraph: SubgraphName) => {
+    const type = schema.getType(typeName);
+    if (!type || !('getFields' in type)) throw new Error(`in-process schema: no type ${typeName}`);
+    const field = (type.getFields() as Record<string, { resolve?: AnyResolver }>)[fieldName];
+    const resolve = defs[subgraph].resolvers[typeName]?.[fieldName] as GraphQLFieldResolver<unknown, unknown> | undefined;
+    if (!field || !resolve) throw new Error(`in-process schema: no resolver for ${typeName}.${fieldName} in ${subgraph}`);
+    field.resolve = (source, args, ctx, info) => resolve(source, args, ctx.perSubgraph[subgraph], info);
+  };
+  attach('Query', 'person', 'consent');
+  attach('Query', 'persons', 'consent');
+  for (const [subgraph, field] of Object.entries(PERSON_FIELDS)) attach('Person', field, subgraph as SubgraphName);
+
+  return {
+    schema,
+    context: () => {
+      const access = new UnenforcedAccess(requester);
+      const perSubgraph = Object.fromEntries(
+        SUBGRAPHS.map((n) => [n, { requestId: 'in-process', access, ...defs[n].context() }]),
+      ) as InProcessContext['perSubgraph'];
+      return { perSubgraph };
+    },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export interface InProcessServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** POST /graphql { query, variables } over plain node:http; GET /healthz. */
+export async function serveInProcess(built: InProcessSchema, host = '127.0.0.1', port = 0): Promise<InProcessServer> {
+  const documents = new Map<string, DocumentNode | readonly GraphQLError[]>();
+  const documentOf = (query: string): DocumentNode | readonly GraphQLError[] => {
+    let doc = documents.get(query);
+    if (!doc) {
+      try {
+        const parsed = parse(query);
+        const errors = validate(built.schema, parsed);
+        doc = errors.length ? errors : parsed;
+      } catch (e) {
+        doc = [e instanceof GraphQLError ? e : new GraphQLError(String(e))];
+      }
+      if (documents.size > 1000) documents.clear();
+      documents.set(query, doc);
+    }
+    return doc;
+  };
+
+  const server: Server = createServer(async (req, res) => {
+    const send = (status: number, body: unknown) => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    try {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method === 'GET' && path === '/healthz') return send(200, { status: 'ok' });
+      if (req.method !== 'POST' || path !== '/graphql') return send(404, { error: 'not found' });
+      const { query, variables } = JSON.parse(await readBody(req)) as { query: string; variables?: Record<string, unknown> };
+      const doc = documentOf(query);
+      if (!('kind' in doc)) return send(400, { errors: doc.map((e) => e.toJSON()) });
+      const result = await execute({ schema: built.schema, document: doc, variableValues: variables ?? {}, contextValue: built.context() });
+      send(200, result);
+    } catch (e) {
+      if (!res.headersSent) send(500, { errors: [{ message: (e as Error).message }] });
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${bound}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,102 @@
+// Starts bench/serve-stack.ts in a child process (node --import tsx, so the child's pid IS
+// the server's), waits for its one JSON line, and stops it by pid.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ServeOptions, ServeReady } from '../serve-stack.ts';
+import { readProcMemory } from './proc.ts';
+
+const SERVE = fileURLToPath(new URL('../serve-stack.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface Child {
+  name: string;
+  ready: ServeReady;
+  pid: number;
+  process: ChildProcess;
+  /** Stops the child (SIGTERM, then SIGKILL after `graceMs`); resolves on exit. */
+  stop(graceMs?: number): Promise<void>;
+  /** VmHWM just before stopping, MiB. */
+  peakMiB?: number;
+}
+
+const live = new Set<Child>();
+
+/** Kills every child still running (orchestrator crash or Ctrl-C): by pid, ours only. */
+export function killAllChildren(): void {
+  for (const c of live) {
+    try {
+      process.kill(c.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  live.clear();
+}
+
+export interface StartChildOptions {
+  name: string;
+  serve: ServeOptions;
+  env: Record<string, string>;
+  logDir: string;
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+  timeoutMs?: number;
+}
+
+export async function startChild(o: StartChildOptions): Promise<Child> {
+  mkdirSync(o.logDir, { recursive: true });
+  const log = createWriteStream(join(o.logDir, `${o.name}.log`));
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...o.env };
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', SERVE, JSON.stringify(o.serve)], {
+    cwd: ROOT,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stderr!.pipe(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const ready = await new Promise<ServeReady>((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error(`${o.name}: not ready after ${o.timeoutMs ?? 60_000} ms (see ${log.path})`)), o.timeoutMs ?? 60_000);
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const nl = buffered.indexOf('\n');
+      if (nl < 0) return;
+      const line = buffered.slice(0, nl);
+      child.stdout!.off('data', onData);
+      child.stdout!.on('data', (c: Buffer) => log.write(c));
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(line) as ServeReady);
+      } catch {
+        reject(new Error(`${o.name}: unexpected first line ${JSON.stringify(line.slice(0, 200))}`));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${o.name}: exited with ${code} before it was ready (see ${dirname(String(log.path))}/${o.name}.log)`));
+    });
+  });
+
+  const handle: Child = {
+    name: o.name,
+    ready,
+    pid: child.pid!,
+    process: child,
+    stop: async (graceMs = 10_000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return void live.delete(handle);
+      handle.peakMiB = readProcMemory(child.pid!)?.hwmMiB;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+      live.delete(handle);
+      log.end();
+    },
+  };
+  live.add(handle);
+  return handle;
+}

@@ -1,0 +1,51 @@
+// Small statistics the report needs: percentiles of recorded latencies, a least-squares line.
+
+/** The p-th percentile (0..100) of `values`, linear interpolation between closest ranks. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return percentileOfSorted(sorted, p);
+}
+
+export function percentileOfSorted(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  if (sorted.length === 1) return sorted[0]!;
+  const rank = (Math.min(100, Math.max(0, p)) / 100) * (sorted.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
+}
+
+export interface LinearFit {
+  /** Units of y per unit of x. */
+  slope: number;
+  intercept: number;
+  /** Coefficient of determination (0..1); NaN when y is constant. */
+  r2: number;
+  n: number;
+}
+
+/** Ordinary least squares of y on x. */
+export function linearFit(points: readonly { x: number; y: number }[]): LinearFit {
+  const n = points.length;
+  if (n < 2) return { slope: NaN, intercept: NaN, r2: NaN, n };
+  let sx = 0, sy = 0;
+  for (const p of points) {
+    sx += p.x;
+    sy += p.y;
+  }
+  const mx = sx / n, my = sy / n;
+  let sxx = 0, sxy = 0, syy = 0;
+  for (const p of points) {
+    sxx += (p.x - mx) ** 2;
+    sxy += (p.x - mx) * (p.y - my);
+    syy += (p.y - my) ** 2;
+  }
+  if (sxx === 0) return { slope: NaN, intercept: NaN, r2: NaN, n };
+  const slope = sxy / sxx;
+  const intercept = my - slope * mx;
+  const r2 = syy === 0 ? NaN : (sxy * sxy) / (sxx * syy);
+  return { slope, intercept, r2, n };
+}
+
+export const round = (v: number, digits = 2) => (Number.isFinite(v) ? Math.round(v * 10 ** digits) / 10 ** digits : v);

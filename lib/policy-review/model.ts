@@ -1,0 +1,322 @@
+// The policy review: everything a data-protection officer needs to read the active policy,
+// as plain data (no markup), built once from the policy, the category catalogue and the
+// composed supergraph. The HTML page, the Markdown report and the gateway's /policy route
+// all render this one model, so they cannot disagree.
+import {
+  buildASTSchema,
+  isObjectType,
+  parse,
+  type GraphQLField,
+  type GraphQLSchema,
+} from 'graphql';
+import { INSTITUTIONS, type CategoryCatalogue, type Institution } from '../../schema/catalogue.ts';
+import { checkCategoryCoverage } from '../../schema/category-coverage.ts';
+import { declaredCategory, declaredPermission } from '../../subgraphs/shared/categories.ts';
+import type { Policy, Release } from '../access/policy.ts';
+
+/** What the policy says for one requester and one category. */
+export type Cell =
+  | {
+      kind: 'legalBasis';
+      basisId: string;
+      citation: string;
+      /** Short labels of the conditions, for the matrix ("purpose stated", "case reference"). */
+      conditionLabels: string[];
+      /** The conditions in full, as the condition definitions describe them. */
+      conditions: string[];
+      /** Index of the rule in the policy file's `rules`. */
+      rule: number;
+    }
+  | { kind: 'consent'; /** whom the consent must name: the requester's own institution, or e.g. CII */ recipient: 'own' | Institution; rule: number }
+  | { kind: 'never'; rule: number }
+  | { kind: 'none' };
+
+export type CellKind = Cell['kind'];
+
+/**
+ * One role at one or more institutions with the same cells for every category (a rule for
+ * "*" covers a role everywhere, so the page shows it once, not once per institution).
+ */
+export interface RequesterGroup {
+  /** Stable, unique: `<role>@<institutions joined by +>`. */
+  key: string;
+  role: string;
+  roleDescription: string;
+  institutions: Institution[];
+  /** True when the group is every institution the role exists at. */
+  everywhere: boolean;
+  /** The rule indices that define the group's cells (empty: no rule at all). */
+  rules: number[];
+  cells: Record<string, Cell>;
+}
+
+export interface ReviewCategory {
+  id: string;
+  institution: Institution;
+  sensitive: boolean;
+  description: string;
+  confinedTo: Institution | undefined;
+  /** Field coordinates (`Type.field`) of this category in the supergraph. */
+  fields: string[];
+}
+
+export interface ReviewField {
+  /** `Type.field` */
+  coordinate: string;
+  type: string;
+  field: string;
+  /** The field's GraphQL type, e.g. `[LabourMarketMeasure!]`. */
+  returnType: string;
+  category: string;
+  /** False when the field belongs to its parent field's category (entitlement.remainingDays). */
+  declared: boolean;
+  sensitive: boolean;
+  description: string | undefined;
+}
+
+export interface ReviewLegalBasis {
+  id: string;
+  citation: string;
+  summary: string;
+  conditions: { type: string; label: string; description: string }[];
+  /** Where it is used: requester group key × category. */
+  usedBy: { group: string; category: string }[];
+}
+
+export interface ReviewRole {
+  id: string;
+  description: string;
+  institutions: Institution[];
+  consentRecipient: 'own' | Institution;
+  permissions: string[];
+}
+
+/** An action marked @permission in the supergraph (recording a consent), and who may take it. */
+export interface ReviewAction {
+  coordinate: string;
+  permission: string;
+  description: string | undefined;
+  roles: string[];
+}
+
+export interface PolicyReview {
+  policy: { name: string; version: string; file: string };
+  institutions: Institution[];
+  categories: ReviewCategory[];
+  fields: ReviewField[];
+  groups: RequesterGroup[];
+  legalBases: ReviewLegalBasis[];
+  purposes: { code: string; description: string }[];
+  roles: ReviewRole[];
+  actions: ReviewAction[];
+  /** Faults found while building (a field without a category, a category without a field). */
+  warnings: string[];
+}
+
+const CONDITION_LABELS: Record<string, (description: string) => string> = {
+  purposeRequired: () => 'purpose stated',
+  caseReferenceRequired: () => 'case reference',
+  purposeIn: (d) => d.replace(/^the purpose is one of: /, 'purpose: '),
+  requesterIsThePerson: () => 'own data only',
+};
+
+/** A short label for a condition; a condition type added later falls back to its description. */
+export function conditionLabel(type: string, description: string): string {
+  return CONDITION_LABELS[type]?.(description) ?? description;
+}
+
+export function cellOf(release: Release | undefined): Cell {
+  if (!release) return { kind: 'none' };
+  switch (release.kind) {
+    case 'never':
+      return { kind: 'never', rule: release.rule };
+    case 'consent':
+      return { kind: 'consent', recipient: 'own', rule: release.rule };
+    case 'legalBasis':
+      return {
+        kind: 'legalBasis',
+        basisId: release.basis.id,
+        citation: release.basis.citation,
+        conditionLabels: release.basis.conditions.map((c) => conditionLabel(c.type, c.description)),
+        conditions: release.basis.conditions.map((c) => c.description),
+        rule: release.rule,
+      };
+  }
+}
+
+/** The cell for one requester and category, with the consent recipient of the role filled in. */
+export function cellFor(policy: Policy, institution: Institution, role: string, category: string): Cell {
+  const cell = cellOf(policy.releaseFor(institution, role, category));
+  if (cell.kind === 'consent') cell.recipient = policy.roles.get(role)?.consentRecipient ?? 'own';
+  return cell;
+}
+
+/** Two cells say the same thing (rule indices aside). */
+export function sameCell(a: Cell, b: Cell): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'legalBasis' && b.kind === 'legalBasis') return a.basisId === b.basisId;
+  if (a.kind === 'consent' && b.kind === 'consent') return a.recipient === b.recipient;
+  return true;
+}
+
+function typeString(field: GraphQLField<unknown, unknown>): string {
+  return String(field.type);
+}
+
+function fieldsOf(schema: GraphQLSchema, sdl: string, catalogue: CategoryCatalogue, warnings: string[]): ReviewField[] {
+  // Person's subtree (the registries' data) and the Query fields that carry a category
+  // (accessLog): the coverage walk from each root, so inherited categories come out the same
+  // way the enforcement sees them.
+  const person = checkCategoryCoverage(sdl, catalogue, 'Person');
+  warnings.push(...person.problems);
+  const all = new Map(person.fieldCategories);
+  const query = schema.getQueryType();
+  if (query) {
+    // Query fields without a category (person, persons) are entry points, not data: the
+    // walk's complaints about them are not faults.
+    for (const [coordinate, category] of checkCategoryCoverage(sdl, catalogue, query.name).fieldCategories) {
+      if (!all.has(coordinate)) all.set(coordinate, category);
+    }
+  }
+  const out: ReviewField[] = [];
+  for (const [coordinate, category] of all) {
+    const [typeName, fieldName] = coordinate.split('.') as [string, string];
+    const type = schema.getType(typeName);
+    const field = isObjectType(type) ? type.getFields()[fieldName] : undefined;
+    out.push({
+      coordinate,
+      type: typeName,
+      field: fieldName,
+      returnType: field ? typeString(field) : '',
+      category,
+      declared: field ? declaredCategory(field) === category : false,
+      sensitive: catalogue.byId.get(category)?.sensitive ?? false,
+      description: field?.description?.replace(/\s+/g, ' ').trim() || undefined,
+    });
+  }
+  // Catalogue order, then the schema's order within a category.
+  const order = new Map(catalogue.categories.map((c, i) => [c.id, i]));
+  return out
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => (order.get(a.f.category) ?? 1e9) - (order.get(b.f.category) ?? 1e9) || a.i - b.i)
+    .map(({ f }) => f);
+}
+
+function actionsOf(schema: GraphQLSchema, policy: Policy): ReviewAction[] {
+  const out: ReviewAction[] = [];
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const permission = declaredPermission(field);
+      if (!permission) continue;
+      out.push({
+        coordinate: `${type.name}.${field.name}`,
+        permission,
+        description: field.description?.replace(/\s+/g, ' ').trim() || undefined,
+        roles: [...policy.roles.values()].filter((r) => r.permissions.includes(permission)).map((r) => r.id),
+      });
+    }
+  }
+  return out;
+}
+
+function groupsOf(policy: Policy, catalogue: CategoryCatalogue): RequesterGroup[] {
+  const groups: RequesterGroup[] = [];
+  for (const role of policy.roles.values()) {
+    const mine: RequesterGroup[] = [];
+    for (const institution of INSTITUTIONS.filter((i) => role.institutions.includes(i))) {
+      const cells: Record<string, Cell> = {};
+      const rules = new Set<number>();
+      for (const c of catalogue.categories) {
+        const cell = cellFor(policy, institution, role.id, c.id);
+        cells[c.id] = cell;
+        if (cell.kind !== 'none') rules.add(cell.rule);
+      }
+      // Same cells and same rules: the same row of the file seen from another institution.
+      const same = mine.find(
+        (g) => g.rules.join() === [...rules].sort((a, b) => a - b).join() && catalogue.categories.every((c) => sameCell(g.cells[c.id]!, cells[c.id]!)),
+      );
+      if (same) same.institutions.push(institution);
+      else mine.push({ key: '', role: role.id, roleDescription: role.description, institutions: [institution], everywhere: false, rules: [...rules].sort((a, b) => a - b), cells });
+    }
+    for (const g of mine) {
+      g.everywhere = g.institutions.length === role.institutions.length && role.institutions.length > 1;
+      g.key = `${g.role}@${g.institutions.join('+')}`;
+    }
+    groups.push(...mine);
+  }
+  return groups;
+}
+
+export function buildPolicyReview(policy: Policy, catalogue: CategoryCatalogue, supergraphSdl: string): PolicyReview {
+  const warnings: string[] = [];
+  const schema = buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true });
+  const fields = fieldsOf(schema, supergraphSdl, catalogue, warnings);
+  const categories: ReviewCategory[] = catalogue.categories.map((c) => ({
+    id: c.id,
+    institution: c.institution,
+    sensitive: c.sensitive,
+    description: c.description,
+    confinedTo: c.confinedTo,
+    fields: fields.filter((f) => f.category === c.id).map((f) => f.coordinate),
+  }));
+  for (const c of categories) if (c.fields.length === 0) warnings.push(`category "${c.id}" has no field in the supergraph`);
+
+  const groups = groupsOf(policy, catalogue);
+  const legalBases: ReviewLegalBasis[] = [...policy.legalBases.values()].map((b) => ({
+    id: b.id,
+    citation: b.citation,
+    summary: b.summary,
+    conditions: b.conditions.map((c) => ({ type: c.type, label: conditionLabel(c.type, c.description), description: c.description })),
+    usedBy: groups.flatMap((g) =>
+      categories.filter((c) => { const cell = g.cells[c.id]; return cell?.kind === 'legalBasis' && cell.basisId === b.id; }).map((c) => ({ group: g.key, category: c.id })),
+    ),
+  }));
+  for (const b of legalBases) if (b.usedBy.length === 0) warnings.push(`legal basis "${b.id}" (${b.citation}) is used by no rule`);
+
+  return {
+    policy: { name: policy.name, version: policy.version, file: policy.file },
+    institutions: [...INSTITUTIONS],
+    categories,
+    fields,
+    groups,
+    legalBases,
+    purposes: [...policy.purposes].map(([code, description]) => ({ code, description })),
+    roles: [...policy.roles.values()].map((r) => ({
+      id: r.id,
+      description: r.description,
+      institutions: INSTITUTIONS.filter((i) => r.institutions.includes(i)),
+      consentRecipient: r.consentRecipient,
+      permissions: [...r.permissions],
+    })),
+    actions: actionsOf(schema, policy),
+    warnings,
+  };
+}
+
+// ---- wording shared by the renderers and the diff ----
+
+/** "AC", "AC and AI", "AC, AI and AS". */
+export function joinAnd(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/** How a group is named in a sentence or a column head: "AI case-manager", "cii-referent (every institution)". */
+export function groupLabel(g: Pick<RequesterGroup, 'role' | 'institutions' | 'everywhere'>): string {
+  return g.everywhere ? `${g.role} (every institution)` : `${g.institutions.join(', ')} ${g.role}`;
+}
+
+/** What a cell says, in words. */
+export function cellWords(cell: Cell): string {
+  switch (cell.kind) {
+    case 'legalBasis':
+      return `under ${cell.citation}${cell.conditionLabels.length ? ` (if: ${cell.conditionLabels.join('; ')})` : ''}`;
+    case 'consent':
+      return cell.recipient === 'own' ? "with the person's consent" : `with the person's consent naming ${cell.recipient}`;
+    case 'never':
+      return 'never, not even with consent';
+    case 'none':
+      return 'no rule (denied)';
+  }
+}
