@@ -1,6 +1,6 @@
 // The benchmark's child process: starts what is under test, prints ONE JSON line on stdout
-// ({ ready: true, pid, urls... }), and stops cleanly (process.exit, so --cpu-prof writes its
-// profile) on SIGTERM/SIGINT or when its stdin closes (the orchestrator is gone).
+// ({ ready: true, pid, urls... }), and stops cleanly on SIGTERM/SIGINT or when its stdin
+// closes (the orchestrator is gone), so no child outlives a benchmark.
 //
 //   node --import tsx bench/serve-stack.ts '<json ServeOptions>'
 //
@@ -9,9 +9,15 @@
 //   subgraphs    mocks + 5 subgraphs, no gateway (the split layout's back end)
 //   gateway      the gateway alone, against `subgraphUrls` (the split layout's front)
 //   in-process   bench/in-process-schema.ts against the registries at `registryBaseUrl`
+// Commands, one JSON line each on stdin, answered by one JSON line on stdout:
+//   {"cmd":"profile-start"}                  starts the V8 CPU profiler (node:inspector)
+//   {"cmd":"profile-stop","file":"x.cpuprofile"}  stops it and writes the profile
+// so a profile covers the measured window only, not the start-up.
 // Environment (set by the orchestrator): DEV_TOKEN_SECRET_FILE, CONSENT_SIGNING_KEY_FILE,
 // GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE (gateway) / GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE (subgraphs).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { createInterface } from 'node:readline';
 import { startStack } from '../bin/stack.ts';
 import { loadPolicy } from '../lib/access/policy.ts';
 import { credentialKeysFromPem } from '../lib/auth/subgraph-credential.ts';
@@ -106,9 +112,35 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
-  process.stdin.on('end', () => void stop());
   process.stdin.on('error', () => void stop());
-  process.stdin.resume();
+  let session: Session | undefined;
+  const answer = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
+  const commands = createInterface({ input: process.stdin });
+  commands.on('close', () => void stop());
+  commands.on('line', (line) => {
+    void (async () => {
+      let cmd: { cmd?: string; file?: string } = {};
+      try {
+        cmd = JSON.parse(line) as typeof cmd;
+        if (cmd.cmd === 'profile-start') {
+          session = new Session();
+          session.connect();
+          await session.post('Profiler.enable');
+          await session.post('Profiler.setSamplingInterval', { interval: 500 });
+          await session.post('Profiler.start');
+          answer({ ok: true, cmd: cmd.cmd });
+        } else if (cmd.cmd === 'profile-stop' && session && cmd.file) {
+          const { profile } = await session.post('Profiler.stop');
+          writeFileSync(cmd.file, JSON.stringify(profile));
+          session.disconnect();
+          session = undefined;
+          answer({ ok: true, cmd: cmd.cmd, file: cmd.file });
+        } else answer({ ok: false, cmd: cmd.cmd, error: 'unknown command' });
+      } catch (e) {
+        answer({ ok: false, cmd: cmd.cmd, error: (e as Error).message });
+      }
+    })();
+  });
 
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 }

@@ -84,6 +84,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const { consents, audit } = stores;
   let mocks: MockRegistries | undefined;
   try {
+    await stores.ready();
     if (config.useMocks) {
       mocks = await startMockRegistries({ host: config.host, port: port(config.ports.mocks), latencyMs: opts.mockLatencyMs ?? 0 });
       for (const s of REGISTRY_SUBGRAPHS) config.registryUrls[s] = `${mocks.url}${REGISTRY_PATHS[s]}`;

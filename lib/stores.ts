@@ -13,7 +13,7 @@ import { RedisConsentStore } from './consents/redis.ts';
 import { ConsentSigner } from './consents/signing.ts';
 import type { ConsentStore } from './consents/store.ts';
 import { StartupError } from './errors.ts';
-import { closeRedis, createRedis } from './redis/connection.ts';
+import { closeRedis, createRedis, waitForRedis } from './redis/connection.ts';
 
 export interface Stores {
   kind: 'memory' | 'redis';
@@ -22,6 +22,11 @@ export interface Stores {
   auditBatcher: AuditBatcher;
   /** Whether the stores can be reached now (Redis connected). */
   status(): 'up' | 'down';
+  /**
+   * Resolves once the stores can be used, or after `timeoutMs` anyway: a stack whose Redis is
+   * down still starts, fails closed and says so in /readyz until Redis is back.
+   */
+  ready(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,6 +50,7 @@ export function openStores(config: Config, given: { consents?: ConsentStore; aud
       audit,
       auditBatcher: new AuditBatcher(audit),
       status: () => 'up',
+      ready: async () => {},
       close: async () => {},
     };
   }
@@ -57,6 +63,8 @@ export function openStores(config: Config, given: { consents?: ConsentStore; aud
     audit,
     auditBatcher: new AuditBatcher(audit),
     status: () => (redis.status === 'ready' ? 'up' : 'down'),
+    ready: (timeoutMs = 5000) =>
+      waitForRedis(redis, timeoutMs).catch((e) => console.error(`Redis not ready after ${timeoutMs} ms (${(e as Error).message}); starting anyway, failing closed`)),
     close: () => closeRedis(redis),
   };
 }

@@ -19,6 +19,8 @@ export interface Child {
   stop(graceMs?: number): Promise<void>;
   /** VmHWM just before stopping, MiB. */
   peakMiB?: number;
+  /** Sends one command line to the child and resolves with its one-line JSON answer. */
+  command(cmd: object, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
 const live = new Set<Child>();
@@ -57,6 +59,7 @@ export async function startChild(o: StartChildOptions): Promise<Child> {
   child.stderr!.pipe(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
+  const answers: ((line: string) => void)[] = [];
   const ready = await new Promise<ServeReady>((resolve, reject) => {
     let buffered = '';
     const timer = setTimeout(() => reject(new Error(`${o.name}: not ready after ${o.timeoutMs ?? 60_000} ms (see ${log.path})`)), o.timeoutMs ?? 60_000);
@@ -66,7 +69,20 @@ export async function startChild(o: StartChildOptions): Promise<Child> {
       if (nl < 0) return;
       const line = buffered.slice(0, nl);
       child.stdout!.off('data', onData);
-      child.stdout!.on('data', (c: Buffer) => log.write(c));
+      const rest = buffered.slice(nl + 1);
+      let pending = rest;
+      child.stdout!.on('data', (c: Buffer) => {
+        pending += c.toString('utf8');
+        let i: number;
+        while ((i = pending.indexOf('\n')) >= 0) {
+          const answer = pending.slice(0, i);
+          pending = pending.slice(i + 1);
+          // Answers are the lines serve-stack writes ({"ok":...}); anything else is a log line.
+          const waiter = answer.startsWith('{"ok":') ? answers.shift() : undefined;
+          if (waiter) waiter(answer);
+          else log.write(`${answer}\n`);
+        }
+      });
       clearTimeout(timer);
       try {
         resolve(JSON.parse(line) as ServeReady);
@@ -96,6 +112,19 @@ export async function startChild(o: StartChildOptions): Promise<Child> {
       live.delete(handle);
       log.end();
     },
+    command: (cmd, timeoutMs = 30_000) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${o.name}: no answer to ${JSON.stringify(cmd)}`)), timeoutMs);
+        answers.push((line) => {
+          clearTimeout(timer);
+          try {
+            resolve(JSON.parse(line) as Record<string, unknown>);
+          } catch {
+            reject(new Error(`${o.name}: unexpected answer ${line.slice(0, 200)}`));
+          }
+        });
+        child.stdin!.write(`${JSON.stringify(cmd)}\n`);
+      }),
   };
   live.add(handle);
   return handle;

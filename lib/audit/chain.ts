@@ -40,23 +40,41 @@ export type ChainVerdict =
   | { ok: false; count: number; firstBroken: string; reason: string };
 
 /**
- * Checks entries in sequence order (ids "1", "2", ...). Names the first entry that does not
- * hold: a gap in the sequence (deleted), a hash that does not match its content (altered),
- * or a link to the wrong predecessor (deleted, reordered or inserted).
+ * Checks entries one at a time, in sequence order (ids "1", "2", ...), so a log of any size
+ * can be streamed through it. Names the first entry that does not hold: a gap in the
+ * sequence (deleted), a hash that does not match its content (altered), or a link to the
+ * wrong predecessor (deleted, reordered or inserted).
  */
-export function verifyChain(entries: Iterable<ChainedEntry>): ChainVerdict {
-  let prev = GENESIS_HASH;
-  let expectedId = 1;
-  let count = 0;
-  for (const e of entries) {
-    if (e.id !== String(expectedId)) {
-      return { ok: false, count, firstBroken: String(expectedId), reason: `entry ${expectedId} is missing (next is ${e.id})` };
-    }
-    if (e.prevHash !== prev) return { ok: false, count, firstBroken: e.id, reason: `entry ${e.id} does not link to entry ${expectedId - 1}` };
-    if (entryHash(prev, e) !== e.hash) return { ok: false, count, firstBroken: e.id, reason: `entry ${e.id} was altered (its hash does not match its content)` };
-    prev = e.hash;
-    expectedId++;
-    count++;
+export class ChainVerifier {
+  private prev = GENESIS_HASH;
+  private count = 0;
+  private broken: Extract<ChainVerdict, { ok: false }> | undefined;
+
+  /** `entry` is null when the store has nothing under the next id. Returns false once broken. */
+  push(entry: ChainedEntry | null): boolean {
+    if (this.broken) return false;
+    const id = String(this.count + 1);
+    const fail = (reason: string) => {
+      this.broken = { ok: false, count: this.count, firstBroken: id, reason };
+      return false;
+    };
+    if (entry === null) return fail(`entry ${id} is missing`);
+    if (entry.id !== id) return fail(`entry ${id} is missing or was altered (found entry ${entry.id} in its place)`);
+    if (entry.prevHash !== this.prev) return fail(`entry ${id} does not link to entry ${this.count}`);
+    if (entryHash(this.prev, entry) !== entry.hash) return fail(`entry ${id} was altered (its hash does not match its content)`);
+    this.prev = entry.hash;
+    this.count++;
+    return true;
   }
-  return { ok: true, count, head: prev };
+
+  /** The verdict so far; `head` is the hash the log's head should hold. */
+  verdict(): ChainVerdict {
+    return this.broken ?? { ok: true, count: this.count, head: this.prev };
+  }
+}
+
+export function verifyChain(entries: Iterable<ChainedEntry>): ChainVerdict {
+  const verifier = new ChainVerifier();
+  for (const e of entries) if (!verifier.push(e)) break;
+  return verifier.verdict();
 }

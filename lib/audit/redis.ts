@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { evalScript, luaScript } from '../redis/connection.ts';
-import { chain, entryHash, GENESIS_HASH, type ChainedEntry, type ChainVerdict } from './chain.ts';
+import { chain, ChainVerifier, GENESIS_HASH, type ChainedEntry, type ChainVerdict } from './chain.ts';
 import type { AccessLogEntry, AccessLogQuery, AuditLog, NewAccessLogEntry } from './log.ts';
 
 const APPEND_ATTEMPTS = 50;
@@ -211,28 +211,20 @@ export class RedisAuditLog implements AuditLog {
     const head = rawHead === null ? GENESIS : parseHead(rawHead);
     if (!head) return { ok: false, count: 0, firstBroken: 'head', reason: `the head is malformed: ${JSON.stringify(rawHead)}` };
 
-    // Streamed in chunks, never the whole log in memory; the same checks as verifyChain
-    // (chain.ts), which only takes a synchronous iterable.
-    let prev = GENESIS_HASH;
-    let count = 0;
+    // Streamed in chunks through the shared verifier, never the whole log in memory.
+    const verifier = new ChainVerifier();
     for (let start = 1; start <= head.seq; start += VERIFY_CHUNK) {
       const ids: string[] = [];
       for (let id = start; id <= Math.min(start + VERIFY_CHUNK - 1, head.seq); id++) ids.push(String(id));
       const raws = await this.redis.hmget(this.entriesKey, ...ids);
-      for (let i = 0; i < ids.length; i++) {
-        const id = ids[i]!;
-        const raw = raws[i] ?? null;
-        const broken = (reason: string): ChainVerdict => ({ ok: false, count, firstBroken: id, reason });
-        if (raw === null) return broken(`entry ${id} is missing`);
-        const e = parseEntry(raw);
-        if (!e) return broken(`entry ${id} was altered (it is not a log entry)`);
-        if (e.id !== id) return broken(`entry ${id} was altered (it claims to be entry ${e.id})`);
-        if (e.prevHash !== prev) return broken(`entry ${id} does not link to entry ${Number(id) - 1}`);
-        if (entryHash(prev, e) !== e.hash) return broken(`entry ${id} was altered (its hash does not match its content)`);
-        prev = e.hash;
-        count++;
+      for (const raw of raws) {
+        const entry = raw === null ? null : (parseEntry(raw) ?? ({ id: '(unreadable)' } as ChainedEntry));
+        if (!verifier.push(entry)) return verifier.verdict();
       }
     }
+    const verdict = verifier.verdict();
+    if (!verdict.ok) return verdict;
+    const { count, head: prev } = verdict;
     if (head.hash !== prev) {
       return {
         ok: false,

@@ -1,0 +1,110 @@
+// Command-line options of `npm run bench`.
+
+export interface BenchArgs {
+  quick: boolean;
+  label: string;
+  /** Registry latencies to measure, ms. */
+  latencies: number[];
+  /** Warm-up per variant and scenario, s. */
+  warmupS: number;
+  /** Measured time per variant and scenario (two interleaved halves), s. */
+  measureS: number;
+  /** Length of the memory-growth run, s. */
+  memoryS: number;
+  /** Which scenarios (Q1, Q2-50, Q2-200). */
+  only: string[] | undefined;
+  /** Also measure the embedded layout (everything in one process) for Q1. */
+  embedded: boolean;
+  /** Append this run to the History section of REPORT.md. */
+  history: boolean;
+  /** Profile mode: CPU profiles of one Q1 run instead of the report. */
+  profile: boolean;
+  profileS: number;
+  help: boolean;
+}
+
+export const USAGE = `npm run bench [-- options]
+
+  --quick                 ~1 minute smoke run (short warm-ups and runs, 30 s memory run)
+  --label "text"          names this run in the report's History (e.g. "before plan cache")
+  --latencies 0,5         registry latencies to measure, ms (default 0,5)
+  --warmup S              warm-up per variant and scenario (default 3; quick 0.5)
+  --duration S            measured seconds per variant and scenario, in two interleaved
+                          halves (default 10; quick 2)
+  --memory S              memory-growth run of Q1 (default 60; quick 30; 0 skips it)
+  --only Q1,Q2-50,Q2-200  scenarios to run (default all)
+  --no-embedded           skip the embedded-layout rows (Q1 at the first latency)
+  --no-history            do not append a row to the History section of bench/REPORT.md
+  --profile [S]           instead of the report: CPU-profile the gateway, the subgraphs and
+                          the in-process schema during S seconds of Q1 (default 10); writes
+                          bench/results/profile-<timestamp>.md
+`;
+
+export function parseArgs(argv: readonly string[]): BenchArgs {
+  const quick = argv.includes('--quick');
+  const a: BenchArgs = {
+    quick,
+    label: '',
+    latencies: [0, 5],
+    warmupS: quick ? 0.5 : 3,
+    measureS: quick ? 2 : 10,
+    memoryS: quick ? 30 : 60,
+    only: undefined,
+    embedded: true,
+    history: true,
+    profile: false,
+    profileS: 10,
+    help: false,
+  };
+  const num = (flag: string, v: string | undefined): number => {
+    const n = Number(v);
+    if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${flag} needs a non-negative number`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = () => argv[++i];
+    switch (arg) {
+      case '--quick':
+        break;
+      case '--label':
+        a.label = next() ?? '';
+        break;
+      case '--latencies':
+        a.latencies = (next() ?? '').split(',').filter(Boolean).map((v) => num('--latencies', v));
+        break;
+      case '--warmup':
+        a.warmupS = num(arg, next());
+        break;
+      case '--duration':
+        a.measureS = num(arg, next());
+        break;
+      case '--memory':
+        a.memoryS = num(arg, next());
+        break;
+      case '--only':
+        a.only = (next() ?? '').split(',').filter(Boolean);
+        break;
+      case '--no-embedded':
+        a.embedded = false;
+        break;
+      case '--no-history':
+        a.history = false;
+        break;
+      case '--profile': {
+        a.profile = true;
+        const v = argv[i + 1];
+        if (v !== undefined && /^\d+(\.\d+)?$/.test(v)) a.profileS = num(arg, next());
+        break;
+      }
+      case '--help':
+      case '-h':
+        a.help = true;
+        break;
+      default:
+        throw new Error(`unknown option ${arg}\n\n${USAGE}`);
+    }
+  }
+  if (!a.latencies.length) throw new Error('--latencies needs at least one value');
+  return a;
+}
