@@ -63,12 +63,14 @@ export function inProcessSchemaDocument(): DocumentNode {
           directives: def.directives?.filter((d) => !FEDERATION_DIRECTIVES.has(d.name.value)),
         } as ObjectTypeDefinitionNode | ObjectTypeExtensionNode;
         if (def.name.value === 'Person' && name !== 'consent') {
-          definitions.push({
-            ...stripped,
+          const extension: ObjectTypeExtensionNode = {
             kind: Kind.OBJECT_TYPE_EXTENSION,
-            description: undefined,
-            fields: def.fields?.filter((f) => f.name.value !== 'avs'),
-          } as ObjectTypeExtensionNode);
+            name: def.name,
+            interfaces: def.interfaces ?? [],
+            directives: stripped.directives ?? [],
+            fields: def.fields?.filter((f) => f.name.value !== 'avs') ?? [],
+          };
+          definitions.push(extension);
           continue;
         }
         definitions.push(stripped);
@@ -133,7 +135,7 @@ export function buildInProcessSchema(config: Config): InProcessSchema {
       const access = new UnenforcedAccess(requester);
       const perSubgraph = Object.fromEntries(
         SUBGRAPHS.map((n) => [n, { requestId: 'in-process', access, ...defs[n].context() }]),
-      ) as InProcessContext['perSubgraph'];
+      ) as unknown as InProcessContext['perSubgraph'];
       return { perSubgraph };
     },
   };

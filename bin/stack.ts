@@ -109,6 +109,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     subgraphs.forEach((s, i) => (config.subgraphUrls[names[i]!] = `${s.url}/graphql`));
     config = { ...config };
     let gatewayUrl = '';
+    let closing: Promise<void> | undefined;
     if (opts.gateway !== false) {
       const gateway = await startGateway({ config, policy, credentialKeys: keys, port: port(config.ports.gateway) });
       started.push(gateway);
@@ -123,12 +124,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       audit,
       policy,
       credentialKeys: keys,
-      close: async () => {
-        // Gateway first, so nothing new reaches the subgraphs while they stop.
-        for (const s of [...started].reverse()) await s.close();
-        await mocks?.close();
-        await stores.close();
-      },
+      // Idempotent: a second stop waits for the first.
+      close: () =>
+        (closing ??= (async () => {
+          // Gateway first, so nothing new reaches the subgraphs while they drain.
+          for (const s of [...started].reverse()) await s.close();
+          await mocks?.close();
+          await stores.close();
+        })()),
     };
   } catch (e) {
     for (const s of started.reverse()) await s.close().catch(() => {});

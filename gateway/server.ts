@@ -52,7 +52,21 @@ export async function startGateway({
     formatError: maskUnexpectedErrors('gateway'),
     // Shutdown is the stack's: it drains the HTTP servers first, then stops Apollo.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ...limits.plugins],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ...limits.plugins,
+      // The gateway's request id on every answer: a case platform can quote it, and a DPO
+      // finds that request's decisions in the access log by it.
+      {
+        async requestDidStart({ contextValue }) {
+          return {
+            async willSendResponse({ response }) {
+              if (contextValue.requestId) response.http.headers.set('x-request-id', contextValue.requestId);
+            },
+          };
+        },
+      },
+    ],
   });
   await server.start();
   const service = await startHttpService({

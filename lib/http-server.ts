@@ -15,6 +15,8 @@ export interface HttpServiceOptions<Ctx extends BaseContext> {
   /** GET routes by exact path. */
   routes?: Record<string, RouteHandler>;
   maxBodyBytes?: number;
+  /** How long close() waits for in-flight requests before cutting connections. */
+  drainTimeoutMs?: number;
 }
 
 export interface HttpService {
@@ -22,6 +24,8 @@ export interface HttpService {
   url: string;
   port: number;
   close(): Promise<void>;
+  /** Requests being answered now. */
+  inFlight?(): number;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -57,7 +61,13 @@ export async function startHttpService<Ctx extends BaseContext>(opts: HttpServic
   const graphqlPath = opts.apollo?.path ?? '/graphql';
   const limit = opts.maxBodyBytes ?? 1_000_000;
 
+  let closing = false;
+  let inFlight = 0;
   const server = createServer(async (req, res) => {
+    inFlight++;
+    res.once('close', () => inFlight--);
+    // While draining, every answer closes its connection, so keep-alive clients move on.
+    if (closing) res.setHeader('connection', 'close');
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
       if (opts.apollo && url.pathname === graphqlPath) {
@@ -96,11 +106,24 @@ export async function startHttpService<Ctx extends BaseContext>(opts: HttpServic
     name: opts.name,
     port,
     url: `http://${host}:${port}`,
+    // Graceful: stop accepting, let in-flight requests finish (each answer closing its
+    // connection), close idle keep-alive connections as they appear, and cut whatever is
+    // left after the drain timeout.
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        closing = true;
+        const deadline = Date.now() + (opts.drainTimeoutMs ?? 10_000);
+        server.close(() => {
+          clearInterval(sweep);
+          resolve();
+        });
+        const sweep = setInterval(() => {
+          server.closeIdleConnections();
+          if (Date.now() > deadline) server.closeAllConnections();
+        }, 25);
         server.closeIdleConnections();
       }),
+    inFlight: () => inFlight,
   };
 }
 

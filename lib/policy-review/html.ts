@@ -23,16 +23,19 @@ const CSS = `
 .filters select { font: inherit; font-size: 14px; padding: 5px 8px; border: 1px solid #c5ccd6; border-radius: 5px; background: #fff; color: var(--ink); min-width: 150px; }
 .filters button { font: inherit; font-size: 14px; padding: 5px 12px; border: 1px solid #c5ccd6; border-radius: 5px; background: #f6f7f9; cursor: pointer; }
 .filters output { font-size: 13px; color: var(--muted); padding-bottom: 7px; margin-left: auto; }
-.facts { display: flex; flex-wrap: wrap; gap: 10px 28px; margin: 4px 0 12px; }
+.intro { display: grid; grid-template-columns: minmax(0, 1fr) auto; gap: 10px 40px; align-items: start; }
+.facts { display: grid; grid-template-columns: repeat(3, auto); gap: 10px 28px; margin: 4px 0 0; }
+@media (max-width: 900px) { .intro { grid-template-columns: 1fr; } }
 .facts div { font-size: 13px; color: var(--muted); }
 .facts b { display: block; font-size: 22px; color: var(--ink); }
 .legend { display: flex; flex-wrap: wrap; gap: 8px 22px; font-size: 13px; align-items: center; }
+.intro .lead { margin-bottom: 10px; }
 .legend span.chip { margin-right: 6px; }
 .scroll { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }
 table.matrix { border-collapse: separate; border-spacing: 0; width: auto; min-width: 100%; }
 table.matrix th, table.matrix td { border-bottom: 1px solid var(--line); border-right: 1px solid #edf0f3; }
 table.matrix thead th { position: sticky; top: 0; text-transform: none; letter-spacing: 0; font-size: 13px; color: var(--ink); vertical-align: bottom; min-width: 128px; max-width: 170px; }
-table.matrix thead th .inst { display: block; margin-bottom: 3px; }
+table.matrix thead th .insts { display: block; margin-bottom: 4px; }
 table.matrix thead th .role { font-weight: 700; }
 table.matrix tbody th { background: #fff; min-width: 250px; max-width: 330px; font-weight: 400; position: sticky; left: 0; z-index: 1; border-right: 1px solid var(--line); }
 table.matrix tbody th code { font-weight: 700; font-size: 13.5px; }
@@ -55,7 +58,10 @@ table.rules tr.empty td, .empty-note { color: var(--muted); font-style: italic; 
 .basis .id { font-size: 12px; color: var(--muted); }
 .basis p { margin: 6px 0; }
 .basis ul { margin: 4px 0 6px; padding-left: 18px; }
-.basis .used { font-size: 12.5px; color: var(--muted); }
+.basis .used { font-size: 12.5px; color: var(--muted); border-top: 1px dashed var(--line); padding-top: 6px; margin-top: 8px; }
+.basis .used ul { margin: 2px 0 0; padding-left: 16px; }
+.basis .used b { color: var(--ink); font-weight: 600; }
+#roles td:first-child { white-space: nowrap; }
 .category { border-top: 1px solid var(--line); padding: 12px 0 6px; }
 .category:first-of-type { border-top: 0; }
 .category h3 { margin: 0 0 2px; font-size: 15px; }
@@ -160,6 +166,12 @@ function institutionTags(g: RequesterGroup): string {
     : g.institutions.map((i) => `<span class="badge inst">${h(i)}</span>`).join(' ');
 }
 
+/** Whom the consent must name, as concretely as the group allows. */
+function consentNames(recipient: 'own' | string, g: RequesterGroup): string {
+  if (recipient !== 'own') return recipient;
+  return g.institutions.length === 1 ? g.institutions[0]! : "the requester's institution";
+}
+
 function releaseChip(cell: Cell): string {
   switch (cell.kind) {
     case 'legalBasis':
@@ -173,12 +185,12 @@ function releaseChip(cell: Cell): string {
   }
 }
 
-function conditionsCell(cell: Cell): string {
+function conditionsCell(cell: Cell, g: RequesterGroup): string {
   switch (cell.kind) {
     case 'legalBasis':
-      return cell.conditions.length ? `<ul>${cell.conditions.map((c) => `<li>${h(c)}</li>`).join('')}</ul>` : '<span class="muted">none: the basis alone releases it</span>';
+      return cell.conditions.length ? `<ul>${cell.conditions.map((c) => `<li>${h(c)}</li>`).join('')}</ul>` : '<span class="muted">nothing more: the legal basis alone releases it</span>';
     case 'consent':
-      return `a signed consent of the person, in force, naming ${cell.recipient === 'own' ? "the requester's institution" : h(cell.recipient)}, this category and the request's purpose`;
+      return `a signed consent of the person, in force, naming ${h(consentNames(cell.recipient, g))}, this category and the purpose`;
     case 'never':
       return '<span class="muted">not released, not even with consent</span>';
     case 'none':
@@ -209,9 +221,17 @@ export function renderPolicyHtml(review: PolicyReview, opts: PolicyHtmlOptions =
 </form>`;
 
   const intro = `
-<section class="card" id="overview">
-  <h2>How to read this page</h2>
-  <p class="lead">Every field that carries personal data belongs to one data category. For each requester (an institution and a role) the policy maps each category to a legal basis, to the person's consent, or to <i>never</i>. A category a rule does not name is denied: no rule, no data. Every decision, allowed or denied, is written to the access log with the legal basis or the consent that released the data.</p>
+<section class="card intro" id="overview">
+  <div>
+    <h2>How to read this page</h2>
+    <p class="lead">Every field that carries personal data belongs to one data category. For each requester (an institution and a role) the policy maps each category to a legal basis, to the person's consent, or to <i>never</i>. A category no rule names is denied: no rule, no data. Every decision, allowed or denied, is written to the access log with the legal basis or the consent that released the data.</p>
+    <div class="legend">
+      <span><span class="chip legalBasis">LPGA art. 32</span>under this legal basis, if the request meets its conditions</span>
+      <span><span class="chip consent">consent</span>only with the person's signed consent for this category and purpose</span>
+      <span><span class="chip never">never</span>not even with consent</span>
+      <span><span class="chip none">no rule</span>denied</span>
+    </div>
+  </div>
   <div class="facts">
     <div><b>${review.categories.length}</b>data categories</div>
     <div><b>${sensitiveCount}</b>sensitive (nDSG art. 5)</div>
@@ -219,12 +239,6 @@ export function renderPolicyHtml(review: PolicyReview, opts: PolicyHtmlOptions =
     <div><b>${review.roles.length}</b>roles</div>
     <div><b>${review.legalBases.length}</b>legal bases</div>
     <div><b>${review.purposes.length}</b>purposes</div>
-  </div>
-  <div class="legend">
-    <span><span class="chip legalBasis">LPGA art. 32</span>released under this legal basis, if the request meets its conditions</span>
-    <span><span class="chip consent">consent</span>only with the person's signed consent naming the requester, the category and the purpose</span>
-    <span><span class="chip never">never</span>not even with consent</span>
-    <span><span class="chip none">no rule</span>denied</span>
   </div>
 </section>`;
 
@@ -235,7 +249,7 @@ export function renderPolicyHtml(review: PolicyReview, opts: PolicyHtmlOptions =
   <div class="scroll">
   <table class="matrix">
     <thead><tr><th scope="col">Data category</th>${review.groups
-      .map((g) => `<th scope="col"${attrs({ 'data-filter': true, ...groupAttrs(g), 'data-group': g.key, title: g.roleDescription })}><span class="inst">${institutionTags(g)}</span><span class="role">${h(g.role)}</span></th>`)
+      .map((g) => `<th scope="col"${attrs({ 'data-filter': true, ...groupAttrs(g), 'data-group': g.key, title: g.roleDescription })}><span class="insts">${institutionTags(g)}</span><span class="role">${h(g.role)}</span></th>`)
       .join('')}</tr></thead>
     <tbody>${review.categories
       .map((c, i) => {
@@ -259,7 +273,7 @@ export function renderPolicyHtml(review: PolicyReview, opts: PolicyHtmlOptions =
 <td>${institutionTags(g)} <b>${h(g.role)}</b></td>
 <td><code>${h(c.id)}</code> ${categoryBadges(c)}</td>
 <td>${releaseChip(cell)}</td>
-<td class="cond">${conditionsCell(cell)}</td>
+<td class="cond">${conditionsCell(cell, g)}</td>
 <td class="mono small">${cell.kind === 'none' ? '' : `rules[${cell.rule}]`}</td></tr>`;
       }),
   );
@@ -284,12 +298,12 @@ export function renderPolicyHtml(review: PolicyReview, opts: PolicyHtmlOptions =
     .map((b) => {
       const byGroup = new Map<string, string[]>();
       for (const u of b.usedBy) byGroup.set(u.group, [...(byGroup.get(u.group) ?? []), u.category]);
-      const used = [...byGroup].map(([k, cats]) => `${h(groupLabel(groupByKey.get(k)!))}: ${cats.map((c) => `<code>${h(c)}</code>`).join(', ')}`);
+      const used = [...byGroup].map(([k, cats]) => `<li><b>${h(groupLabel(groupByKey.get(k)!))}</b>: ${cats.map((c) => `<code>${h(c)}</code>`).join(', ')}</li>`);
       return `<div class="basis" id="basis-${h(b.id)}"><h3>${h(b.citation)}</h3><div class="id">id <code>${h(b.id)}</code></div><p>${h(b.summary)}</p>${
         b.conditions.length
           ? `<div class="small"><b>The request must:</b><ul>${b.conditions.map((c) => `<li>${h(c.description)}</li>`).join('')}</ul></div>`
           : '<div class="small muted">No condition on the request.</div>'
-      }<div class="used">${used.length ? `Releases: ${used.join('; ')}` : '<b>Used by no rule.</b>'}</div></div>`;
+      }<div class="used">${used.length ? `Releases to:<ul>${used.join('')}</ul>` : '<b>Used by no rule.</b>'}</div></div>`;
     })
     .join('\n')}</div>
 </section>`;

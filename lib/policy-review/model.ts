@@ -116,13 +116,23 @@ export interface PolicyReview {
 const CONDITION_LABELS: Record<string, (description: string) => string> = {
   purposeRequired: () => 'purpose stated',
   caseReferenceRequired: () => 'case reference',
-  purposeIn: (d) => d.replace(/^the purpose is one of: /, 'purpose: '),
+  purposeIn: (d) => d.replace(/^the purpose is one of: (.*)$/, (_m, list: string) => `purpose ${joinOr(list.split(', '))}`),
   requesterIsThePerson: () => 'own data only',
 };
 
 /** A short label for a condition; a condition type added later falls back to its description. */
 export function conditionLabel(type: string, description: string): string {
   return CONDITION_LABELS[type]?.(description) ?? description;
+}
+
+/** Short labels of a basis's conditions; "purpose stated" goes without saying next to a list of purposes. */
+export function conditionLabels(conditions: readonly { type: string; description: string }[]): string[] {
+  const listed = conditions.some((c) => c.type === 'purposeIn');
+  return conditions.filter((c) => !(listed && c.type === 'purposeRequired')).map((c) => conditionLabel(c.type, c.description));
+}
+
+function joinOr(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
 }
 
 export function cellOf(release: Release | undefined): Cell {
@@ -137,7 +147,7 @@ export function cellOf(release: Release | undefined): Cell {
         kind: 'legalBasis',
         basisId: release.basis.id,
         citation: release.basis.citation,
-        conditionLabels: release.basis.conditions.map((c) => conditionLabel(c.type, c.description)),
+        conditionLabels: conditionLabels(release.basis.conditions),
         conditions: release.basis.conditions.map((c) => c.description),
         rule: release.rule,
       };

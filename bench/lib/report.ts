@@ -1,0 +1,220 @@
+// bench/REPORT.md: rendered from one run's results, plus the History section kept across runs.
+import { REGISTRY_SUBGRAPHS } from '../../lib/config.ts';
+import { round } from './stats.ts';
+import { VARIANT_LABELS, type BenchResults, type Calls, type ScenarioResult, type TargetVerdict, type VariantResult } from './types.ts';
+
+export const POLICY_OVERHEAD_LIMIT = 0.1;
+export const P99_RATIO_LIMIT = 3;
+/** Gateway RSS trend over the second half of the memory run above this is growth. */
+export const MEMORY_SLOPE_LIMIT_MIB_PER_MIN = 2;
+
+const HISTORY_START = '<!-- history:start (rows are kept across runs; edit freely) -->';
+const HISTORY_END = '<!-- history:end -->';
+const HISTORY_HEADER = [
+  '| date (UTC) | commit | label | mode | Q1 req/s on · off · in-process (0 ms) | Q1 p99 ms on · in-process (0 ms) | policy overhead Q1 · Q2-50 · Q2-200 (0 ms) | policy overhead Q1 · Q2-50 · Q2-200 (5 ms) | Q2-200 req/s on (5 ms) | gateway peak RSS MiB | gateway RSS slope MiB/min | targets |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+];
+
+const SHORT: Record<string, string> = { unemployment: 'AC', disability: 'AI', 'social-assistance': 'AS', 'supplementary-benefits': 'PC' };
+
+const f = (v: number | undefined, digits = 1) => (v === undefined || !Number.isFinite(v) ? '–' : round(v, digits).toFixed(digits));
+const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)} %`);
+const x = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(2)}×`);
+const calls = (c: Calls) => REGISTRY_SUBGRAPHS.map((r) => f(c[r], 2)).join(' / ');
+
+export function variant(s: ScenarioResult, id: VariantResult['variant']): VariantResult | undefined {
+  return s.variants.find((v) => v.variant === id);
+}
+
+export function evaluateTargets(r: Omit<BenchResults, 'targets'>): TargetVerdict[] {
+  const out: TargetVerdict[] = [];
+  const measured = r.scenarios.filter((s) => s.ratios.policyOverhead !== undefined);
+  if (measured.length) {
+    const bad = measured.filter((s) => s.ratios.policyOverhead! > POLICY_OVERHEAD_LIMIT);
+    out.push({
+      id: 'policy-overhead',
+      title: `Policy overhead ≤ ${POLICY_OVERHEAD_LIMIT * 100} % on Q1 and Q2 (1 − req/s on ÷ req/s off)`,
+      pass: bad.length === 0,
+      detail: measured.map((s) => `${s.scenario} @ ${s.latencyMs} ms: ${pct(s.ratios.policyOverhead)}`).join('; '),
+    });
+  }
+  const q200 = r.scenarios.filter((s) => s.scenario === 'Q2-200' && variant(s, 'on'));
+  if (q200.length) {
+    const ok = q200.every((s) => REGISTRY_SUBGRAPHS.every((reg) => variant(s, 'on')!.callsPerRequest[reg] === 1));
+    out.push({
+      id: 'caseload-calls',
+      title: 'A caseload of 200 costs 1 registry call per subgraph',
+      pass: ok,
+      detail: q200
+        .map((s) => {
+          const v = variant(s, 'on')!;
+          return `@ ${s.latencyMs} ms: ${calls(v.callsPerRequest)} (AC/AI/AS/PC, quiet), ${calls(v.callsPerRequestUnderLoad)} under load`;
+        })
+        .join('; '),
+    });
+  }
+  const q1 = r.scenarios.filter((s) => s.scenario === 'Q1' && s.ratios.p99VsInProcess !== undefined);
+  if (q1.length) {
+    out.push({
+      id: 'p99-vs-in-process',
+      title: `Gateway p99 on Q1 ≤ ${P99_RATIO_LIMIT}× the in-process schema's`,
+      pass: q1.every((s) => s.ratios.p99VsInProcess! <= P99_RATIO_LIMIT),
+      detail: q1
+        .map((s) => `@ ${s.latencyMs} ms: ${f(variant(s, 'on')?.latencyMs.p99, 2)} ms vs ${f(variant(s, 'in-process')?.latencyMs.p99, 2)} ms = ${x(s.ratios.p99VsInProcess)}`)
+        .join('; '),
+    });
+  }
+  const gw = r.memory?.series.find((s) => s.process === 'gateway');
+  if (r.memory && gw) {
+    out.push({
+      id: 'memory-growth',
+      title: `No memory growth over a ${r.memory.seconds} s run of Q1 (gateway RSS slope over the second half ≤ ${MEMORY_SLOPE_LIMIT_MIB_PER_MIN} MiB/min)`,
+      pass: gw.slopeMiBPerMin <= MEMORY_SLOPE_LIMIT_MIB_PER_MIN,
+      detail: `gateway ${f(gw.startMiB)} → ${f(gw.endMiB)} MiB (peak ${f(gw.peakMiB)}), slope ${f(gw.slopeMiBPerMin, 2)} MiB/min (R² ${f(gw.r2, 2)})`,
+    });
+  }
+  return out;
+}
+
+function scenarioTable(s: ScenarioResult): string {
+  const rows = s.variants.map((v) => {
+    const errs = `${v.errors + v.timeouts} / ${v.non2xx} / ${v.graphqlErrors}`;
+    const rss = v.backendPeakRssMiB !== undefined ? `${f(v.peakRssMiB, 0)} (+ ${f(v.backendPeakRssMiB, 0)} subgraphs)` : f(v.peakRssMiB, 0);
+    return `| ${VARIANT_LABELS[v.variant]} | **${f(v.reqPerSec)}** | ${v.segmentsReqPerSec.map((r) => f(r, 0)).join(' · ')} | ${f(v.latencyMs.p50, 2)} | ${f(v.latencyMs.p99, 2)} | ${errs} | ${calls(v.callsPerRequest)} | ${calls(v.callsPerRequestUnderLoad)} | ${rss} |`;
+  });
+  const r = s.ratios;
+  const notes = [
+    r.policyOverhead !== undefined ? `policy overhead **${pct(r.policyOverhead)}**` : undefined,
+    r.embeddedPolicyOverhead !== undefined ? `embedded layout: ${pct(r.embeddedPolicyOverhead)}` : undefined,
+    r.inProcessSpeedup !== undefined ? `in-process ÷ ciigraph req/s **${x(r.inProcessSpeedup)}** (÷ enforcement off ${x(r.inProcessSpeedupOverOff)})` : undefined,
+    r.p99VsInProcess !== undefined ? `p99 ciigraph ÷ in-process **${x(r.p99VsInProcess)}** (p50 ${x(r.p50VsInProcess)})` : undefined,
+    s.sameData ? 'same data from every variant' : '**the variants did not return the same data** (see the JSON)',
+  ].filter(Boolean);
+  return [
+    `#### ${s.scenario} @ ${s.latencyMs} ms registry latency: ${s.title}, ${s.connections} connections`,
+    '',
+    '| variant | req/s | halves | p50 ms | p99 ms | errors / non-2xx / GraphQL errors | registry calls per request AC / AI / AS / PC (quiet) | (under load) | peak RSS MiB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    notes.join(' · '),
+    '',
+  ].join('\n');
+}
+
+function ratioTable(r: BenchResults): string {
+  return [
+    '| scenario | registry latency | policy overhead (split) | policy overhead (embedded) | req/s in-process ÷ ciigraph | req/s in-process ÷ enforcement off | p99 ciigraph ÷ in-process |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.scenarios.map(
+      (s) =>
+        `| ${s.scenario} | ${s.latencyMs} ms | ${pct(s.ratios.policyOverhead)} | ${pct(s.ratios.embeddedPolicyOverhead)} | ${x(s.ratios.inProcessSpeedup)} | ${x(s.ratios.inProcessSpeedupOverOff)} | ${x(s.ratios.p99VsInProcess)} |`,
+    ),
+  ].join('\n');
+}
+
+function memorySection(r: BenchResults): string {
+  const m = r.memory;
+  if (!m) return '_Skipped (--memory 0)._\n';
+  return [
+    `Q1 at ${m.latencyMs} ms registry latency, ${m.connections} connections, ${m.seconds} s, ${m.requests} requests (${f(m.reqPerSec)} req/s); RSS sampled every second. The slope is a least-squares line over the second half (after warm-up).`,
+    '',
+    '| process | start MiB | end MiB | peak MiB | slope, 2nd half MiB/min | R² | retained per request (2nd half) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...m.series.map((s) => {
+      const perReq = m.reqPerSec > 0 ? (s.slopeMiBPerMin * 1024 * 1024) / 60 / m.reqPerSec : NaN;
+      return `| ${s.process} | ${f(s.startMiB)} | ${f(s.endMiB)} | ${f(s.peakMiB)} | ${f(s.slopeMiBPerMin, 2)} | ${f(s.r2, 2)} | ${Number.isFinite(perReq) ? `${Math.round(perReq)} B` : '–'} |`;
+    }),
+    '',
+  ].join('\n');
+}
+
+export function historyRow(r: BenchResults): string {
+  const find = (id: string, lat: number) => r.scenarios.find((s) => s.scenario === id && s.latencyMs === lat);
+  const lat0 = r.settings.latencies.includes(0) ? 0 : r.settings.latencies[0]!;
+  const lat5 = r.settings.latencies.includes(5) ? 5 : r.settings.latencies.at(-1)!;
+  const q1 = find('Q1', lat0);
+  const overheads = (lat: number) => ['Q1', 'Q2-50', 'Q2-200'].map((id) => pct(find(id, lat)?.ratios.policyOverhead).replace(' ', '')).join(' · ');
+  const gw = r.memory?.series.find((s) => s.process === 'gateway');
+  const gwPeak = Math.max(...r.scenarios.flatMap((s) => s.variants.filter((v) => v.variant === 'on').map((v) => v.peakRssMiB)));
+  const passed = r.targets.filter((t) => t.pass).length;
+  const cells = [
+    r.startedAt.slice(0, 16).replace('T', ' '),
+    `\`${r.commit}\``,
+    r.label.replaceAll('|', '/') || '–',
+    r.mode,
+    q1 ? ['on', 'off', 'in-process'].map((v) => f(variant(q1, v as VariantResult['variant'])?.reqPerSec, 0)).join(' · ') : '–',
+    q1 ? `${f(variant(q1, 'on')?.latencyMs.p99, 1)} · ${f(variant(q1, 'in-process')?.latencyMs.p99, 1)}` : '–',
+    overheads(lat0),
+    overheads(lat5),
+    f(variant(find('Q2-200', lat5) ?? ({ variants: [] } as unknown as ScenarioResult), 'on')?.reqPerSec, 1),
+    f(gwPeak, 0),
+    f(gw?.slopeMiBPerMin, 2),
+    `${passed}/${r.targets.length}`,
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+/** The History rows of an existing REPORT.md (between the markers), oldest first. */
+export function readHistory(report: string | undefined): string[] {
+  if (!report) return [];
+  const start = report.indexOf(HISTORY_START);
+  const end = report.indexOf(HISTORY_END);
+  if (start < 0 || end < start) return [];
+  return report
+    .slice(start + HISTORY_START.length, end)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('|') && !HISTORY_HEADER.includes(l) && !/^\|\s*-{3}/.test(l) && !l.startsWith('| date'));
+}
+
+export function renderReport(r: BenchResults, history: readonly string[]): string {
+  const m = r.machine;
+  const latencies = [...new Set(r.scenarios.map((s) => s.latencyMs))];
+  return [
+    '# Benchmark report',
+    '',
+    `Generated by \`npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}\` on ${r.startedAt} (commit \`${r.commit}\`${r.label ? `, label "${r.label}"` : ''}). Raw numbers: \`bench/results/latest.json\`. Do not edit above the History section: it is rewritten by every run.`,
+    '',
+    '## Setup',
+    '',
+    `- **Machine**: ${m.nproc} CPUs (${m.cpuModel}), ${m.totalMemGiB} GiB, Node ${m.node} on ${m.platform}; load average at start ${m.loadAvgStart.map((v) => v.toFixed(2)).join(' ')}, at end ${m.loadAvgEnd.map((v) => v.toFixed(2)).join(' ')} (a shared, noisy machine: compare rows of one run, not runs of different days).`,
+    '- **Split layout (the headline rows)**: the gateway alone in one process; the five subgraphs and the mock registries (msw over HTTP) in another; each started by `bench/serve-stack.ts` as a child process. autocannon drives the gateway from the orchestrator, a third process. All traffic on 127.0.0.1. Consent store and access log in memory (no `REDIS_URL`), as `npm start` runs.',
+    '- **Enforcement off**: the same two processes started with `startStack({ enforcement: false })`: no access decisions, no journaling (ratio (a), the policy\'s cost).',
+    '- **In-process**: one graphql-js schema (`bench/in-process-schema.ts`: the five subgraph SDLs merged, the product\'s own resolvers and per-request DataLoaders, no federation, no enforcement, no credentials) served by plain node:http in its own process, reading the same mock registries over HTTP (those of the enforcement-on back end). Ratio (b): the federation\'s cost, our upper bound.',
+    r.settings.embedded
+      ? '- **Embedded layout**: `startStack()` as `npm start` runs it, gateway + subgraphs + mocks in one process (Q1 at the first latency only): its RSS is the whole stack\'s, not the gateway\'s.'
+      : '- Embedded layout: skipped (--no-embedded).',
+    '- **Requester**: an AI case manager (`institution AI, role case-manager`), purpose `cii`, case reference `AI-GE-2026-0815`, a development HS256 token verified per request. Before the run every person of the queries got a consent through the gateway (`grantConsent`: recipients AI, categories ac.entitlement, as.benefits, as.situation, purpose cii), so every field is released: nothing is denied, and every variant returns the same data.',
+    '- **Queries** (`bench/queries.ts`): Q1 = the painter `756.1234.5678.97`, all four files and all their fields; Q2 = `persons(avs: [...])` with the same fields for 50 and 200 generated persons (some have a file at an institution, some not).',
+    `- **Runs**: per scenario, variant and registry latency (${latencies.join(' ms, ')} ms): ${r.settings.warmupS} s warm-up, then ${r.settings.measureS} s measured in two halves run in the order on, off, in-process, …, in-process, off, on (drift on the shared machine hits every variant alike). Latency percentiles from every response time autocannon reported. Registry calls per request: from the mocks' \`/__calls\` counters, on 3 sequential requests on a quiet stack ("quiet"), and during the measured load (calls ÷ requests sent). Peak RSS: \`/proc/<pid>/status\` VmRSS sampled every 250 ms during the measured runs.`,
+    '',
+    '## Results',
+    '',
+    ...latencies.flatMap((lat) => [`### Registry latency ${lat} ms`, '', ...r.scenarios.filter((s) => s.latencyMs === lat).map(scenarioTable)]),
+    '### Ratios',
+    '',
+    ratioTable(r),
+    '',
+    '## Memory growth',
+    '',
+    memorySection(r),
+    'The subgraphs process keeps the in-memory access log (every decision, by design, when no `REDIS_URL` is set) and the mocks\' capped lookup record; its RSS grows with the number of decisions journaled and is not a leak of the gateway. Lifetime peaks (VmHWM) of every child when it stopped:',
+    '',
+    ...Object.entries(r.childPeaks).map(([name, mib]) => `- ${name}: ${f(mib, 0)} MiB`),
+    '',
+    '## Targets',
+    '',
+    ...r.targets.map((t) => `- ${t.pass ? '✅ PASS' : '❌ FAIL'}: **${t.title}**. ${t.detail}.`),
+    '',
+    '## History',
+    '',
+    'One row per `npm run bench` (`--label "..."` names it; `--no-history` leaves it out). To show a change\'s before and after, run the benchmark on both commits on the same machine, back to back.',
+    '',
+    HISTORY_START,
+    ...HISTORY_HEADER,
+    ...history,
+    HISTORY_END,
+    '',
+  ].join('\n');
+}

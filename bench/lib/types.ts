@@ -1,0 +1,136 @@
+// The shape of bench/results/<timestamp>.json (and latest.json).
+import type { RegistrySubgraphName } from '../../lib/config.ts';
+
+export type VariantId = 'on' | 'off' | 'in-process' | 'embedded-on' | 'embedded-off';
+
+export const VARIANT_LABELS: Record<VariantId, string> = {
+  on: 'ciigraph (gateway + subgraphs, enforcement on)',
+  off: 'same stack, enforcement off',
+  'in-process': 'in-process graphql-js schema (upper bound)',
+  'embedded-on': 'embedded layout (one process), enforcement on',
+  'embedded-off': 'embedded layout (one process), enforcement off',
+};
+
+export type Calls = Record<RegistrySubgraphName, number>;
+
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface VariantResult {
+  variant: VariantId;
+  reqPerSec: number;
+  completed: number;
+  sent: number;
+  seconds: number;
+  /** req/s of each interleaved half: how stable the machine was. */
+  segmentsReqPerSec: number[];
+  /** From every response time autocannon reported (sub-millisecond). */
+  latencyMs: LatencySummary;
+  /** autocannon's own histogram percentiles (whole milliseconds). */
+  autocannonLatencyMs: { p50: number; p99: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  /** 200 responses whose body holds `errors` (a denial, a registry failure...). */
+  graphqlErrors: number;
+  /** Registry calls per request per registry: 3 sequential requests on a quiet stack. */
+  callsPerRequest: Calls;
+  /** Same, during the measured load (calls / requests sent). */
+  callsPerRequestUnderLoad: Calls;
+  /** Peak RSS of the process answering (the gateway in the split layout), MiB. */
+  peakRssMiB: number;
+  /** Split layout: peak RSS of the subgraphs + mocks process, MiB. */
+  backendPeakRssMiB?: number;
+  /** One request before the run. */
+  check: { status: number; errors: string[]; bytes: number; nullFiles: number };
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  title: string;
+  latencyMs: number;
+  connections: number;
+  persons: number;
+  variants: VariantResult[];
+  /** Same `data` from every variant (consents seeded, nothing denied). */
+  sameData: boolean;
+  ratios: {
+    /** 1 − req/s(on) / req/s(off): the policy's cost, split layout. */
+    policyOverhead?: number;
+    /** Same, embedded layout. */
+    embeddedPolicyOverhead?: number;
+    /** req/s(in-process) / req/s(on). */
+    inProcessSpeedup?: number;
+    /** req/s(in-process) / req/s(off): federation alone. */
+    inProcessSpeedupOverOff?: number;
+    /** p99(on) / p99(in-process). */
+    p99VsInProcess?: number;
+    p50VsInProcess?: number;
+  };
+}
+
+export interface MemorySeries {
+  process: string;
+  pid: number;
+  startMiB: number;
+  endMiB: number;
+  peakMiB: number;
+  /** Least-squares slope over the second half (after warm-up), MiB per minute. */
+  slopeMiBPerMin: number;
+  r2: number;
+  samples: { t: number; rssMiB: number }[];
+}
+
+export interface MemoryResult {
+  scenario: string;
+  latencyMs: number;
+  seconds: number;
+  connections: number;
+  requests: number;
+  reqPerSec: number;
+  series: MemorySeries[];
+}
+
+export interface Machine {
+  nproc: number;
+  cpuModel: string;
+  totalMemGiB: number;
+  node: string;
+  platform: string;
+  loadAvgStart: number[];
+  loadAvgEnd: number[];
+}
+
+export interface BenchResults {
+  version: 1;
+  startedAt: string;
+  finishedAt: string;
+  commit: string;
+  label: string;
+  mode: 'quick' | 'full';
+  settings: {
+    latencies: number[];
+    warmupS: number;
+    measureS: number;
+    memoryS: number;
+    embedded: boolean;
+  };
+  machine: Machine;
+  scenarios: ScenarioResult[];
+  memory?: MemoryResult;
+  /** VmHWM (lifetime peak RSS) of every child when it stopped, MiB. */
+  childPeaks: Record<string, number>;
+  targets: TargetVerdict[];
+}
+
+export interface TargetVerdict {
+  id: 'policy-overhead' | 'caseload-calls' | 'p99-vs-in-process' | 'memory-growth';
+  title: string;
+  pass: boolean;
+  detail: string;
+}
