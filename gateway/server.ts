@@ -14,6 +14,7 @@ import { UserTokenVerifier } from '../lib/auth/user-token.ts';
 import { authenticate } from './authenticate.ts';
 import type { GatewayContext } from './context.ts';
 import { operationLimits } from './limits/index.ts';
+import { dropErrorsOfUnselectedFields } from './unselected-field-errors.ts';
 import { checkSubgraphs } from './readiness.ts';
 import { SubgraphTransport } from './subgraph-transport.ts';
 
@@ -55,6 +56,7 @@ export async function startGateway({
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ...limits.plugins,
+      dropErrorsOfUnselectedFields(),
       // The gateway's request id on every answer: a case platform can quote it, and a DPO
       // finds that request's decisions in the access log by it.
       {

@@ -3,23 +3,16 @@
 // institution), real responses through the gateway are compared with what the policy file
 // says, read here independently of the product's policy code, and the access log holds
 // exactly one entry per decision, with its legal basis or consent.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAMPLE_POLICY_PATH } from '../lib/access/policy.ts';
 import type { MemoryAuditLog } from '../lib/audit/memory.ts';
 import type { Institution } from '../schema/catalogue.ts';
 import { lookupPerson } from '../mocks/registry-data.ts';
 import { seedConsent } from './support/consents.ts';
+import { RAW_POLICY, released, REQUESTERS, type ConsentState, type Facts } from './support/policy-oracle.ts';
 import { personsWithEveryFile } from './support/persons.ts';
 import { FILES } from './support/queries.ts';
 import { gql, startTestStack, type TestStack } from './support/stack.ts';
 
-interface RawPolicy {
-  roles: { id: string; institutions: Institution[]; consentRecipient: string }[];
-  legalBases: { id: string; citation: string; conditions: { type: string; purposes?: string[] }[] }[];
-  rules: { institution: string; roles: string[]; categories: Record<string, string> }[];
-}
-const raw: RawPolicy = JSON.parse(readFileSync(SAMPLE_POLICY_PATH, 'utf8'));
 const INSTITUTIONS: Institution[] = ['AC', 'AI', 'AS', 'PC', 'CII'];
 
 // Where each category shows in the response, and the file it sits in. A category may span
@@ -47,33 +40,11 @@ function mockHasData(avs: string, category: string): boolean {
   return value !== null && value !== undefined;
 }
 
-type ConsentState = 'none' | 'valid' | 'expired' | 'revoked' | 'otherPurpose' | 'otherInstitution';
 const STATES: ConsentState[] = ['none', 'valid', 'expired', 'revoked', 'otherPurpose', 'otherInstitution'];
+const expected = released;
+const raw = RAW_POLICY;
 
-interface Facts {
-  purpose?: string;
-  caseReference?: string;
-}
-
-/** What the policy file says, read directly: the legal basis citation, 'consent', or denied. */
-function expected(inst: Institution, role: string, category: string, state: ConsentState, facts: Facts): boolean {
-  const rule = raw.rules.find((r) => (r.institution === inst || r.institution === '*') && r.roles.includes(role));
-  const value = rule?.categories[category];
-  if (!value || value === 'never') return false;
-  if (value === 'consent') return state === 'valid' && facts.purpose === 'cii';
-  const basis = raw.legalBases.find((b) => b.id === value)!;
-  return basis.conditions.every((c) =>
-    c.type === 'purposeRequired'
-      ? !!facts.purpose
-      : c.type === 'caseReferenceRequired'
-        ? !!facts.caseReference
-        : c.type === 'purposeIn'
-          ? c.purposes!.includes(facts.purpose ?? '')
-          : false,
-  );
-}
-
-const requesters = raw.roles.flatMap((r) => r.institutions.map((institution) => ({ institution, role: r.id, recipient: r.consentRecipient })));
+const requesters = REQUESTERS;
 const recipientOf = (r: (typeof requesters)[number]): Institution => (r.recipient === 'own' ? r.institution : (r.recipient as Institution));
 
 let stack: TestStack;

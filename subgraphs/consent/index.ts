@@ -11,6 +11,10 @@ import { errors } from '../../lib/errors.ts';
 import type { SubgraphContext, SubgraphDefinition, SubgraphDeps } from '../shared/definition.ts';
 import { subgraphSchemaPath } from '../shared/sdl.ts';
 import { grantInputSchema } from './grant-input.ts';
+import { isoDate } from '../../lib/clock.ts';
+import { SUBJECT } from '../shared/subject.ts';
+import { buildSituation } from './situation/build.ts';
+import type { SituationInputs } from './situation/inputs.ts';
 
 export interface ConsentContext {
   consentsOf: DataLoader<string, ConsentRecord[]>;
@@ -105,7 +109,12 @@ export const define = (deps: SubgraphDeps): SubgraphDefinition<ConsentContext> =
       },
     },
     Person: {
-      __resolveReference: (ref: { avs: unknown }) => ({ avs: requireAvs(ref.avs) }),
+      // The representation carries the fields @requires fetched for the situation.
+      __resolveReference: (ref: { avs: unknown }) => ({ ...ref, avs: requireAvs(ref.avs) }),
+      situation: (person: SituationInputs & { avs: string }) => ({
+        ...buildSituation(person, isoDate(deps.clock.now())),
+        [SUBJECT]: person.avs,
+      }),
       consents: async (person: { avs: string }, _args: unknown, ctx: Ctx) => (await ctx.consentsOf.load(person.avs)).map(toGraphQL),
     },
   },
