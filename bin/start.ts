@@ -3,9 +3,11 @@
 import { loadConfig } from '../lib/config.ts';
 import { StartupError } from '../lib/errors.ts';
 import { startStack } from './stack.ts';
+import { startTracing } from '../lib/observability/tracing.ts';
 
 async function main() {
   const config = loadConfig();
+  await startTracing('ciigraph');
   const stack = await startStack({ config });
   const lines = [
     `ciigraph is up (${config.env}${config.useMocks ? ', registries served by the mocks' : ''}, consent store and access log ${config.redisUrl ? 'in Redis' : 'in memory'}, policy "${stack.policy.name}")`,

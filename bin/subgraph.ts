@@ -3,6 +3,7 @@
 import { loadConfig, SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
 import { StartupError } from '../lib/errors.ts';
 import { startStack } from './stack.ts';
+import { startTracing } from '../lib/observability/tracing.ts';
 
 const name = process.argv[2] as SubgraphName | undefined;
 if (!name || !SUBGRAPHS.includes(name)) {
@@ -11,6 +12,7 @@ if (!name || !SUBGRAPHS.includes(name)) {
 }
 
 try {
+  await startTracing(`ciigraph-${name}`);
   const stack = await startStack({ config: loadConfig(), only: [name], gateway: false });
   const [service] = stack.services;
   console.log(`subgraph ${name} on ${service!.url}/graphql${stack.mocks ? `, registries mocked at ${stack.mocks.url}` : ''}`);

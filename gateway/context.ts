@@ -1,9 +1,14 @@
 // The context of one gateway request: who asks, for what purpose, in which case.
 import type { Requester } from '../lib/access/requester.ts';
+import type { Context, Span } from '@opentelemetry/api';
 
 export interface GatewayContext {
   requestId: string;
   requester: Requester;
   purpose: string | undefined;
   caseReference: string | undefined;
+  /** Trace context of the incoming request (opt-in tracing). */
+  traceParent?: Context;
+  /** This request's span; subgraph calls carry it. */
+  span?: Span;
 }

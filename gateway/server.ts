@@ -17,6 +17,9 @@ import { operationLimits } from './limits/index.ts';
 import { dropErrorsOfUnselectedFields } from './unselected-field-errors.ts';
 import { checkSubgraphs } from './readiness.ts';
 import { SubgraphTransport } from './subgraph-transport.ts';
+import { metricsRoute } from '../lib/observability/metrics.ts';
+import { observeRequests } from '../lib/observability/request-plugin.ts';
+import { extractContext } from '../lib/observability/tracing.ts';
 
 export interface GatewayOptions {
   config: Config;
@@ -55,6 +58,7 @@ export async function startGateway({
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      observeRequests('gateway'),
       ...limits.plugins,
       dropErrorsOfUnselectedFields(),
       // The gateway's request id on every answer: a case platform can quote it, and a DPO
@@ -78,10 +82,11 @@ export async function startGateway({
     maxBodyBytes: config.limits.maxBodyBytes,
     apollo: {
       server,
-      context: async (req) => authenticate(req, verifier, policy),
+      context: async (req) => ({ ...authenticate(req, verifier, policy), traceParent: extractContext(req.headers) }),
     },
     routes: {
       '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+      '/metrics': metricsRoute,
       '/readyz': async (_req, res) => {
         const readiness = await checkSubgraphs(config.subgraphUrls);
         sendJson(res, readiness.status === 'not ready' ? 503 : 200, readiness);

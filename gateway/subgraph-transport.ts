@@ -12,6 +12,9 @@ import { errors } from '../lib/errors.ts';
 import { CircuitBreaker } from '../lib/resilience/circuit-breaker.ts';
 import { isTransientFailure, withRetry } from '../lib/resilience/retry.ts';
 import type { GatewayContext } from './context.ts';
+import { log } from '../lib/log.ts';
+import { subgraphDuration, timed } from '../lib/observability/metrics.ts';
+import { injectContext } from '../lib/observability/tracing.ts';
 
 /** The gateway sends mutations as `{"query":"mutation ...`; anything else is a read. */
 const isMutation = (body: unknown) => typeof body === 'string' && /^\{"query":"\s*mutation\b/.test(body);
@@ -24,10 +27,12 @@ function resilientFetch(subgraph: string, timeoutMs: number, breaker: CircuitBre
       return res;
     });
   return ((url: string, init?: RequestInit) =>
-    breaker.run(() =>
-      isMutation(init?.body)
-        ? once(url, init, timeoutMs)
-        : withRetry((remaining) => once(url, init, remaining), { budgetMs: timeoutMs, retryable: isTransientFailure }),
+    timed(subgraphDuration, { subgraph }, () =>
+      breaker.run(() =>
+        isMutation(init?.body)
+          ? once(url, init, timeoutMs)
+          : withRetry((remaining) => once(url, init, remaining), { budgetMs: timeoutMs, retryable: isTransientFailure }),
+      ),
     )) as unknown as Fetcher;
 }
 
@@ -49,6 +54,7 @@ export class SubgraphTransport extends RemoteGraphQLDataSource<GatewayContext> {
     const headers = request.http?.headers;
     if (!headers) return;
     headers.set('x-request-id', context.requestId);
+    injectContext(context.span, (k, v) => headers.set(k, v));
     // Without a verified requester there is no credential, and the subgraph releases nothing.
     if (!context.requester) return;
     headers.set(
@@ -72,7 +78,7 @@ export class SubgraphTransport extends RemoteGraphQLDataSource<GatewayContext> {
    */
   override didEncounterError(error: Error): never {
     if (error instanceof GraphQLError) throw error;
-    console.error(`[gateway] subgraph ${this.subgraph}: ${error.message}`);
+    log.warn({ service: 'gateway', subgraph: this.subgraph, reason: error.message }, 'subgraph unavailable');
     throw errors.subgraphUnavailable(this.subgraph);
   }
 }

@@ -48,6 +48,10 @@ const RawEnv = z.object({
   MAX_COST: z.coerce.number().int().positive().default(25_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(50_000_000).default(100_000),
   POLICY_FILE: z.string().min(1).optional(),
+  /** Read by lib/log.ts before any configuration; validated here. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Opt-in tracing: the OTLP/HTTP endpoint spans are exported to (lib/observability/tracing.ts). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).default('ciigraph'),
   /** PEM file of the identity provider's public key (RS256 or ES256); production only. */

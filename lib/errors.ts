@@ -3,6 +3,7 @@
 // meaning and one message shape everywhere.
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { errorFields, log } from './log.ts';
 
 export const ErrorCode = {
   /** Input failed validation at the edge (AVS, consent input, purpose); no registry was called. */
@@ -94,7 +95,7 @@ export function maskUnexpectedErrors(service: string) {
       const { stacktrace: _s, exception: _e, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    console.error(`[${service}] unexpected error:`, original);
+    log.error({ service, ...errorFields(original) }, 'unexpected error');
     return { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR }, ...(formatted.path ? { path: formatted.path } : {}) };
   };
 }

@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { errorFields, log } from './log.ts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -89,7 +90,7 @@ export async function startHttpService<Ctx extends BaseContext>(opts: HttpServic
         return;
       }
       // Never leak internals: the detail goes to the server's stderr only.
-      console.error(`[${opts.name}] request failed:`, e);
+      log.error({ service: opts.name, ...errorFields(e) }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.destroy();
     }

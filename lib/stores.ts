@@ -14,6 +14,7 @@ import { ConsentSigner } from './consents/signing.ts';
 import type { ConsentStore } from './consents/store.ts';
 import { StartupError } from './errors.ts';
 import { closeRedis, createRedis, waitForRedis } from './redis/connection.ts';
+import { log } from './log.ts';
 
 export interface Stores {
   kind: 'memory' | 'redis';
@@ -64,7 +65,7 @@ export function openStores(config: Config, given: { consents?: ConsentStore; aud
     auditBatcher: new AuditBatcher(audit),
     status: () => (redis.status === 'ready' ? 'up' : 'down'),
     ready: (timeoutMs = 5000) =>
-      waitForRedis(redis, timeoutMs).catch((e) => console.error(`Redis not ready after ${timeoutMs} ms (${(e as Error).message}); starting anyway, failing closed`)),
+      waitForRedis(redis, timeoutMs).catch((e) => log.warn({ timeoutMs, reason: (e as Error).message }, 'redis not ready; starting anyway, failing closed')),
     close: () => closeRedis(redis),
   };
 }

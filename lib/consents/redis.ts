@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import { evalScript, luaScript } from '../redis/connection.ts';
 import type { ConsentSigner, SignedConsent } from './signing.ts';
 import type { ConsentRecord, ConsentStore, NewConsent } from './store.ts';
+import { log } from '../log.ts';
 
 // Compare-and-set: writes the new value only if the key still holds what we read. This is the
 // optimistic concurrency of WATCH/MULTI without WATCH, which is unsound on a client shared by
@@ -42,7 +43,7 @@ export class RedisConsentStore implements ConsentStore {
     opts: RedisConsentStoreOptions = {},
   ) {
     this.prefix = opts.prefix ?? 'ciigraph:';
-    this.log = opts.log ?? ((m) => console.error(m));
+    this.log = opts.log ?? ((m) => log.error({ store: 'consents' }, m));
   }
 
   private recordKey(id: string): string {

@@ -4,6 +4,7 @@
 // the client keeps reconnecting in the background so service resumes by itself.
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { log } from '../log.ts';
 
 export type { Redis } from 'ioredis';
 
@@ -41,19 +42,19 @@ export function createRedis(url: string, opts: { name?: string } = {}): Redis {
   const where = `redis ${name} (${redactRedisUrl(url)})`;
   let state: 'initial' | 'up' | 'down' = 'initial';
   redis.on('ready', () => {
-    if (state !== 'up') console.error(`${where}: ${state === 'down' ? 'reconnected' : 'connected'}`);
+    if (state !== 'up') log.info({ redis: where }, state === 'down' ? 'redis reconnected' : 'redis connected');
     state = 'up';
   });
   redis.on('error', (e: Error) => {
-    if (state !== 'down') console.error(`${where}: unreachable (${e.message}); reconnecting`);
+    if (state !== 'down') log.warn({ redis: where, reason: e.message }, 'redis unreachable; reconnecting');
     state = 'down';
   });
   redis.on('close', () => {
-    if (state === 'up' && !closing.has(redis)) console.error(`${where}: connection lost; reconnecting`);
+    if (state === 'up' && !closing.has(redis)) log.warn({ redis: where }, 'redis connection lost; reconnecting');
     if (state === 'up') state = 'down';
   });
   redis.on('end', () => {
-    if (!closing.has(redis)) console.error(`${where}: connection ended`);
+    if (!closing.has(redis)) log.warn({ redis: where }, 'redis connection ended');
   });
   return redis;
 }

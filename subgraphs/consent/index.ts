@@ -15,6 +15,7 @@ import { isoDate } from '../../lib/clock.ts';
 import { SUBJECT } from '../shared/subject.ts';
 import { buildSituation } from './situation/build.ts';
 import type { SituationInputs } from './situation/inputs.ts';
+import { log } from '../../lib/log.ts';
 
 export interface ConsentContext {
   consentsOf: DataLoader<string, ConsentRecord[]>;
@@ -44,7 +45,7 @@ async function storage<T>(what: 'consents' | 'audit', work: () => Promise<T>): P
   try {
     return await work();
   } catch (e) {
-    console.error(`[consent] ${what} storage failed: ${(e as Error).message}`);
+    log.error({ service: 'consent', store: what, reason: (e as Error).message }, 'storage failed');
     throw what === 'consents' ? errors.consentStoreUnavailable() : errors.auditUnavailable();
   }
 }

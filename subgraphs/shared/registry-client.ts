@@ -7,6 +7,8 @@ import { errors } from '../../lib/errors.ts';
 import { CircuitBreaker, CircuitOpenError, type CircuitState } from '../../lib/resilience/circuit-breaker.ts';
 import { isTransientFailure, withRetry } from '../../lib/resilience/retry.ts';
 import { LOOKUP_PATH, type LookupRequest } from './registry-schema.ts';
+import { log } from '../../lib/log.ts';
+import { registryDuration, timed } from '../../lib/observability/metrics.ts';
 
 export interface RegistryClientOptions<R extends { avs: string }> {
   institution: string;
@@ -17,8 +19,9 @@ export interface RegistryClientOptions<R extends { avs: string }> {
 }
 
 class HttpStatusError extends Error {
-  constructor(readonly status: number, body: string) {
-    super(`HTTP ${status}: ${body.slice(0, 200)}`);
+  // The body is not kept: a registry's error text may quote the request (an AVS).
+  constructor(readonly status: number) {
+    super(`HTTP ${status}`);
   }
 }
 
@@ -44,7 +47,7 @@ export class RegistryClient<R extends { avs: string }> {
     const payload = JSON.stringify({ requests: [...lookups] } satisfies LookupRequest);
     let body: unknown;
     try {
-      body = await this.breaker.run(() =>
+      body = await timed(registryDuration, { registry: this.opts.institution }, () => this.breaker.run(() =>
         withRetry(
           async (remainingMs) => {
             const res = await fetch(this.endpoint, {
@@ -53,20 +56,23 @@ export class RegistryClient<R extends { avs: string }> {
               body: payload,
               signal: AbortSignal.timeout(remainingMs),
             });
-            if (!res.ok) throw new HttpStatusError(res.status, await res.text());
+            if (!res.ok) {
+              await res.arrayBuffer();
+              throw new HttpStatusError(res.status);
+            }
             return res.json();
           },
           { budgetMs: this.opts.timeoutMs, retryable: isTransientFailure },
         ),
-      );
+      ));
     } catch (e) {
-      if (!(e instanceof CircuitOpenError)) console.error(`[registry ${this.opts.institution}] lookup failed: ${(e as Error).message}`);
+      if (!(e instanceof CircuitOpenError)) log.warn({ registry: this.opts.institution, reason: (e as Error).message }, 'registry lookup failed');
       throw errors.registryUnavailable(this.opts.institution);
     }
     const parsed = this.response.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      console.error(`[registry ${this.opts.institution}] response breaks the contract at ${issue?.path.join('.')}: ${issue?.message}`);
+      log.error({ registry: this.opts.institution, at: issue?.path.map((p) => (typeof p === 'number' ? '#' : String(p))).join('.'), issue: issue?.code }, 'registry response breaks the contract');
       throw errors.registryUnavailable(this.opts.institution);
     }
     const asked = new Set(lookups.map((l) => l.avs));
@@ -74,7 +80,7 @@ export class RegistryClient<R extends { avs: string }> {
     for (const file of parsed.data.files) {
       // A registry that answers for someone we did not ask about is not trusted with the rest.
       if (!asked.has(file.avs)) {
-        console.error(`[registry ${this.opts.institution}] answered for an AVS that was not asked`);
+        log.error({ registry: this.opts.institution }, 'registry answered for a person that was not asked');
         throw errors.registryUnavailable(this.opts.institution);
       }
       files.set(file.avs, file);

@@ -11,6 +11,8 @@ import type { AuditBatcher } from '../../lib/audit/batcher.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import type { ConsentRecord, ConsentStore } from '../../lib/consents/store.ts';
 import { errors } from '../../lib/errors.ts';
+import { log } from '../../lib/log.ts';
+import { decisionsTotal } from '../../lib/observability/metrics.ts';
 
 export interface AccessDeps {
   policy: Policy;
@@ -61,7 +63,7 @@ export class RequestAccess implements AccessDecisions {
       try {
         found = await deps.consents.forPersons(avs);
       } catch (e) {
-        console.error(`[${subgraph}] consent store unavailable: ${(e as Error).message}`);
+        log.error({ service: subgraph, reason: (e as Error).message }, 'consent store unavailable');
         throw errors.consentStoreUnavailable();
       }
       return avs.map((a) => found.get(a) ?? []);
@@ -107,9 +109,10 @@ export class RequestAccess implements AccessDecisions {
         requestId: this.requestId,
       });
     } catch (e) {
-      console.error(`[${this.subgraph}] access log unavailable: ${(e as Error).message}`);
+      log.error({ service: this.subgraph, reason: (e as Error).message }, 'access log unavailable');
       throw errors.auditUnavailable();
     }
+    decisionsTotal.inc({ subgraph: this.subgraph, category, decision: decision.allowed ? 'ALLOWED' : 'DENIED' });
     return decision;
   }
 }

@@ -14,6 +14,9 @@ import type { SubgraphContext, SubgraphDefinition, SubgraphDeps } from './defini
 import { enforceCategories } from './enforce-categories.ts';
 import { RequestAccess, RequestAccessCache, UnenforcedAccess } from './request-access.ts';
 import { parseSubgraphSdl } from './sdl.ts';
+import { metricsRoute } from '../../lib/observability/metrics.ts';
+import { observeRequests } from '../../lib/observability/request-plugin.ts';
+import { extractContext } from '../../lib/observability/tracing.ts';
 
 export function buildSchema(def: SubgraphDefinition, deps: Pick<SubgraphDeps, 'policy' | 'enforcement'>): GraphQLSchema {
   const schema = buildSubgraphSchema({ typeDefs: parseSubgraphSdl(def.schemaPath), resolvers: def.resolvers as never });
@@ -65,7 +68,7 @@ export async function startSubgraph(
     formatError: maskUnexpectedErrors(def.name),
     // Shutdown is the stack's: it drains the HTTP servers first, then stops Apollo.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled(), observeRequests(def.name)],
   });
   await server.start();
   const accessCache = new RequestAccessCache();
@@ -73,9 +76,10 @@ export async function startSubgraph(
     name: def.name,
     host: deps.config.host,
     port,
-    apollo: { server, context: async (req) => ({ ...requestContext(def, deps, accessCache, req), ...def.context() }) },
+    apollo: { server, context: async (req) => ({ ...requestContext(def, deps, accessCache, req), traceParent: extractContext(req.headers), ...def.context() }) },
     routes: {
       '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: def.name, stores: deps.storesStatus(), ...def.health?.() }),
+      '/metrics': metricsRoute,
     },
   });
   return {

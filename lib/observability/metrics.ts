@@ -1,0 +1,70 @@
+// Prometheus metrics of the process (prom-client), served at /metrics. Labels are services,
+// subgraphs, registries, categories, codes and outcomes: never anything about a person.
+import client from 'prom-client';
+
+export const registry = new client.Registry();
+client.collectDefaultMetrics({ register: registry, prefix: 'ciigraph_process_' });
+
+export const requestsTotal = new client.Counter({
+  name: 'ciigraph_requests_total',
+  help: 'GraphQL requests answered, by service and outcome (ok: no error; partial: data and errors; refused: nothing served).',
+  labelNames: ['service', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const requestDuration = new client.Histogram({
+  name: 'ciigraph_request_duration_seconds',
+  help: 'Time to answer a GraphQL request, by service.',
+  labelNames: ['service'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [registry],
+});
+
+export const errorsTotal = new client.Counter({
+  name: 'ciigraph_errors_total',
+  help: 'Errors in answers, by service and error code.',
+  labelNames: ['service', 'code'] as const,
+  registers: [registry],
+});
+
+export const decisionsTotal = new client.Counter({
+  name: 'ciigraph_access_decisions_total',
+  help: 'Access decisions journaled, by subgraph, data category and decision.',
+  labelNames: ['subgraph', 'category', 'decision'] as const,
+  registers: [registry],
+});
+
+export const subgraphDuration = new client.Histogram({
+  name: 'ciigraph_subgraph_request_duration_seconds',
+  help: 'Gateway → subgraph call latency, by subgraph and outcome.',
+  labelNames: ['subgraph', 'outcome'] as const,
+  buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [registry],
+});
+
+export const registryDuration = new client.Histogram({
+  name: 'ciigraph_registry_request_duration_seconds',
+  help: 'Subgraph → registry lookup latency, by registry and outcome.',
+  labelNames: ['registry', 'outcome'] as const,
+  buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [registry],
+});
+
+/** Times an async call into a histogram labelled with its outcome. */
+export async function timed<T, L extends string>(h: client.Histogram<L>, labels: Partial<Record<L, string>>, call: () => Promise<T>): Promise<T> {
+  const end = h.startTimer(labels);
+  try {
+    const r = await call();
+    end({ outcome: 'ok' } as Partial<Record<L, string>>);
+    return r;
+  } catch (e) {
+    end({ outcome: 'error' } as Partial<Record<L, string>>);
+    throw e;
+  }
+}
+
+export async function metricsRoute(_req: unknown, res: import('node:http').ServerResponse): Promise<void> {
+  const body = await registry.metrics();
+  res.writeHead(200, { 'content-type': registry.contentType });
+  res.end(body);
+}
