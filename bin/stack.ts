@@ -111,7 +111,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     let gatewayUrl = '';
     let closing: Promise<void> | undefined;
     if (opts.gateway !== false) {
-      const gateway = await startGateway({ config, policy, credentialKeys: keys, port: port(config.ports.gateway) });
+      const gateway = await startGateway({ config, policy, catalogue, audit, credentialKeys: keys, port: port(config.ports.gateway) });
       started.push(gateway);
       gatewayUrl = gateway.url;
     }

@@ -1,6 +1,7 @@
 // The gateway: Apollo Gateway on the committed supergraph, served with /graphql, /healthz
 // and /readyz. Every GraphQL request is authenticated before planning (gateway/authenticate.ts).
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -8,6 +9,9 @@ import type { Config, SubgraphName } from '../lib/config.ts';
 import { sendJson, startHttpService, type HttpService } from '../lib/http-server.ts';
 import { SUPERGRAPH_PATH } from '../schema/compose.ts';
 import type { Policy } from '../lib/access/policy.ts';
+import type { AuditLog } from '../lib/audit/log.ts';
+import { createAccessLogRoute, createPolicyPageRoute, dpoOnly } from '../lib/policy-review/routes.ts';
+import { loadCatalogue, type CategoryCatalogue } from '../schema/catalogue.ts';
 import { maskUnexpectedErrors } from '../lib/errors.ts';
 import type { CredentialKeys } from '../lib/auth/subgraph-credential.ts';
 import { UserTokenVerifier } from '../lib/auth/user-token.ts';
@@ -27,6 +31,10 @@ export interface GatewayOptions {
   credentialKeys: CredentialKeys;
   port?: number;
   supergraphSdl?: string;
+  /** The category catalogue, for the DPO's /policy page (default: schema/categories.json). */
+  catalogue?: CategoryCatalogue;
+  /** The access log (the stack's: in memory, or Redis in a split deployment), for /policy/access-log. */
+  audit?: AuditLog;
 }
 
 export async function startGateway({
@@ -35,10 +43,19 @@ export async function startGateway({
   credentialKeys,
   port = config.ports.gateway,
   supergraphSdl,
+  catalogue,
+  audit,
 }: GatewayOptions): Promise<HttpService> {
   const verifier = UserTokenVerifier.fromConfig(config, policy);
+  const sdl = supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8');
+  // The DPO's read-only pages: same authentication as /graphql, then the dpo role only.
+  const authenticated = (req: IncomingMessage) => authenticate(req, verifier, policy);
+  const dpoRoutes = {
+    '/policy': dpoOnly(authenticated, createPolicyPageRoute(policy, catalogue ?? loadCatalogue(), sdl)),
+    ...(audit ? { '/policy/access-log': dpoOnly(authenticated, createAccessLogRoute({ policy, audit })) } : {}),
+  };
   const gateway = new ApolloGateway({
-    supergraphSdl: supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
+    supergraphSdl: sdl,
     buildService: ({ name }) =>
       new SubgraphTransport(name, config.subgraphUrls[name as SubgraphName], config.subgraphTimeoutMs, credentialKeys),
   });
@@ -91,6 +108,7 @@ export async function startGateway({
         const readiness = await checkSubgraphs(config.subgraphUrls);
         sendJson(res, readiness.status === 'not ready' ? 503 : 200, readiness);
       },
+      ...dpoRoutes,
     },
   });
   return {

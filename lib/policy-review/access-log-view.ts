@@ -48,6 +48,7 @@ main { max-width: 1500px; }
 .summary { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 10px 24px; margin: 4px 0 14px; }
 .summary div { font-size: 13px; color: var(--muted); }
 .summary b { display: block; font-size: 22px; color: var(--ink); }
+.summary b.period { font-size: 16px; padding-top: 5px; }
 table.log td, table.log th { font-size: 13px; padding: 6px 8px; }
 table.log td.when { white-space: nowrap; font-variant-numeric: tabular-nums; }
 table.log td.id, table.log td.req { color: var(--muted); }
@@ -94,7 +95,7 @@ export function renderAccessLogHtml(entries: readonly AccessLogEntry[], opts: Ac
     <div><b>${byBasis}</b>under a legal basis</div>
     <div><b>${byConsent}</b>by consent</div>
     <div><b>${log.length - allowed.length}</b>denied</div>
-    <div><b class="small">${first ? `${h(first.slice(0, 10))} – ${h(last!.slice(0, 10))}` : '–'}</b>period</div>
+    <div><b class="period">${first ? `${h(first.slice(0, 10))} – ${h(last!.slice(0, 10))}` : '–'}</b>period</div>
   </div>
   ${opts.truncatedAt ? `<p class="note"><b>Only the latest ${opts.truncatedAt} entries are shown.</b></p>` : ''}
   ${opts.csvHref ? `<p class="actions no-print"><a href="${h(opts.csvHref)}" download>Download as CSV</a></p>` : ''}

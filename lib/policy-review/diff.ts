@@ -4,7 +4,7 @@
 // category), then grouped so that one change to a "*" rule reads as one sentence.
 import { INSTITUTIONS, type CategoryCatalogue, type Institution } from '../../schema/catalogue.ts';
 import type { Policy } from '../access/policy.ts';
-import { cellFor, joinAnd, sameCell, type Cell } from './model.ts';
+import { cellFor, conditionsMust, joinAnd, sameCell, type Cell } from './model.ts';
 
 export type AccessEffect = 'gain' | 'lose' | 'change' | 'none';
 
@@ -72,8 +72,8 @@ function describe(who: string, categories: readonly string[], from: Cell, to: Ce
   const after = reach(to);
   if (after > before) {
     if (to.kind === 'legalBasis') {
-      const conds = to.conditionLabels.length ? `, if ${to.conditionLabels.join('; ')}` : '';
-      return { effect: 'gain', sentence: `${who} gain ${cats} under ${to.citation}${conds} (${was(from)})` };
+      const conds = to.must ? `; the request must ${to.must}` : '';
+      return { effect: 'gain', sentence: `${who} gain ${cats} under ${to.citation} (${was(from)})${conds}` };
     }
     return { effect: 'gain', sentence: `${who} gain ${cats} with the person's consent${to.kind === 'consent' && to.recipient !== 'own' ? ` naming ${to.recipient}` : ''} (${was(from)})` };
   }
@@ -93,9 +93,7 @@ function describe(who: string, categories: readonly string[], from: Cell, to: Ce
   // Both legal bases, different ones.
   const t = to as Extract<Cell, { kind: 'legalBasis' }>;
   const f = from as Extract<Cell, { kind: 'legalBasis' }>;
-  const a = t.conditions.join('; ');
-  const b = f.conditions.join('; ');
-  const conds = a === b ? '' : `; the request must now: ${a || 'nothing more'} (before: ${b || 'nothing more'})`;
+  const conds = t.must === f.must ? '' : `; ${t.must ? `the request must now ${t.must}` : 'the request need meet no condition now'} (before: ${f.must || 'no condition'})`;
   return { effect: 'change', sentence: `${who} keep ${cats}, now under ${t.citation} (${was(f)})${conds}` };
 }
 
@@ -157,6 +155,7 @@ export function diffPolicies(from: Policy, to: Policy, catalogue: CategoryCatalo
     const a = from.legalBases.get(id);
     if (!a) continue;
     const conds = setDiff(a.conditions.map((c) => c.description), b.conditions.map((c) => c.description));
+    const mustOf = (basis: typeof a, descriptions: string[]) => conditionsMust(basis.conditions.filter((c) => descriptions.includes(c.description)));
     const citation = a.citation !== b.citation ? { from: a.citation, to: b.citation } : undefined;
     const summary = a.summary !== b.summary ? { from: a.summary, to: b.summary } : undefined;
     if (!citation && !summary && !conds.added.length && !conds.removed.length) continue;
@@ -169,8 +168,8 @@ export function diffPolicies(from: Policy, to: Policy, catalogue: CategoryCatalo
         }
     const parts: string[] = [];
     if (citation) parts.push(`its citation is now "${citation.to}" (was "${citation.from}"; the access log records the new one from now on)`);
-    if (conds.added.length) parts.push(`the request must now also: ${conds.added.join('; ')}`);
-    if (conds.removed.length) parts.push(`the request no longer has to: ${conds.removed.join('; ')}`);
+    if (conds.added.length) parts.push(`the request must now also ${mustOf(b, conds.added)}`);
+    if (conds.removed.length) parts.push(`the request no longer has to ${mustOf(a, conds.removed)}`);
     if (summary) parts.push(`its summary now reads "${summary.to}"`);
     changedBases.push({
       id,
@@ -179,7 +178,7 @@ export function diffPolicies(from: Policy, to: Policy, catalogue: CategoryCatalo
       conditionsAdded: conds.added,
       conditionsRemoved: conds.removed,
       usedBy,
-      sentence: `Legal basis ${b.citation} (${id}): ${parts.join('; ')}; it releases ${usedBy} requester × category cell${usedBy === 1 ? '' : 's'}`,
+      sentence: `Legal basis ${b.citation} (${id}): ${parts.join('; ')}. It is the rule for ${usedBy} requester–category pair${usedBy === 1 ? '' : 's'}`,
     });
   }
 

@@ -7,7 +7,7 @@
 import { basename } from 'node:path';
 import { escapeHtml as h } from './escape.ts';
 import { htmlDocument, type HtmlDocument } from './html-document.ts';
-import { cellWords, groupLabel, joinAnd, type Cell, type PolicyReview, type RequesterGroup, type ReviewCategory } from './model.ts';
+import { cellWords, groupLabel, joinAnd, mustWords, type Cell, type PolicyReview, type RequesterGroup, type ReviewCategory } from './model.ts';
 
 export interface PolicyHtmlOptions {
   /** Shown in the header; default: now. */
@@ -29,7 +29,10 @@ const CSS = `
 .facts div { font-size: 13px; color: var(--muted); }
 .facts b { display: block; font-size: 22px; color: var(--ink); }
 .legend { display: flex; flex-wrap: wrap; gap: 8px 22px; font-size: 13px; align-items: center; }
-.intro .lead { margin-bottom: 10px; }
+.intro h2 { margin: 0 0 4px; font-size: 19px; }
+.intro .lead { margin-bottom: 12px; }
+.intro .legend { display: grid; grid-template-columns: repeat(2, max-content); gap: 8px 28px; }
+@media (max-width: 1100px) { .intro .legend { grid-template-columns: 1fr; } }
 .legend span.chip { margin-right: 6px; }
 .scroll { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }
 table.matrix { border-collapse: separate; border-spacing: 0; width: auto; min-width: 100%; }
@@ -49,7 +52,6 @@ td.cell.consent { background: var(--consent-bg); color: var(--consent-ink); }
 td.cell.never { background: var(--never-bg); color: var(--never-ink); }
 td.cell.none { color: var(--none-ink); background: repeating-linear-gradient(135deg, #fff, #fff 6px, #f6f7f9 6px, #f6f7f9 12px); }
 table.rules td:first-child { white-space: nowrap; }
-table.rules td.cond ul { margin: 0; padding-left: 18px; }
 table.rules tr.empty td, .empty-note { color: var(--muted); font-style: italic; text-align: center; padding: 16px; }
 .count { font-size: 13px; color: var(--muted); margin: 0 0 8px; }
 .bases { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 12px; }
@@ -166,12 +168,6 @@ function institutionTags(g: RequesterGroup): string {
     : g.institutions.map((i) => `<span class="badge inst">${h(i)}</span>`).join(' ');
 }
 
-/** Whom the consent must name, as concretely as the group allows. */
-function consentNames(recipient: 'own' | string, g: RequesterGroup): string {
-  if (recipient !== 'own') return recipient;
-  return g.institutions.length === 1 ? g.institutions[0]! : "the requester's institution";
-}
-
 function releaseChip(cell: Cell): string {
   switch (cell.kind) {
     case 'legalBasis':
@@ -186,16 +182,8 @@ function releaseChip(cell: Cell): string {
 }
 
 function conditionsCell(cell: Cell, g: RequesterGroup): string {
-  switch (cell.kind) {
-    case 'legalBasis':
-      return cell.conditions.length ? `<ul>${cell.conditions.map((c) => `<li>${h(c)}</li>`).join('')}</ul>` : '<span class="muted">nothing more: the legal basis alone releases it</span>';
-    case 'consent':
-      return `a signed consent of the person, in force, naming ${h(consentNames(cell.recipient, g))}, this category and the purpose`;
-    case 'never':
-      return '<span class="muted">not released, not even with consent</span>';
-    case 'none':
-      return '';
-  }
+  const words = mustWords(cell, g.institutions);
+  return cell.kind === 'legalBasis' && cell.must ? h(words) : `<span class="muted">${h(words)}</span>`;
 }
 
 export function renderPolicyHtml(review: PolicyReview, opts: PolicyHtmlOptions = {}): HtmlDocument {

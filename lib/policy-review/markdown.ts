@@ -2,7 +2,7 @@
 // merge request or an attachment to the DPO's register of processing activities.
 import { basename } from 'node:path';
 import { escapeMarkdown as md } from './escape.ts';
-import { groupLabel, joinAnd, type Cell, type PolicyReview } from './model.ts';
+import { groupLabel, joinAnd, mustWords, type Cell, type PolicyReview } from './model.ts';
 
 function shortCell(cell: Cell): string {
   switch (cell.kind) {
@@ -14,19 +14,6 @@ function shortCell(cell: Cell): string {
       return '**never**';
     case 'none':
       return '–';
-  }
-}
-
-function mustCell(cell: Cell): string {
-  switch (cell.kind) {
-    case 'legalBasis':
-      return cell.conditions.length ? cell.conditions.map(md).join('; ') : 'nothing more';
-    case 'consent':
-      return `a signed consent in force naming ${cell.recipient === 'own' ? "the requester's institution" : md(cell.recipient)}, the category and the purpose`;
-    case 'never':
-      return 'not released, not even with consent';
-    case 'none':
-      return '';
   }
 }
 
@@ -75,7 +62,7 @@ export function renderPolicyMarkdown(review: PolicyReview, opts: { generatedAt?:
         ['Category', 'Released', 'The request must', 'In file'],
         named.map((c) => {
           const cell = g.cells[c.id]!;
-          return [catLabel(c.id), shortCell(cell), mustCell(cell), cell.kind === 'none' ? '' : `rules[${cell.rule}]`];
+          return [catLabel(c.id), shortCell(cell), md(mustWords(cell, g.institutions)), cell.kind === 'none' ? '' : `rules[${cell.rule}]`];
         }),
       ),
       '',

@@ -24,6 +24,8 @@ export type Cell =
       conditionLabels: string[];
       /** The conditions in full, as the condition definitions describe them. */
       conditions: string[];
+      /** The same conditions, as one phrase after "the request must". */
+      must: string;
       /** Index of the rule in the policy file's `rules`. */
       rule: number;
     }
@@ -131,6 +133,26 @@ export function conditionLabels(conditions: readonly { type: string; description
   return conditions.filter((c) => !(listed && c.type === 'purposeRequired')).map((c) => conditionLabel(c.type, c.description));
 }
 
+const CONDITION_MUSTS: Record<string, (description: string) => string> = {
+  purposeRequired: () => 'state a purpose',
+  caseReferenceRequired: () => 'give a case reference',
+  purposeIn: (d) => d.replace(/^the purpose is one of: (.*)$/, (_m, list: string) => `state the purpose ${joinOr(list.split(', '))}`),
+  requesterIsThePerson: () => 'come from the person concerned',
+};
+
+/**
+ * What a basis's conditions demand, as one phrase that follows "the request must":
+ * "state the purpose cii or placement and give a case reference".
+ */
+export function conditionsMust(conditions: readonly { type: string; description: string }[]): string {
+  const listed = conditions.some((c) => c.type === 'purposeIn');
+  return joinAnd(
+    conditions
+      .filter((c) => !(listed && c.type === 'purposeRequired'))
+      .map((c) => CONDITION_MUSTS[c.type]?.(c.description) ?? `meet "${c.description}"`),
+  );
+}
+
 function joinOr(items: readonly string[]): string {
   return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
 }
@@ -149,6 +171,7 @@ export function cellOf(release: Release | undefined): Cell {
         citation: release.basis.citation,
         conditionLabels: conditionLabels(release.basis.conditions),
         conditions: release.basis.conditions.map((c) => c.description),
+        must: conditionsMust(release.basis.conditions),
         rule: release.rule,
       };
   }
@@ -328,5 +351,21 @@ export function cellWords(cell: Cell): string {
       return 'never, not even with consent';
     case 'none':
       return 'no rule (denied)';
+  }
+}
+
+/** What a request must meet under a cell, after "the request must"; for the rule lists. */
+export function mustWords(cell: Cell, institutions: readonly Institution[]): string {
+  switch (cell.kind) {
+    case 'legalBasis':
+      return cell.must || 'meet no condition (the legal basis alone releases it)';
+    case 'consent': {
+      const names = cell.recipient !== 'own' ? cell.recipient : institutions.length === 1 ? institutions[0]! : "the requester's institution";
+      return `rest on the person's signed consent, in force, naming ${names}, this category and the request's purpose`;
+    }
+    case 'never':
+      return 'nothing releases it, not even a consent';
+    case 'none':
+      return '';
   }
 }

@@ -10,6 +10,7 @@ import { CaseReference, type Requester } from '../access/requester.ts';
 import type { AccessLogEntry, AuditLog } from '../audit/log.ts';
 import { parseAvs } from '../avs.ts';
 import { isoDate, systemClock, type Clock } from '../clock.ts';
+import { errorFields, log } from '../log.ts';
 import type { CategoryCatalogue } from '../../schema/catalogue.ts';
 import { renderAccessLogCsv, renderAccessLogHtml } from './access-log-view.ts';
 import { renderPolicyHtml } from './html.ts';
@@ -24,6 +25,32 @@ export interface DpoRequest {
 }
 
 export type DpoRouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: DpoRequest) => void | Promise<void>;
+
+/**
+ * For the gateway's wiring: a GET route that runs `handler` only for a verified dpo.
+ * `authenticate` is the gateway's own (gateway/authenticate.ts): no or bad token is 401,
+ * a bad purpose or case reference 400 (the status it marks on its error); any other role
+ * is 403. Nothing about the policy or the log is revealed before that.
+ */
+export function dpoOnly(authenticate: (req: IncomingMessage) => DpoRequest, handler: DpoRouteHandler): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    let ctx: DpoRequest;
+    try {
+      ctx = authenticate(req);
+    } catch (e) {
+      const ext = (e as { extensions?: { code?: unknown; http?: { status?: unknown } } }).extensions;
+      const status = typeof ext?.http?.status === 'number' ? ext.http.status : undefined;
+      if (status === undefined || typeof ext?.code !== 'string') throw e;
+      if (status === 401) res.setHeader('www-authenticate', 'Bearer');
+      return sendError(res, status, ext.code, (e as Error).message);
+    }
+    res.setHeader('x-request-id', ctx.requestId);
+    if (ctx.requester.role !== 'dpo') {
+      return sendError(res, 403, 'FORBIDDEN', 'Only a data-protection officer (role dpo) may read this page.');
+    }
+    await handler(req, res, ctx);
+  };
+}
 
 /** The category under which reading a person's access log is decided and journaled. */
 export const ACCESS_LOG_CATEGORY = 'audit.accessLog';
@@ -122,7 +149,7 @@ export function createAccessLogRoute(opts: AccessLogRouteOptions): DpoRouteHandl
         },
       ]);
     } catch (e) {
-      console.error(`[gateway] access log unavailable: ${(e as Error).message}`);
+      log.error({ service: 'gateway', route: 'policy/access-log', ...errorFields(e) }, 'access log cannot be written');
       return sendError(res, 503, 'AUDIT_UNAVAILABLE', 'The access log cannot be written; no data is released.');
     }
     if (!decision.allowed) {
@@ -134,7 +161,7 @@ export function createAccessLogRoute(opts: AccessLogRouteOptions): DpoRouteHandl
     try {
       ({ entries, truncated } = await readWholeLog(opts.audit, avs, rawCase, pageSize, maxEntries));
     } catch (e) {
-      console.error(`[gateway] access log unreadable: ${(e as Error).message}`);
+      log.error({ service: 'gateway', route: 'policy/access-log', ...errorFields(e) }, 'access log cannot be read');
       return sendError(res, 503, 'AUDIT_UNAVAILABLE', 'The access log cannot be read.');
     }
 

@@ -47,7 +47,8 @@ export const AccessLogEntrySchema = z.object({
   institution: Institution,
   role: z.string().min(1),
   subject: z.string(),
-  avs: z.string().min(1),
+  // The GraphQL accessLog leaves the AVS out (it is the argument); the replay needs it.
+  avs: z.string({ error: "no AVS number (the GraphQL accessLog omits it: export with /policy/access-log?format=json, or use --redis)" }).min(1),
   category: z.string().min(1),
   decision: z.enum(['ALLOWED', 'DENIED']),
   legalBasis: nullable(z.string()),
