@@ -3,6 +3,11 @@
 // Exit codes: 0 intact, 1 broken (names the first broken entry), 2 cannot check.
 import { RedisAuditLog } from '../lib/audit/redis.ts';
 import { closeRedis, createRedis, redactRedisUrl, waitForRedis } from '../lib/redis/connection.ts';
+import pino from 'pino';
+import { logTo } from '../lib/log.ts';
+
+// stdout carries the verdict alone; operational logs (Redis connection) go to stderr.
+logTo(pino.destination(2));
 
 const CONNECT_TIMEOUT_MS = 5000;
 

@@ -24,6 +24,7 @@ import { SubgraphTransport } from './subgraph-transport.ts';
 import { metricsRoute } from '../lib/observability/metrics.ts';
 import { observeRequests } from '../lib/observability/request-plugin.ts';
 import { extractContext } from '../lib/observability/tracing.ts';
+import { createGraphiqlRoute, devTokenIssuer } from './graphiql/index.ts';
 
 export interface GatewayOptions {
   config: Config;
@@ -92,6 +93,8 @@ export async function startGateway({
     ],
   });
   await server.start();
+  // The offline IDE, development only (its token endpoint only where devTokenIssuer offers one).
+  const ide = production ? undefined : createGraphiqlRoute({ policy, tokenIssuer: devTokenIssuer(config) });
   const service = await startHttpService({
     name: 'gateway',
     host: config.host,
@@ -109,7 +112,9 @@ export async function startGateway({
         sendJson(res, readiness.status === 'not ready' ? 503 : 200, readiness);
       },
       ...dpoRoutes,
+      ...(ide ? { '/': ide } : {}),
     },
+    ...(ide ? { prefixRoutes: { [ide.basePath]: ide } } : {}),
   });
   return {
     ...service,

@@ -15,6 +15,8 @@ export interface HttpServiceOptions<Ctx extends BaseContext> {
   apollo?: { server: ApolloServer<Ctx>; path?: string; context: (req: IncomingMessage) => Promise<Ctx> };
   /** GET routes by exact path. */
   routes?: Record<string, RouteHandler>;
+  /** Routes of any method for a path and everything under it (`/graphiql`: /graphiql, /graphiql/...). */
+  prefixRoutes?: Record<string, RouteHandler>;
   maxBodyBytes?: number;
   /** How long close() waits for in-flight requests before cutting connections. */
   drainTimeoutMs?: number;
@@ -78,6 +80,11 @@ export async function startHttpService<Ctx extends BaseContext>(opts: HttpServic
       const route = req.method === 'GET' ? opts.routes?.[url.pathname] : undefined;
       if (route) {
         await route(req, res);
+        return;
+      }
+      const prefixed = Object.entries(opts.prefixRoutes ?? {}).find(([p]) => url.pathname === p || url.pathname.startsWith(`${p}/`));
+      if (prefixed) {
+        await prefixed[1](req, res);
         return;
       }
       sendJson(res, 404, { error: `no route ${req.method} ${url.pathname}` });
