@@ -49,6 +49,8 @@ declare module 'autocannon' {
     connections?: number;
     pipelining?: number;
     duration?: number;
+    /** ms between samples (default 1000); the duration is checked at each sample. */
+    sampleInt?: number;
     amount?: number;
     timeout?: number;
     title?: string;

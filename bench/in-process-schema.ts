@@ -2,10 +2,10 @@
 // queries from the same mock registries, with no federation (no query planning, no
 // gateway → subgraph hops, no entity representations, no credentials) and no enforcement.
 //
-// - The SDL is the five subgraph SDLs merged by hand (federation directives dropped, Person's
-//   other parts turned into `extend type Person`), keeping the @category annotations so the
+// - The SDL is the five subgraph SDLs merged here (each type once, fields from the subgraph
+//   that owns them, federation directives dropped), keeping the @category annotations so the
 //   product's own file resolvers can read which sections a selection asks for. It is the
-//   supergraph's API schema (test/bench-in-process-schema.test.ts checks that).
+//   supergraph's API schema (test/bench-helpers.test.ts checks that).
 // - The resolvers ARE the product's: the consent subgraph's Query.person/persons and each
 //   institution's Person.<file> resolver (subgraphs/shared/institution-subgraph.ts), each
 //   with its own per-request DataLoader over the same RegistryClient, so one batched lookup
@@ -21,12 +21,12 @@ import {
   Kind,
   parse,
   validate,
+  type ConstDirectiveNode,
   type DefinitionNode,
   type DocumentNode,
   type GraphQLFieldResolver,
   type GraphQLSchema,
   type ObjectTypeDefinitionNode,
-  type ObjectTypeExtensionNode,
 } from 'graphql';
 import { SUBGRAPH_DEFINITIONS } from '../bin/stack.ts';
 import type { Config, SubgraphName } from '../lib/config.ts';
@@ -37,49 +37,56 @@ import { subgraphSchemaPath } from '../subgraphs/shared/sdl.ts';
 import { readFileSync } from 'node:fs';
 
 /** Directives that exist only for federation: dropped from the merged SDL. */
-const FEDERATION_DIRECTIVES = new Set(['key', 'link', 'composeDirective', 'external', 'requires', 'provides', 'shareable']);
+const FEDERATION_DIRECTIVES = new Set([
+  'key', 'link', 'composeDirective', 'external', 'requires', 'provides', 'shareable', 'inaccessible', 'override', 'tag', 'interfaceObject',
+]);
 
 const POLICY_DIRECTIVES = /* GraphQL */ `
   directive @category(id: String!) on FIELD_DEFINITION
   directive @permission(id: String!) on FIELD_DEFINITION
 `;
 
+type Directives = readonly ConstDirectiveNode[] | undefined;
+const withoutFederation = (d: Directives) => (d ?? []).filter((x) => !FEDERATION_DIRECTIVES.has(x.name.value));
+const isExternal = (d: Directives) => (d ?? []).some((x) => x.name.value === 'external');
+
 /**
- * The merged SDL of the five subgraphs: the consent subgraph's `type Person` stays the
- * definition, the others become `extend type Person` without the key field.
+ * The merged SDL of the five subgraphs, as composition merges them: each type once, an object
+ * type's fields the union of what each subgraph owns (fields marked @external belong to
+ * another subgraph and are skipped), value types (enums, inputs, ...) once, federation
+ * directives dropped; @category and @permission kept.
  */
 export function inProcessSchemaDocument(): DocumentNode {
-  const definitions: DefinitionNode[] = [...parse(POLICY_DIRECTIVES).definitions];
-  // consent first: it owns Query, Mutation and the Person definition.
+  const directives = parse(POLICY_DIRECTIVES).definitions;
+  const types = new Map<string, DefinitionNode>();
+  // consent first: it owns Query, Mutation and the Person entry points.
   const order: SubgraphName[] = ['consent', ...SUBGRAPHS.filter((s) => s !== 'consent')];
   for (const name of order) {
     const doc = parse(readFileSync(subgraphSchemaPath(name), 'utf8'));
     for (const def of doc.definitions) {
-      if (def.kind === Kind.SCHEMA_EXTENSION || def.kind === Kind.SCHEMA_DEFINITION) continue;
-      if (def.kind === Kind.DIRECTIVE_DEFINITION) continue;
+      if (!('name' in def) || !def.name || def.kind === Kind.DIRECTIVE_DEFINITION) continue;
+      const typeName = def.name.value;
       if (def.kind === Kind.OBJECT_TYPE_DEFINITION || def.kind === Kind.OBJECT_TYPE_EXTENSION) {
-        const stripped = {
-          ...def,
-          directives: def.directives?.filter((d) => !FEDERATION_DIRECTIVES.has(d.name.value)),
-        } as ObjectTypeDefinitionNode | ObjectTypeExtensionNode;
-        if (def.name.value === 'Person' && name !== 'consent') {
-          const extension: ObjectTypeExtensionNode = {
-            kind: Kind.OBJECT_TYPE_EXTENSION,
-            name: def.name,
-            interfaces: def.interfaces ?? [],
-            directives: stripped.directives ?? [],
-            fields: def.fields?.filter((f) => f.name.value !== 'avs') ?? [],
-          };
-          definitions.push(extension);
-          continue;
-        }
-        definitions.push(stripped);
+        const own = (def.fields ?? [])
+          .filter((f) => !isExternal(f.directives))
+          .map((f) => ({ ...f, directives: withoutFederation(f.directives) }));
+        const prev = types.get(typeName) as ObjectTypeDefinitionNode | undefined;
+        const known = new Set((prev?.fields ?? []).map((f) => f.name.value));
+        const merged: ObjectTypeDefinitionNode = {
+          kind: Kind.OBJECT_TYPE_DEFINITION,
+          name: def.name,
+          description: prev?.description ?? ('description' in def ? def.description : undefined),
+          interfaces: prev?.interfaces ?? def.interfaces ?? [],
+          directives: withoutFederation(prev?.directives ?? def.directives),
+          fields: [...(prev?.fields ?? []), ...own.filter((f) => !known.has(f.name.value))],
+        };
+        types.set(typeName, merged);
         continue;
       }
-      definitions.push(def);
+      if (!types.has(typeName)) types.set(typeName, def);
     }
   }
-  return { kind: Kind.DOCUMENT, definitions };
+  return { kind: Kind.DOCUMENT, definitions: [...directives, ...types.values()] };
 }
 
 type AnyResolver = GraphQLFieldResolver<unknown, InProcessContext>;

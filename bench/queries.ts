@@ -38,10 +38,6 @@ export const CASELOAD = /* GraphQL */ `
   ${FILES}
 `;
 
-export const GRANT_CONSENT = /* GraphQL */ `
-  mutation Grant($input: GrantConsentInput!) { grantConsent(input: $input) { id } }
-`;
-
 /** The painter of the contract (CONTRACT.md section 5). */
 export const PAINTER = '756.1234.5678.97';
 

@@ -4,20 +4,20 @@
 import autocannon, { type Result } from 'autocannon';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { devSecret, issueDevToken } from '../lib/auth/dev-issuer.ts';
-import { loadConfig, REGISTRY_SUBGRAPHS } from '../lib/config.ts';
+import { envPrefix, loadConfig, REGISTRY_PATHS, REGISTRY_SUBGRAPHS } from '../lib/config.ts';
 import { parseArgs, USAGE, type BenchArgs } from './lib/args.ts';
 import { killAllChildren, startChild, type Child } from './lib/children.ts';
 import { profileMarkdown, summariseProfile } from './lib/cpuprofile.ts';
-import { RssSampler } from './lib/proc.ts';
+import { readProcCpuSeconds, RssSampler } from './lib/proc.ts';
 import { evaluateTargets, historyRow, readHistory, renderReport, variant } from './lib/report.ts';
-import { linearFit, percentileOfSorted } from './lib/stats.ts';
+import { linearFit, percentileOfSorted, troughs } from './lib/stats.ts';
 import type { BenchResults, Calls, MemoryResult, ScenarioResult, VariantId, VariantResult } from './lib/types.ts';
-import { CONSENTED_CATEGORIES, GRANT_CONSENT, PAINTER, REQUESTER, scenarios, type Scenario } from './queries.ts';
+import { CONSENTED_CATEGORIES, REQUESTER, scenarios, type Scenario } from './queries.ts';
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -33,6 +33,8 @@ interface Target {
   pid: number;
   /** Split layout: the subgraphs + mocks process behind the gateway. */
   backendPid?: number;
+  /** Every process whose CPU time serves this target's requests (the mocks included). */
+  cpuPids: number[];
 }
 
 interface Env {
@@ -120,23 +122,29 @@ async function post(url: string, headers: Record<string, string>, body: string) 
   return { status: res.status, text, json };
 }
 
-/** Every person of the queries gets a consent through the gateway, so nothing is denied. */
+/**
+ * Every person of the queries gets a consent through the gateway, so nothing is denied:
+ * grantConsent mutations, 25 per operation (aliases; the gateway allows 30).
+ */
 async function seedConsents(url: string, headers: Record<string, string>, persons: readonly string[]): Promise<void> {
   const validUntil = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
-  const queue = [...persons];
+  const chunks: string[][] = [];
+  for (let i = 0; i < persons.length; i += 25) chunks.push(persons.slice(i, i + 25));
   const worker = async () => {
-    for (let avs = queue.shift(); avs; avs = queue.shift()) {
-      const body = JSON.stringify({
-        query: GRANT_CONSENT,
-        variables: {
-          input: { avs, recipients: ['AI'], categories: CONSENTED_CATEGORIES, purpose: 'cii', validUntil, evidence: randomBytes(32).toString('hex') },
-        },
-      });
-      const { status, json } = await post(url, headers, body);
-      if (status !== 200 || json.errors?.length) throw new Error(`grantConsent for ${avs} failed: ${status} ${JSON.stringify(json.errors)}`);
+    for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
+      const vars = chunk.map((_, i) => `$i${i}: GrantConsentInput!`).join(', ');
+      const fields = chunk.map((_, i) => `g${i}: grantConsent(input: $i${i}) { id }`).join(' ');
+      const variables = Object.fromEntries(
+        chunk.map((avs, i) => [
+          `i${i}`,
+          { avs, recipients: ['AI'], categories: CONSENTED_CATEGORIES, purpose: 'cii', validUntil, evidence: randomBytes(32).toString('hex') },
+        ]),
+      );
+      const { status, json } = await post(url, headers, JSON.stringify({ query: `mutation Grant(${vars}) { ${fields} }`, variables }));
+      if (status !== 200 || json.errors?.length) throw new Error(`grantConsent failed: ${status} ${JSON.stringify(json.errors).slice(0, 500)}`);
     }
   };
-  await Promise.all(Array.from({ length: 8 }, worker));
+  await Promise.all(Array.from({ length: 4 }, worker));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -157,7 +165,7 @@ async function quiesce(mocksUrl: string, maxMs = 5_000): Promise<void> {
   let prev = JSON.stringify(await readCalls(mocksUrl));
   let stable = 0;
   while (Date.now() - t0 < maxMs && stable < 2) {
-    await sleep(150);
+    await sleep(100);
     const cur = JSON.stringify(await readCalls(mocksUrl));
     stable = cur === prev ? stable + 1 : 0;
     prev = cur;
@@ -186,6 +194,8 @@ function load(t: Target, s: Scenario, headers: Record<string, string>, seconds: 
         body: s.body,
         connections: s.connections,
         duration: seconds,
+        // Stops are checked at each sample: 100 ms keeps a run within 0.1 s of its duration.
+        sampleInt: 100,
         timeout: 30,
         // A 200 whose body holds errors (a denial, a registry failure) is not a success.
         verifyBody: (body) => !body.includes('"errors"'),
@@ -211,6 +221,9 @@ interface Accumulator {
   calls: Calls;
   peak: number;
   backendPeak: number;
+  /** CPU seconds used during the measured halves: [front process, all processes]. */
+  cpuFront: number;
+  cpuTotal: number;
 }
 
 const emptyCalls = (): Calls => Object.fromEntries(REGISTRY_SUBGRAPHS.map((r) => [r, 0])) as Calls;
@@ -250,23 +263,28 @@ async function measureScenario(
     quiet.set(t.id, perRequest(await readCalls(t.mocksUrl), 3));
 
     if (args.warmupS > 0) await load(t, s, env.headers, args.warmupS, false);
+    await quiesce(t.mocksUrl);
     acc.set(t.id, {
       completed: 0, sent: 0, seconds: 0, segments: [], latencies: [], errors: 0, timeouts: 0, non2xx: 0, mismatches: 0,
-      acP50: [], acP99: [], calls: emptyCalls(), peak: NaN, backendPeak: NaN,
+      acP50: [], acP99: [], calls: emptyCalls(), peak: NaN, backendPeak: NaN, cpuFront: 0, cpuTotal: 0,
     });
   }
 
-  // Two halves, ABC…CBA, so slow drift of the machine hits every variant alike.
-  const order = [...targets, ...[...targets].reverse()];
-  const half = args.measureS / 2;
+  // Rounds of A B C … C B A, so slow drift of the machine hits every variant alike.
+  const order = Array.from({ length: args.rounds }, () => [...targets, ...[...targets].reverse()]).flat();
+  const half = args.measureS / (2 * args.rounds);
   const pids = [...new Set(targets.flatMap((t) => [t.pid, ...(t.backendPid ? [t.backendPid] : [])]))];
   for (const t of order) {
     const a = acc.get(t.id)!;
-    await quiesce(t.mocksUrl);
+    // Quiet already: every warm-up and every part ends by waiting for its last calls.
     await resetCalls(t.mocksUrl);
     const sampler = new RssSampler(pids, 250).start();
+    const cpu0 = t.cpuPids.map((pid) => readProcCpuSeconds(pid) ?? NaN);
     const { result, latencies } = await load(t, s, env.headers, half, true);
+    const cpu1 = t.cpuPids.map((pid) => readProcCpuSeconds(pid) ?? NaN);
     sampler.stop();
+    a.cpuFront += cpu1[0]! - cpu0[0]!;
+    a.cpuTotal += cpu1.reduce((sum, v, i) => sum + v - cpu0[i]!, 0);
     await quiesce(t.mocksUrl);
     const c = await readCalls(t.mocksUrl);
     for (const r of REGISTRY_SUBGRAPHS) a.calls[r] += c[r];
@@ -310,6 +328,7 @@ async function measureScenario(
       graphqlErrors: a.mismatches,
       callsPerRequest: quiet.get(t.id)!,
       callsPerRequestUnderLoad: perRequest(a.calls, a.sent),
+      cpuMsPerRequest: { front: (1000 * a.cpuFront) / a.sent, total: (1000 * a.cpuTotal) / a.sent },
       peakRssMiB: a.peak,
       ...(t.backendPid ? { backendPeakRssMiB: a.backendPeak } : {}),
       check: checks.get(t.id)!,
@@ -324,6 +343,7 @@ async function measureScenario(
     persons: s.persons.length,
     variants,
     sameData: new Set(data.values()).size === 1,
+    loadAvg1: Math.round(os.loadavg()[0]! * 100) / 100,
     ratios: {},
   };
   const rps = (id: VariantId) => variant(result, id)?.reqPerSec;
@@ -333,6 +353,9 @@ async function measureScenario(
   if (eon !== undefined && eoff !== undefined) result.ratios.embeddedPolicyOverhead = 1 - eon / eoff;
   if (on !== undefined && inproc !== undefined) result.ratios.inProcessSpeedup = inproc / on;
   if (off !== undefined && inproc !== undefined) result.ratios.inProcessSpeedupOverOff = inproc / off;
+  const cpu = (id: VariantId) => variant(result, id)?.cpuMsPerRequest.total;
+  if (cpu('on') !== undefined && cpu('off') !== undefined) result.ratios.policyCpuOverhead = cpu('on')! / cpu('off')! - 1;
+  if (cpu('on') !== undefined && cpu('in-process') !== undefined) result.ratios.cpuVsInProcess = cpu('on')! / cpu('in-process')!;
   if (p('on', 'p99') !== undefined && p('in-process', 'p99') !== undefined) {
     result.ratios.p99VsInProcess = p('on', 'p99')! / p('in-process', 'p99')!;
     result.ratios.p50VsInProcess = p('on', 'p50')! / p('in-process', 'p50')!;
@@ -343,83 +366,190 @@ async function measureScenario(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Children per latency level
+// The processes under test
 
-interface Level {
+/**
+ * Split layout: gateway | subgraphs | mocks, one process each (enforcement on and off), the
+ * in-process schema on the same mocks, and (optionally) the embedded layout with its own
+ * mocks. The mocks process is restarted on the same port to change the registry latency, so
+ * the stacks start (and get their consents) once.
+ */
+interface Stacks {
   children: Child[];
-  targets: Target[];
-  /** Target ids for which embedded rows are measured (Q1 at the first latency). */
-  embedded: Target[];
+  mocks: Child;
+  mocksPort: number;
+  on: { gateway: Child; subgraphs: Child };
+  off: { gateway: Child; subgraphs: Child };
+  inProcess: Child;
+  embedded: { on: Child; off: Child } | undefined;
+  /** Latency the embedded stacks' own mocks were started with. */
+  embeddedLatencyMs: number;
 }
 
-async function startLevel(latencyMs: number, env: Env, withEmbedded: boolean, nodeArgs: (name: string) => string[] = () => []): Promise<Level> {
+function splitTargets(st: Stacks): Target[] {
+  const mocksUrl = st.mocks.ready.mocksUrl!;
+  const m = st.mocks.pid;
+  return [
+    { id: 'on', url: st.on.gateway.ready.url!, mocksUrl, pid: st.on.gateway.pid, backendPid: st.on.subgraphs.pid, cpuPids: [st.on.gateway.pid, st.on.subgraphs.pid, m] },
+    { id: 'off', url: st.off.gateway.ready.url!, mocksUrl, pid: st.off.gateway.pid, backendPid: st.off.subgraphs.pid, cpuPids: [st.off.gateway.pid, st.off.subgraphs.pid, m] },
+    { id: 'in-process', url: st.inProcess.ready.url!, mocksUrl, pid: st.inProcess.pid, cpuPids: [st.inProcess.pid, m] },
+  ];
+}
+
+function embeddedTargets(st: Stacks): Target[] {
+  if (!st.embedded) return [];
+  const { on, off } = st.embedded;
+  return [
+    { id: 'embedded-on', url: on.ready.url!, mocksUrl: on.ready.mocksUrl!, pid: on.pid, cpuPids: [on.pid] },
+    { id: 'embedded-off', url: off.ready.url!, mocksUrl: off.ready.mocksUrl!, pid: off.pid, cpuPids: [off.pid] },
+  ];
+}
+
+async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean): Promise<Stacks> {
   const children: Child[] = [];
   const start = async (name: string, serve: Parameters<typeof startChild>[0]['serve'], extraEnv: Record<string, string> = {}) => {
-    const c = await startChild({ name, serve, env: { ...env.childEnv, ...extraEnv }, logDir: env.outDir, nodeArgs: nodeArgs(name) });
+    const c = await startChild({ name, serve, env: { ...env.childEnv, ...extraEnv }, logDir: env.outDir });
     children.push(c);
     return c;
   };
   try {
-    const pub = { GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE: env.publicKeyFile };
+    const mocks = await start(`mocks-${latencyMs}ms`, { mode: 'mocks', port: 0, mockLatencyMs: latencyMs });
+    const mocksUrl = mocks.ready.mocksUrl!;
+    const registries = Object.fromEntries(REGISTRY_SUBGRAPHS.map((r) => [`${envPrefix(r)}_REGISTRY_URL`, `${mocksUrl}${REGISTRY_PATHS[r]}`]));
+    const pub = { GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE: env.publicKeyFile, ...registries };
     const priv = { GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: env.privateKeyFile };
     const [subOn, subOff] = await Promise.all([
-      start(`L${latencyMs}-subgraphs-on`, { mode: 'subgraphs', mockLatencyMs: latencyMs, enforcement: true }, pub),
-      start(`L${latencyMs}-subgraphs-off`, { mode: 'subgraphs', mockLatencyMs: latencyMs, enforcement: false }, pub),
+      start('subgraphs-on', { mode: 'subgraphs', enforcement: true }, pub),
+      start('subgraphs-off', { mode: 'subgraphs', enforcement: false }, pub),
     ]);
-    const [gwOn, gwOff, inproc, embOn, embOff] = await Promise.all([
-      start(`L${latencyMs}-gateway-on`, { mode: 'gateway', subgraphUrls: subOn.ready.subgraphUrls! }, priv),
-      start(`L${latencyMs}-gateway-off`, { mode: 'gateway', subgraphUrls: subOff.ready.subgraphUrls! }, priv),
-      start(`L${latencyMs}-in-process`, { mode: 'in-process', registryBaseUrl: subOn.ready.mocksUrl! }),
-      withEmbedded ? start(`L${latencyMs}-embedded-on`, { mode: 'embedded', mockLatencyMs: latencyMs, enforcement: true }) : undefined,
-      withEmbedded ? start(`L${latencyMs}-embedded-off`, { mode: 'embedded', mockLatencyMs: latencyMs, enforcement: false }) : undefined,
+    const [gwOn, gwOff, inProcess, embOn, embOff] = await Promise.all([
+      start('gateway-on', { mode: 'gateway', subgraphUrls: subOn.ready.subgraphUrls! }, priv),
+      start('gateway-off', { mode: 'gateway', subgraphUrls: subOff.ready.subgraphUrls! }, priv),
+      start('in-process', { mode: 'in-process', registryBaseUrl: mocksUrl }),
+      withEmbedded ? start('embedded-on', { mode: 'embedded', mockLatencyMs: latencyMs, enforcement: true }) : undefined,
+      withEmbedded ? start('embedded-off', { mode: 'embedded', mockLatencyMs: latencyMs, enforcement: false }) : undefined,
     ]);
-    const targets: Target[] = [
-      { id: 'on', url: gwOn.ready.url!, mocksUrl: subOn.ready.mocksUrl!, pid: gwOn.pid, backendPid: subOn.pid },
-      { id: 'off', url: gwOff.ready.url!, mocksUrl: subOff.ready.mocksUrl!, pid: gwOff.pid, backendPid: subOff.pid },
-      { id: 'in-process', url: inproc.ready.url!, mocksUrl: subOn.ready.mocksUrl!, pid: inproc.pid },
-    ];
-    const embedded: Target[] = [];
-    if (embOn && embOff) {
-      embedded.push(
-        { id: 'embedded-on', url: embOn.ready.url!, mocksUrl: embOn.ready.mocksUrl!, pid: embOn.pid },
-        { id: 'embedded-off', url: embOff.ready.url!, mocksUrl: embOff.ready.mocksUrl!, pid: embOff.pid },
-      );
-    }
-    for (const t of [...targets, ...embedded]) await waitFor(t.id === 'in-process' ? `${t.url}/healthz` : `${t.url}/readyz`);
-    return { children, targets, embedded };
+    const st: Stacks = {
+      children: children.filter((c) => c !== mocks),
+      mocks,
+      mocksPort: Number(new URL(mocksUrl).port),
+      on: { gateway: gwOn, subgraphs: subOn },
+      off: { gateway: gwOff, subgraphs: subOff },
+      inProcess,
+      embedded: embOn && embOff ? { on: embOn, off: embOff } : undefined,
+      embeddedLatencyMs: latencyMs,
+    };
+    for (const t of [...splitTargets(st), ...embeddedTargets(st)]) await waitFor(t.id === 'in-process' ? `${t.url}/healthz` : `${t.url}/readyz`);
+    return st;
   } catch (e) {
     await Promise.all(children.map((c) => c.stop()));
     throw e;
   }
 }
 
-async function stopLevel(level: Level, peaks: Record<string, number>): Promise<void> {
-  await Promise.all(level.children.map((c) => c.stop()));
-  for (const c of level.children) if (c.peakMiB !== undefined) peaks[c.name] = Math.round(c.peakMiB * 10) / 10;
+/** Restarts the mocks on the same port with another latency (the subgraphs keep their URLs). */
+async function setRegistryLatency(st: Stacks, latencyMs: number, env: Env, peaks: Record<string, number>): Promise<void> {
+  await st.mocks.stop();
+  if (st.mocks.peakMiB !== undefined) peaks[st.mocks.name] = Math.round(st.mocks.peakMiB * 10) / 10;
+  st.mocks = await startChild({
+    name: `mocks-${latencyMs}ms`,
+    serve: { mode: 'mocks', port: st.mocksPort, mockLatencyMs: latencyMs },
+    env: env.childEnv,
+    logDir: env.outDir,
+  });
+  await waitFor(`${st.mocks.ready.mocksUrl}/healthz`);
+  // Pooled connections to the old mocks are gone: one request per target reconnects them.
+  for (const t of splitTargets(st)) await post(t.url, env.headers, scenarios()[0]!.body).catch(() => undefined);
+}
+
+async function stopEmbedded(st: Stacks, peaks: Record<string, number>): Promise<void> {
+  if (!st.embedded) return;
+  for (const c of [st.embedded.on, st.embedded.off]) {
+    await c.stop();
+    if (c.peakMiB !== undefined) peaks[c.name] = Math.round(c.peakMiB * 10) / 10;
+  }
+  st.children = st.children.filter((c) => c !== st.embedded!.on && c !== st.embedded!.off);
+  st.embedded = undefined;
+}
+
+async function stopStacks(st: Stacks, peaks: Record<string, number>): Promise<void> {
+  const all = [...st.children, st.mocks];
+  await Promise.all(all.map((c) => c.stop()));
+  for (const c of all) if (c.peakMiB !== undefined) peaks[c.name] = Math.round(c.peakMiB * 10) / 10;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Memory growth
 
-async function memoryRun(t: Target, s: Scenario, env: Env, seconds: number, latencyMs: number): Promise<MemoryResult> {
-  const pids = [t.pid, ...(t.backendPid ? [t.backendPid] : [])];
+async function memoryRun(t: Target, children: Child[], s: Scenario, env: Env, seconds: number, latencyMs: number): Promise<MemoryResult> {
+  // gateway, subgraphs, mocks: RSS from /proc and heap used from the process itself, every
+  // second; the gateway's heap also after a forced full GC every 10 s (its retained memory).
+  const pids = t.cpuPids;
+  const names = ['gateway', 'subgraphs', 'mocks'];
   const sampler = new RssSampler(pids, 1000).start();
+  const heap = new Map<number, { t: number; heapMiB: number }[]>(pids.map((p) => [p, []]));
+  const retained: { t: number; heapMiB: number }[] = [];
+  const t0 = Date.now();
+  const now = () => (Date.now() - t0) / 1000;
+  const askRetained = () =>
+    children[0]!.command({ cmd: 'memory', gc: true }, 10_000).then(
+      (m) => void (m.collected ? retained.push({ t: now(), heapMiB: Number(m.heapUsed) / 2 ** 20 }) : undefined),
+      () => undefined,
+    );
+  let tick = 0;
+  const heapTimer = setInterval(() => {
+    tick++;
+    for (const c of children) {
+      if (c === children[0] && tick % 10 === 0) continue; // that second's sample is the post-GC one
+      void c.command({ cmd: 'memory' }, 5_000).then(
+        (m) => heap.get(c.pid)?.push({ t: now(), heapMiB: Number(m.heapUsed) / 2 ** 20 }),
+        () => undefined,
+      );
+    }
+    if (tick % 10 === 0) void askRetained();
+  }, 1000);
+  // Every process's retained heap (after a full GC) just before and just after the load.
+  const retainedAll = async () =>
+    Promise.all(children.map((c) => c.command({ cmd: 'memory', gc: true }, 30_000).then((m) => Number(m.heapUsed) / 2 ** 20, () => NaN)));
+  const before = await retainedAll();
+  await askRetained();
   const { result } = await load(t, s, env.headers, seconds, false);
+  clearInterval(heapTimer);
+  await askRetained();
+  const after = await retainedAll();
   sampler.stop();
+  const secondHalf = <P extends { t: number }>(points: P[]) => points.filter((p) => p.t >= (points.at(-1)?.t ?? 0) / 2);
   const series = pids.map((pid, i) => {
     const samples = sampler.series(pid);
-    const tEnd = samples.at(-1)?.t ?? 0;
-    const second = samples.filter((p) => p.t >= tEnd / 2);
-    const fit = linearFit(second.map((p) => ({ x: p.t / 60, y: p.rssMiB })));
+    const fit = linearFit(secondHalf(samples).map((p) => ({ x: p.t / 60, y: p.rssMiB })));
+    const heapSamples = heap.get(pid) ?? [];
+    const end = heapSamples.at(-1)?.t ?? 0;
+    // The heap's floor: for the gateway, measured after a forced full GC (after the first
+    // quarter: warm-up); for the others, its local minima (after each collection). A leak
+    // raises the floor; garbage waiting for the next collection does not.
+    const floor =
+      i === 0 && retained.length >= 3
+        ? retained.filter((p) => p.t >= seconds / 4).map((p) => ({ t: p.t, y: p.heapMiB }))
+        : troughs(heapSamples.map((p) => ({ t: p.t, y: p.heapMiB }))).filter((p) => p.t >= end / 4);
+    const floorFit = linearFit(floor.map((p) => ({ x: p.t / 60, y: p.y })));
     return {
-      process: i === 0 ? 'gateway' : 'subgraphs + mocks',
+      process: names[i] ?? `pid ${pid}`,
       pid,
       startMiB: samples[0]?.rssMiB ?? NaN,
       endMiB: samples.at(-1)?.rssMiB ?? NaN,
       peakMiB: Math.max(...samples.map((p) => p.rssMiB)),
       slopeMiBPerMin: fit.slope,
       r2: fit.r2,
+      heapStartMiB: heapSamples[0]?.heapMiB ?? NaN,
+      heapEndMiB: heapSamples.at(-1)?.heapMiB ?? NaN,
+      heapFloorSlopeMiBPerMin: floorFit.slope,
+      heapFloorPoints: floor.length,
+      heapFloorMethod: i === 0 && retained.length >= 3 ? ('forced GC' as const) : ('local minima' as const),
+      retainedBeforeMiB: before[i] ?? NaN,
+      retainedAfterMiB: after[i] ?? NaN,
+      ...(i === 0 ? { retainedHeapMiB: retained.map((p) => ({ t: Math.round(p.t * 10) / 10, heapMiB: Math.round(p.heapMiB * 10) / 10 })) } : {}),
       samples: samples.map((p) => ({ t: Math.round(p.t * 10) / 10, rssMiB: Math.round(p.rssMiB * 10) / 10 })),
+      heapSamples: heapSamples.map((p) => ({ t: Math.round(p.t * 10) / 10, heapMiB: Math.round(p.heapMiB * 10) / 10 })),
     };
   });
   return {
@@ -437,45 +567,59 @@ async function memoryRun(t: Target, s: Scenario, env: Env, seconds: number, late
 // Profile mode
 
 async function profileRun(args: BenchArgs, env: Env, stamp: string): Promise<void> {
-  const q1 = scenarios().find((s) => s.id === 'Q1')!;
+  const wanted = args.only?.[0] ?? 'Q1';
+  const q1 = scenarios().find((s) => s.id === wanted);
+  if (!q1) throw new Error(`--only ${wanted}: no such scenario (Q1, Q2-50, Q2-200)`);
   const latency = args.latencies[0]!;
-  const level = await startLevel(latency, env, false);
+  const st = await startStacks(latency, env, false);
   const out: string[] = [
-    `# CPU profile: Q1 @ ${latency} ms registry latency`,
+    `# CPU profile: ${q1.id} @ ${latency} ms registry latency`,
     '',
-    `${stamp}, commit \`${gitCommit()}\`, ${os.availableParallelism()} CPUs, Node ${process.version}. ${args.profileS} s of Q1 (${q1.connections} connections) against each target after a warm-up; the V8 sampling profiler (node:inspector, 0.5 ms) covers the measured window only. Split layout: the gateway process and the subgraphs + mocks process are profiled separately, during the same run.`,
+    `${stamp}, commit \`${gitCommit()}\`, ${os.availableParallelism()} CPUs, Node ${process.version}, load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}. ${args.profileS} s of ${q1.id} (${q1.connections} connections) against each target after a 3 s warm-up; the V8 sampling profiler (node:inspector, 0.5 ms) of each process covers the measured window only. Split layout: gateway, subgraphs and mocks each in their own process, profiled during the same run.`,
     '',
   ];
   try {
-    await seedConsents(level.targets[0]!.url, env.headers, [PAINTER]);
-    const byId = (id: VariantId) => level.targets.find((t) => t.id === id)!;
-    const child = (name: string) => level.children.find((c) => c.name === `L${latency}-${name}`)!;
-    const runs: { target: Target; profiled: { name: string; label: string }[] }[] = [
-      { target: byId('on'), profiled: [{ name: 'gateway-on', label: 'gateway (enforcement on)' }, { name: 'subgraphs-on', label: 'subgraphs + mocks (enforcement on)' }] },
-      { target: byId('in-process'), profiled: [{ name: 'in-process', label: 'in-process schema' }, { name: 'subgraphs-on', label: 'mocks (serving the in-process schema)' }] },
+    const [on, , inProcess] = splitTargets(st);
+    await seedConsents(on!.url, env.headers, q1.persons);
+    const runs: { target: Target; profiled: { child: Child; label: string }[] }[] = [
+      {
+        target: on!,
+        profiled: [
+          { child: st.on.gateway, label: 'gateway (enforcement on)' },
+          { child: st.on.subgraphs, label: 'subgraphs (enforcement on)' },
+          { child: st.mocks, label: 'mock registries' },
+        ],
+      },
+      {
+        target: inProcess!,
+        profiled: [
+          { child: st.inProcess, label: 'in-process schema' },
+          { child: st.mocks, label: 'mock registries (serving the in-process schema)' },
+        ],
+      },
     ];
     for (const { target, profiled } of runs) {
       await load(target, q1, env.headers, 3, false);
-      for (const p of profiled) await child(p.name).command({ cmd: 'profile-start' });
+      for (const p of profiled) await p.child.command({ cmd: 'profile-start' });
       const { result } = await load(target, q1, env.headers, args.profileS, true);
-      const rps = result.requests.total / result.duration;
-      out.push(`## ${target.id}: ${rps.toFixed(1)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`, '');
+      const n = result.requests.total;
+      out.push(`## ${target.id}: ${(n / result.duration).toFixed(1)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`, '');
       for (const p of profiled) {
-        const file = join(env.outDir, `${p.name}-${target.id}.cpuprofile`);
-        await child(p.name).command({ cmd: 'profile-stop', file });
+        const file = join(env.outDir, `${p.child.name}-${target.id}.cpuprofile`);
+        await p.child.command({ cmd: 'profile-stop', file });
         const summary = summariseProfile(file);
-        out.push(profileMarkdown(`${p.label} (${(summary.busyMs / 1000 / result.duration).toFixed(2)} CPU cores busy on average; ${(summary.busyMs / result.requests.total).toFixed(2)} ms CPU per request)`, summary));
-        log(`  profile ${p.name}: ${file}`);
+        out.push(profileMarkdown(`${p.label}: ${(summary.busyMs / 1000 / result.duration).toFixed(2)} CPU cores busy on average, ${(summary.busyMs / n).toFixed(2)} ms CPU per request`, summary));
+        log(`  profile ${p.child.name}: ${file}`);
       }
     }
   } finally {
-    await stopLevel(level, {});
+    await stopStacks(st, {});
   }
   const resultsDir = join(BENCH, 'results');
   mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, `profile-${stamp}.md`);
+  const file = join(resultsDir, `profile-${q1.id}-${stamp}.md`);
   writeFileSync(file, out.join('\n'));
-  writeFileSync(join(resultsDir, 'profile-latest.md'), out.join('\n'));
+  writeFileSync(join(resultsDir, `profile-${q1.id}-latest.md`), out.join('\n'));
   log(`wrote ${file} (raw .cpuprofile files in ${env.outDir})`);
 }
 
@@ -498,25 +642,32 @@ async function main(): Promise<void> {
     const childPeaks: Record<string, number> = {};
     let memory: MemoryResult | undefined;
 
-    for (const [i, latency] of args.latencies.entries()) {
-      const withEmbedded = args.embedded && i === 0 && all.some((s) => s.id === 'Q1');
-      log(`registry latency ${latency} ms: starting children${withEmbedded ? ' (split + in-process + embedded)' : ' (split + in-process)'}`);
-      const level = await startLevel(latency, env, withEmbedded);
-      try {
-        for (const t of [...level.targets, ...level.embedded]) if (t.id !== 'in-process') await seedConsents(t.url, env.headers, persons);
+    const withEmbedded = args.embedded && all.some((s) => s.id === 'Q1');
+    log(`starting the stacks: split layout (gateway | subgraphs | mocks, enforcement on and off), in-process${withEmbedded ? ', embedded' : ''}`);
+    const stacks = await startStacks(args.latencies[0]!, env, withEmbedded);
+    try {
+      log('granting the consents');
+      // Enforcement on only: the other variants release everything anyway.
+      for (const t of [...splitTargets(stacks), ...embeddedTargets(stacks)]) if (t.id === 'on' || t.id === 'embedded-on') await seedConsents(t.url, env.headers, persons);
+      for (const [i, latency] of args.latencies.entries()) {
+        if (i > 0) {
+          await stopEmbedded(stacks, childPeaks);
+          log(`registry latency ${latency} ms: restarting the mocks`);
+          await setRegistryLatency(stacks, latency, env, childPeaks);
+        }
         for (const s of all) {
-          const targets = s.id === 'Q1' ? [...level.targets, ...level.embedded] : level.targets;
+          const targets = s.id === 'Q1' ? [...splitTargets(stacks), ...embeddedTargets(stacks)] : splitTargets(stacks);
           results.push(await measureScenario(s, latency, targets, env, args));
         }
         if (i === 0 && args.memoryS > 0) {
           const q1 = scenarios().find((s) => s.id === 'Q1')!;
           log(`memory run: Q1 for ${args.memoryS} s`);
-          memory = await memoryRun(level.targets.find((t) => t.id === 'on')!, q1, env, args.memoryS, latency);
+          memory = await memoryRun(splitTargets(stacks).find((t) => t.id === 'on')!, [stacks.on.gateway, stacks.on.subgraphs, stacks.mocks], q1, env, args.memoryS, latency);
           for (const s of memory.series) log(`  ${s.process}: ${s.startMiB.toFixed(0)} → ${s.endMiB.toFixed(0)} MiB, slope ${s.slopeMiBPerMin.toFixed(2)} MiB/min`);
         }
-      } finally {
-        await stopLevel(level, childPeaks);
       }
+    } finally {
+      await stopStacks(stacks, childPeaks);
     }
 
     const partial: Omit<BenchResults, 'targets'> = {
@@ -526,7 +677,7 @@ async function main(): Promise<void> {
       commit: gitCommit(),
       label: args.label,
       mode: args.quick ? 'quick' : 'full',
-      settings: { latencies: args.latencies, warmupS: args.warmupS, measureS: args.measureS, memoryS: args.memoryS, embedded: args.embedded },
+      settings: { latencies: args.latencies, warmupS: args.warmupS, measureS: args.measureS, rounds: args.rounds, memoryS: args.memoryS, embedded: args.embedded },
       machine: {
         nproc: os.availableParallelism(),
         cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -550,7 +701,8 @@ async function main(): Promise<void> {
     const reportFile = join(BENCH, 'REPORT.md');
     const previous = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : undefined;
     const history = [...readHistory(previous), ...(args.history ? [historyRow(full)] : [])];
-    writeFileSync(reportFile, renderReport(full, history));
+    const profiles = readdirSync(resultsDir).filter((f) => /^profile-.*-latest\.md$/.test(f)).sort();
+    writeFileSync(reportFile, renderReport(full, history, profiles));
     log(`wrote bench/REPORT.md and bench/results/${stamp}.json`);
     for (const t of full.targets) log(`  ${t.pass ? 'PASS' : 'FAIL'} ${t.title}: ${t.detail}`);
   } finally {

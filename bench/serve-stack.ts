@@ -9,9 +9,13 @@
 //   subgraphs    mocks + 5 subgraphs, no gateway (the split layout's back end)
 //   gateway      the gateway alone, against `subgraphUrls` (the split layout's front)
 //   in-process   bench/in-process-schema.ts against the registries at `registryBaseUrl`
+//   mocks        the mock registries alone (mocks/server.ts) on `port`, with `mockLatencyMs`
+// The subgraphs read the registries named by <SUBGRAPH>_REGISTRY_URL when the orchestrator
+// sets them (then they start no mocks of their own).
 // Commands, one JSON line each on stdin, answered by one JSON line on stdout:
 //   {"cmd":"profile-start"}                  starts the V8 CPU profiler (node:inspector)
 //   {"cmd":"profile-stop","file":"x.cpuprofile"}  stops it and writes the profile
+//   {"cmd":"memory","gc":true}               process.memoryUsage() (heap used, ...), after a full GC if asked
 // so a profile covers the measured window only, not the start-up.
 // Environment (set by the orchestrator): DEV_TOKEN_SECRET_FILE, CONSENT_SIGNING_KEY_FILE,
 // GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE (gateway) / GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE (subgraphs).
@@ -24,9 +28,10 @@ import { credentialKeysFromPem } from '../lib/auth/subgraph-credential.ts';
 import { loadConfig, REGISTRY_PATHS, REGISTRY_SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
 import { startGateway } from '../gateway/server.ts';
 import { loadCatalogue } from '../schema/catalogue.ts';
+import { startMockRegistries } from '../mocks/server.ts';
 import { buildInProcessSchema, serveInProcess } from './in-process-schema.ts';
 
-export type ServeMode = 'embedded' | 'subgraphs' | 'gateway' | 'in-process';
+export type ServeMode = 'embedded' | 'subgraphs' | 'gateway' | 'in-process' | 'mocks';
 
 export interface ServeOptions {
   mode: ServeMode;
@@ -38,6 +43,8 @@ export interface ServeOptions {
   subgraphUrls?: Record<SubgraphName, string>;
   /** in-process: base URL of the mock registries (their paths are appended). */
   registryBaseUrl?: string;
+  /** mocks: the port to listen on (0: a free one). */
+  port?: number;
 }
 
 export interface ServeReady {
@@ -97,6 +104,12 @@ async function main(): Promise<void> {
       ready.mocksUrl = opts.registryBaseUrl;
       break;
     }
+    case 'mocks': {
+      const mocks = await startMockRegistries({ host: '127.0.0.1', port: opts.port ?? 0, latencyMs: opts.mockLatencyMs ?? 0 });
+      close = mocks.close;
+      ready.mocksUrl = mocks.url;
+      break;
+    }
     default:
       throw new Error(`unknown mode ${String((opts as { mode: unknown }).mode)}`);
   }
@@ -135,6 +148,12 @@ async function main(): Promise<void> {
           session.disconnect();
           session = undefined;
           answer({ ok: true, cmd: cmd.cmd, file: cmd.file });
+        } else if (cmd.cmd === 'memory') {
+          // With --expose-gc (the orchestrator starts every child with it), {"gc":true} first
+          // collects everything collectable: the heap left is what the process retains.
+          const gc = (globalThis as { gc?: () => void }).gc;
+          if ((cmd as { gc?: boolean }).gc && gc) gc();
+          answer({ ok: true, cmd: cmd.cmd, collected: Boolean((cmd as { gc?: boolean }).gc && gc), ...process.memoryUsage() });
         } else answer({ ok: false, cmd: cmd.cmd, error: 'unknown command' });
       } catch (e) {
         answer({ ok: false, cmd: cmd.cmd, error: (e as Error).message });

@@ -59,10 +59,20 @@ describe('bench: report', () => {
     expect(packageOf('file:///x/node_modules/graphql/execution/execute.js', 'f')).toBe('graphql');
     expect(packageOf('node:internal/http/server', 'f')).toBe('node:internal/http');
     expect(packageOf('', '(garbage collector)')).toBe('(garbage collector)');
+    expect(packageOf('file:///repo/subgraphs/shared/server.ts', 'f', 'file:///repo/')).toBe('project:subgraphs/shared/server.ts');
+    expect(packageOf('file:///repo/gateway/authenticate.ts', 'f', 'file:///repo/')).toBe('project:gateway/authenticate.ts');
   });
   it('parses the command line', () => {
     expect(parseArgs(['--quick']).measureS).toBeLessThan(parseArgs([]).measureS);
     expect(parseArgs(['--label', 'plan cache', '--latencies', '0']).latencies).toEqual([0]);
     expect(() => parseArgs(['--bogus'])).toThrow(/unknown option/);
+  });
+});
+
+describe('bench: heap floor', () => {
+  it('finds the local minima of a saw-tooth', async () => {
+    const { troughs } = await import('../bench/lib/stats.ts');
+    const saw = [10, 20, 30, 12, 22, 32, 14, 24].map((y, t) => ({ t, y }));
+    expect(troughs(saw).map((p) => p.y)).toEqual([12, 14]);
   });
 });

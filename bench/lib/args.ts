@@ -7,8 +7,10 @@ export interface BenchArgs {
   latencies: number[];
   /** Warm-up per variant and scenario, s. */
   warmupS: number;
-  /** Measured time per variant and scenario (two interleaved halves), s. */
+  /** Measured time per variant and scenario, s, split over `rounds` interleaved rounds. */
   measureS: number;
+  /** Rounds of A B C … C B A (each round runs every variant twice, in mirrored order). */
+  rounds: number;
   /** Length of the memory-growth run, s. */
   memoryS: number;
   /** Which scenarios (Q1, Q2-50, Q2-200). */
@@ -25,19 +27,23 @@ export interface BenchArgs {
 
 export const USAGE = `npm run bench [-- options]
 
-  --quick                 ~1 minute smoke run (short warm-ups and runs, 30 s memory run)
+  --quick                 ~1.5 minute smoke run: 0 ms registry latency only, no embedded
+                          layout, short warm-ups and runs, 30 s memory run
   --label "text"          names this run in the report's History (e.g. "before plan cache")
-  --latencies 0,5         registry latencies to measure, ms (default 0,5)
-  --warmup S              warm-up per variant and scenario (default 3; quick 0.5)
-  --duration S            measured seconds per variant and scenario, in two interleaved
-                          halves (default 10; quick 2)
+  --latencies 0,5         registry latencies to measure, ms (default 0,5; quick 0)
+  --warmup S              warm-up per variant and scenario (default 1.5; quick 0.5)
+  --duration S            measured seconds per variant and scenario (default 10; quick 2)
+  --rounds N              the measured time is split over N rounds of A B C C B A, so drift
+                          of a shared machine hits every variant alike (default 2; quick 1)
   --memory S              memory-growth run of Q1 (default 60; quick 30; 0 skips it)
   --only Q1,Q2-50,Q2-200  scenarios to run (default all)
-  --no-embedded           skip the embedded-layout rows (Q1 at the first latency)
+  --no-embedded           skip the embedded-layout rows (Q1 at the first latency; default
+                          on, off with --quick; --embedded turns them on)
   --no-history            do not append a row to the History section of bench/REPORT.md
-  --profile [S]           instead of the report: CPU-profile the gateway, the subgraphs and
-                          the in-process schema during S seconds of Q1 (default 10); writes
-                          bench/results/profile-<timestamp>.md
+  --profile [S]           instead of the report: CPU-profile the gateway, the subgraphs, the
+                          mocks and the in-process schema during S seconds of Q1 (default 10;
+                          --only Q2-200 profiles that scenario instead); writes
+                          bench/results/profile-<scenario>-<timestamp>.md
 `;
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -45,12 +51,13 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   const a: BenchArgs = {
     quick,
     label: '',
-    latencies: [0, 5],
-    warmupS: quick ? 0.5 : 3,
+    latencies: quick ? [0] : [0, 5],
+    warmupS: quick ? 0.5 : 1.5,
     measureS: quick ? 2 : 10,
+    rounds: quick ? 1 : 2,
     memoryS: quick ? 30 : 60,
     only: undefined,
-    embedded: true,
+    embedded: !quick,
     history: true,
     profile: false,
     profileS: 10,
@@ -87,6 +94,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         break;
       case '--no-embedded':
         a.embedded = false;
+        break;
+      case '--embedded':
+        a.embedded = true;
+        break;
+      case '--rounds':
+        a.rounds = Math.max(1, Math.round(num(arg, next())));
         break;
       case '--no-history':
         a.history = false;

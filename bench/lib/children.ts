@@ -51,7 +51,8 @@ export async function startChild(o: StartChildOptions): Promise<Child> {
   mkdirSync(o.logDir, { recursive: true });
   const log = createWriteStream(join(o.logDir, `${o.name}.log`));
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...o.env };
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', SERVE, JSON.stringify(o.serve)], {
+  // --expose-gc: the memory run asks the gateway for its heap after a full collection.
+  const child = spawn(process.execPath, ['--expose-gc', ...(o.nodeArgs ?? []), '--import', 'tsx', SERVE, JSON.stringify(o.serve)], {
     cwd: ROOT,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -32,13 +32,17 @@ export interface ProfileSummary {
   totalMs: number;
   /** Time not idle (total minus "(idle)"). */
   busyMs: number;
+  /** The profiler's own samples (under node:inspector), not counted above. */
+  profilerMs: number;
   byPackageSelf: ProfileRow[];
   topSelf: ProfileRow[];
   topInclusive: ProfileRow[];
 }
 
-/** Where a script lives: `@apollo/gateway`, `graphql`, `project:subgraphs/shared`, `node:internal/...`. */
-export function packageOf(url: string, functionName: string): string {
+const ROOT_URL = new URL('../..', import.meta.url).href; // file:///.../ (the repository)
+
+/** Where a script lives: `@apollo/gateway`, `graphql`, `project:subgraphs/shared/server.ts`, `node:internal/...`. */
+export function packageOf(url: string, functionName: string, rootUrl = ROOT_URL): string {
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
   const nm = url.lastIndexOf('/node_modules/');
   if (nm >= 0) {
@@ -49,17 +53,18 @@ export function packageOf(url: string, functionName: string): string {
     const parts = url.slice(5).split('/');
     return `node:${parts.slice(0, parts[0] === 'internal' ? 2 : 1).join('/')}`;
   }
-  const m = /\/work\/[^/]+\/[^/]+\/(.*)$/.exec(url) ?? /file:\/\/.*?\/((?:bench|bin|gateway|lib|mocks|schema|subgraphs)\/.*)$/.exec(url);
-  if (m) {
-    const parts = m[1]!.split('/');
-    return `project:${parts.slice(0, parts.length > 2 ? 2 : 1).join('/')}`;
-  }
+  if (url.startsWith(rootUrl)) return `project:${url.slice(rootUrl.length)}`;
   return url.replace(/^file:\/\//, '');
 }
 
+// Project files run through tsx: their line numbers are the transpiled output's, so only the
+// file is named; dependencies keep file:line.
 const frameKey = (f: CallFrame) => {
-  const file = f.url ? f.url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '') : '';
-  return `${f.functionName || '(anonymous)'} ${file ? `${file.replace(/^.*\/work\/[^/]+\/[^/]+\//, '')}:${f.lineNumber + 1}` : ''}`.trim();
+  const name = f.functionName || '(anonymous)';
+  if (!f.url) return name;
+  if (f.url.startsWith(ROOT_URL) && !f.url.includes('/node_modules/')) return `${name} ${f.url.slice(ROOT_URL.length)}`;
+  const file = f.url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '');
+  return `${name} ${file}:${f.lineNumber + 1}`;
 };
 
 export function summariseProfile(file: string, top = 25): ProfileSummary {
@@ -80,8 +85,18 @@ export function summariseProfile(file: string, top = 25): ProfileSummary {
   const selfByFn = new Map<string, number>();
   const selfByPkg = new Map<string, number>();
   const inclusive = new Map<string, number>();
+  // Samples under node:inspector are the profiler's own work (serve-stack's session): left out.
+  const underInspector = (id: number) => {
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) if (byId.get(cur)!.callFrame.url === 'node:inspector') return true;
+    return false;
+  };
+  let profilerMs = 0;
   for (const [id, ms] of selfByNode) {
     const node = byId.get(id)!;
+    if (underInspector(id)) {
+      profilerMs += ms;
+      continue;
+    }
     total += ms;
     if (node.callFrame.functionName === '(idle)') idle += ms;
     const key = frameKey(node.callFrame);
@@ -108,6 +123,7 @@ export function summariseProfile(file: string, top = 25): ProfileSummary {
   return {
     totalMs: Math.round(total),
     busyMs: Math.round(busy),
+    profilerMs: Math.round(profilerMs),
     byPackageSelf: rows(selfByPkg, meta),
     topSelf: rows(selfByFn, meta),
     topInclusive: rows(inclusive, (k) => meta(k) || k.startsWith('(')),
@@ -120,7 +136,7 @@ export function profileMarkdown(title: string, s: ProfileSummary): string {
   return [
     `### ${title}`,
     '',
-    `Sampled ${s.totalMs} ms, busy (not idle) ${s.busyMs} ms.`,
+    `Sampled ${s.totalMs} ms, busy (not idle) ${s.busyMs} ms (the profiler's own ${s.profilerMs} ms left out).`,
     '',
     '**Self time by package**',
     '',

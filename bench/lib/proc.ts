@@ -64,3 +64,18 @@ export class RssSampler {
     return this.samples.flatMap((s) => (s.byPid[pid] === undefined ? [] : [{ t: s.t, rssMiB: s.byPid[pid]! }]));
   }
 }
+
+const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
+
+/** CPU time (user + system) a process has used so far, seconds. */
+export function readProcCpuSeconds(pid: number): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after "(comm)": state is field 3, utime field 14, stime field 15.
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+}

@@ -5,14 +5,18 @@ import { VARIANT_LABELS, type BenchResults, type Calls, type ScenarioResult, typ
 
 export const POLICY_OVERHEAD_LIMIT = 0.1;
 export const P99_RATIO_LIMIT = 3;
-/** Gateway RSS trend over the second half of the memory run above this is growth. */
+/**
+ * Growth: the gateway's heap after a forced full GC rising faster than this over the memory
+ * run (after warm-up). RSS is reported too, but V8 grows its heap reservation for a while
+ * before it settles, so RSS alone would call that growth.
+ */
 export const MEMORY_SLOPE_LIMIT_MIB_PER_MIN = 2;
 
 const HISTORY_START = '<!-- history:start (rows are kept across runs; edit freely) -->';
 const HISTORY_END = '<!-- history:end -->';
 const HISTORY_HEADER = [
-  '| date (UTC) | commit | label | mode | Q1 req/s on · off · in-process (0 ms) | Q1 p99 ms on · in-process (0 ms) | policy overhead Q1 · Q2-50 · Q2-200 (0 ms) | policy overhead Q1 · Q2-50 · Q2-200 (5 ms) | Q2-200 req/s on (5 ms) | gateway peak RSS MiB | gateway RSS slope MiB/min | targets |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| date (UTC) | commit | label | mode | Q1 req/s on · off · in-process (0 ms) | Q1 p99 ms on · in-process (0 ms) | Q1 CPU ms/request on · off · in-process (0 ms) | policy overhead Q1 · Q2-50 · Q2-200 (0 ms) | policy overhead Q1 · Q2-50 · Q2-200 (5 ms) | Q2-200 req/s on (5 ms) | gateway peak RSS MiB | gateway RSS slope MiB/min | targets |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 ];
 
 const SHORT: Record<string, string> = { unemployment: 'AC', disability: 'AI', 'social-assistance': 'AS', 'supplementary-benefits': 'PC' };
@@ -35,7 +39,9 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): TargetVerdict
       id: 'policy-overhead',
       title: `Policy overhead ≤ ${POLICY_OVERHEAD_LIMIT * 100} % on Q1 and Q2 (1 − req/s on ÷ req/s off)`,
       pass: bad.length === 0,
-      detail: measured.map((s) => `${s.scenario} @ ${s.latencyMs} ms: ${pct(s.ratios.policyOverhead)}`).join('; '),
+      detail: measured
+        .map((s) => `${s.scenario} @ ${s.latencyMs} ms: ${pct(s.ratios.policyOverhead)} (CPU per request: ${pct(s.ratios.policyCpuOverhead)})`)
+        .join('; '),
     });
   }
   const q200 = r.scenarios.filter((s) => s.scenario === 'Q2-200' && variant(s, 'on'));
@@ -68,9 +74,9 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): TargetVerdict
   if (r.memory && gw) {
     out.push({
       id: 'memory-growth',
-      title: `No memory growth over a ${r.memory.seconds} s run of Q1 (gateway RSS slope over the second half ≤ ${MEMORY_SLOPE_LIMIT_MIB_PER_MIN} MiB/min)`,
-      pass: gw.slopeMiBPerMin <= MEMORY_SLOPE_LIMIT_MIB_PER_MIN,
-      detail: `gateway ${f(gw.startMiB)} → ${f(gw.endMiB)} MiB (peak ${f(gw.peakMiB)}), slope ${f(gw.slopeMiBPerMin, 2)} MiB/min (R² ${f(gw.r2, 2)})`,
+      title: `No memory growth over a ${r.memory.seconds} s run of Q1 (gateway heap after a full GC rising ≤ ${MEMORY_SLOPE_LIMIT_MIB_PER_MIN} MiB/min after warm-up; RSS slope over the second half shown)`,
+      pass: Number.isFinite(gw.heapFloorSlopeMiBPerMin) ? gw.heapFloorSlopeMiBPerMin <= MEMORY_SLOPE_LIMIT_MIB_PER_MIN : gw.slopeMiBPerMin <= MEMORY_SLOPE_LIMIT_MIB_PER_MIN,
+      detail: `gateway heap floor slope ${f(gw.heapFloorSlopeMiBPerMin, 2)} MiB/min (${gw.heapFloorPoints} points, ${gw.heapFloorMethod}${gw.retainedHeapMiB?.length ? `: ${gw.retainedHeapMiB.map((p) => f(p.heapMiB)).join(', ')} MiB` : ''}); RSS ${f(gw.startMiB)} → ${f(gw.endMiB)} MiB (peak ${f(gw.peakMiB)}), RSS slope over the second half ${f(gw.slopeMiBPerMin, 2)} MiB/min (R² ${f(gw.r2, 2)})`,
     });
   }
   return out;
@@ -80,21 +86,22 @@ function scenarioTable(s: ScenarioResult): string {
   const rows = s.variants.map((v) => {
     const errs = `${v.errors + v.timeouts} / ${v.non2xx} / ${v.graphqlErrors}`;
     const rss = v.backendPeakRssMiB !== undefined ? `${f(v.peakRssMiB, 0)} (+ ${f(v.backendPeakRssMiB, 0)} subgraphs)` : f(v.peakRssMiB, 0);
-    return `| ${VARIANT_LABELS[v.variant]} | **${f(v.reqPerSec)}** | ${v.segmentsReqPerSec.map((r) => f(r, 0)).join(' · ')} | ${f(v.latencyMs.p50, 2)} | ${f(v.latencyMs.p99, 2)} | ${errs} | ${calls(v.callsPerRequest)} | ${calls(v.callsPerRequestUnderLoad)} | ${rss} |`;
+    const cpu = v.cpuMsPerRequest.total !== v.cpuMsPerRequest.front ? `${f(v.cpuMsPerRequest.front, 2)} · ${f(v.cpuMsPerRequest.total, 2)}` : f(v.cpuMsPerRequest.total, 2);
+    return `| ${VARIANT_LABELS[v.variant]} | **${f(v.reqPerSec)}** | ${v.segmentsReqPerSec.map((r) => f(r, 0)).join(' · ')} | ${f(v.latencyMs.p50, 2)} | ${f(v.latencyMs.p99, 2)} | ${cpu} | ${errs} | ${calls(v.callsPerRequest)} | ${calls(v.callsPerRequestUnderLoad)} | ${rss} |`;
   });
   const r = s.ratios;
   const notes = [
-    r.policyOverhead !== undefined ? `policy overhead **${pct(r.policyOverhead)}**` : undefined,
+    r.policyOverhead !== undefined ? `policy overhead **${pct(r.policyOverhead)}** (in CPU per request ${pct(r.policyCpuOverhead)})` : undefined,
     r.embeddedPolicyOverhead !== undefined ? `embedded layout: ${pct(r.embeddedPolicyOverhead)}` : undefined,
-    r.inProcessSpeedup !== undefined ? `in-process ÷ ciigraph req/s **${x(r.inProcessSpeedup)}** (÷ enforcement off ${x(r.inProcessSpeedupOverOff)})` : undefined,
+    r.inProcessSpeedup !== undefined ? `in-process ÷ ciigraph req/s **${x(r.inProcessSpeedup)}** (÷ enforcement off ${x(r.inProcessSpeedupOverOff)}; CPU per request ciigraph ÷ in-process ${x(r.cpuVsInProcess)})` : undefined,
     r.p99VsInProcess !== undefined ? `p99 ciigraph ÷ in-process **${x(r.p99VsInProcess)}** (p50 ${x(r.p50VsInProcess)})` : undefined,
     s.sameData ? 'same data from every variant' : '**the variants did not return the same data** (see the JSON)',
   ].filter(Boolean);
   return [
-    `#### ${s.scenario} @ ${s.latencyMs} ms registry latency: ${s.title}, ${s.connections} connections`,
+    `#### ${s.scenario} @ ${s.latencyMs} ms registry latency: ${s.title}, ${s.connections} connections (load average ${s.loadAvg1})`,
     '',
-    '| variant | req/s | halves | p50 ms | p99 ms | errors / non-2xx / GraphQL errors | registry calls per request AC / AI / AS / PC (quiet) | (under load) | peak RSS MiB |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| variant | req/s | parts | p50 ms | p99 ms | CPU ms/request front · total | errors / non-2xx / GraphQL errors | registry calls per request AC / AI / AS / PC (quiet) | (under load) | peak RSS MiB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
     notes.join(' · '),
@@ -104,11 +111,11 @@ function scenarioTable(s: ScenarioResult): string {
 
 function ratioTable(r: BenchResults): string {
   return [
-    '| scenario | registry latency | policy overhead (split) | policy overhead (embedded) | req/s in-process ÷ ciigraph | req/s in-process ÷ enforcement off | p99 ciigraph ÷ in-process |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | registry latency | policy overhead, req/s (split) | policy overhead, CPU per request (split) | policy overhead, req/s (embedded) | req/s in-process ÷ ciigraph | req/s in-process ÷ enforcement off | CPU per request ciigraph ÷ in-process | p99 ciigraph ÷ in-process |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...r.scenarios.map(
       (s) =>
-        `| ${s.scenario} | ${s.latencyMs} ms | ${pct(s.ratios.policyOverhead)} | ${pct(s.ratios.embeddedPolicyOverhead)} | ${x(s.ratios.inProcessSpeedup)} | ${x(s.ratios.inProcessSpeedupOverOff)} | ${x(s.ratios.p99VsInProcess)} |`,
+        `| ${s.scenario} | ${s.latencyMs} ms | ${pct(s.ratios.policyOverhead)} | ${pct(s.ratios.policyCpuOverhead)} | ${pct(s.ratios.embeddedPolicyOverhead)} | ${x(s.ratios.inProcessSpeedup)} | ${x(s.ratios.inProcessSpeedupOverOff)} | ${x(s.ratios.cpuVsInProcess)} | ${x(s.ratios.p99VsInProcess)} |`,
     ),
   ].join('\n');
 }
@@ -117,13 +124,14 @@ function memorySection(r: BenchResults): string {
   const m = r.memory;
   if (!m) return '_Skipped (--memory 0)._\n';
   return [
-    `Q1 at ${m.latencyMs} ms registry latency, ${m.connections} connections, ${m.seconds} s, ${m.requests} requests (${f(m.reqPerSec)} req/s); RSS sampled every second. The slope is a least-squares line over the second half (after warm-up).`,
+    `Q1 at ${m.latencyMs} ms registry latency, ${m.connections} connections, ${m.seconds} s, ${m.requests} requests (${f(m.reqPerSec)} req/s), split layout with enforcement on; RSS (\`/proc\`) and V8 heap used (\`process.memoryUsage()\`, asked over the child's stdin) sampled every second. RSS slope: least-squares line over the second half (after warm-up). Heap floor: least-squares line, after the first quarter, through the gateway's heap after a forced full GC (every 10 s; children run with \`--expose-gc\`), and through the local minima of the others' heap; garbage awaiting collection does not raise it, a leak does.`,
+    ...(m.series[0]?.retainedHeapMiB?.length ? ['', `Gateway heap after a full GC: ${m.series[0].retainedHeapMiB.map((p) => `${f(p.heapMiB)} MiB at ${f(p.t, 0)} s`).join(', ')}.`] : []),
     '',
-    '| process | start MiB | end MiB | peak MiB | slope, 2nd half MiB/min | R² | retained per request (2nd half) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| process | RSS start MiB | RSS end MiB | RSS peak MiB | RSS slope, 2nd half MiB/min | R² | heap after full GC, before → after the run MiB | retained per request | heap floor slope MiB/min |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...m.series.map((s) => {
-      const perReq = m.reqPerSec > 0 ? (s.slopeMiBPerMin * 1024 * 1024) / 60 / m.reqPerSec : NaN;
-      return `| ${s.process} | ${f(s.startMiB)} | ${f(s.endMiB)} | ${f(s.peakMiB)} | ${f(s.slopeMiBPerMin, 2)} | ${f(s.r2, 2)} | ${Number.isFinite(perReq) ? `${Math.round(perReq)} B` : '–'} |`;
+      const perReq = m.requests > 0 ? ((s.retainedAfterMiB - s.retainedBeforeMiB) * 2 ** 20) / m.requests : NaN;
+      return `| ${s.process} | ${f(s.startMiB)} | ${f(s.endMiB)} | ${f(s.peakMiB)} | ${f(s.slopeMiBPerMin, 2)} | ${f(s.r2, 2)} | ${f(s.retainedBeforeMiB)} → ${f(s.retainedAfterMiB)} | ${Number.isFinite(perReq) ? `${Math.round(perReq)} B` : '–'} | ${f(s.heapFloorSlopeMiBPerMin, 2)} (${s.heapFloorPoints} points, ${s.heapFloorMethod}) |`;
     }),
     '',
   ].join('\n');
@@ -145,6 +153,7 @@ export function historyRow(r: BenchResults): string {
     r.mode,
     q1 ? ['on', 'off', 'in-process'].map((v) => f(variant(q1, v as VariantResult['variant'])?.reqPerSec, 0)).join(' · ') : '–',
     q1 ? `${f(variant(q1, 'on')?.latencyMs.p99, 1)} · ${f(variant(q1, 'in-process')?.latencyMs.p99, 1)}` : '–',
+    q1 ? ['on', 'off', 'in-process'].map((v) => f(variant(q1, v as VariantResult['variant'])?.cpuMsPerRequest.total, 2)).join(' · ') : '–',
     overheads(lat0),
     overheads(lat5),
     f(variant(find('Q2-200', lat5) ?? ({ variants: [] } as unknown as ScenarioResult), 'on')?.reqPerSec, 1),
@@ -168,7 +177,7 @@ export function readHistory(report: string | undefined): string[] {
     .filter((l) => l.startsWith('|') && !HISTORY_HEADER.includes(l) && !/^\|\s*-{3}/.test(l) && !l.startsWith('| date'));
 }
 
-export function renderReport(r: BenchResults, history: readonly string[]): string {
+export function renderReport(r: BenchResults, history: readonly string[], profiles: readonly string[] = []): string {
   const m = r.machine;
   const latencies = [...new Set(r.scenarios.map((s) => s.latencyMs))];
   return [
@@ -179,15 +188,15 @@ export function renderReport(r: BenchResults, history: readonly string[]): strin
     '## Setup',
     '',
     `- **Machine**: ${m.nproc} CPUs (${m.cpuModel}), ${m.totalMemGiB} GiB, Node ${m.node} on ${m.platform}; load average at start ${m.loadAvgStart.map((v) => v.toFixed(2)).join(' ')}, at end ${m.loadAvgEnd.map((v) => v.toFixed(2)).join(' ')} (a shared, noisy machine: compare rows of one run, not runs of different days).`,
-    '- **Split layout (the headline rows)**: the gateway alone in one process; the five subgraphs and the mock registries (msw over HTTP) in another; each started by `bench/serve-stack.ts` as a child process. autocannon drives the gateway from the orchestrator, a third process. All traffic on 127.0.0.1. Consent store and access log in memory (no `REDIS_URL`), as `npm start` runs.',
-    '- **Enforcement off**: the same two processes started with `startStack({ enforcement: false })`: no access decisions, no journaling (ratio (a), the policy\'s cost).',
-    '- **In-process**: one graphql-js schema (`bench/in-process-schema.ts`: the five subgraph SDLs merged, the product\'s own resolvers and per-request DataLoaders, no federation, no enforcement, no credentials) served by plain node:http in its own process, reading the same mock registries over HTTP (those of the enforcement-on back end). Ratio (b): the federation\'s cost, our upper bound.',
+    '- **Split layout (the headline rows)**: three processes, each a child started by `bench/serve-stack.ts`: the gateway alone (`startGateway`), the five subgraphs (`startStack({ gateway: false })`, registries named by `<SUBGRAPH>_REGISTRY_URL`), and the mock registries (msw over HTTP, `startMockRegistries`; restarted on the same port to change their latency). The gateway\'s credential key pair is generated by the orchestrator (private key file to the gateway, public to the subgraphs). autocannon drives the gateway from the orchestrator, a fourth process. All traffic on 127.0.0.1. Consent store and access log in memory (no `REDIS_URL`), as `npm start` runs.',
+    '- **Enforcement off**: a second gateway and subgraphs process started with `startStack({ enforcement: false })`: no access decisions, no journaling (ratio (a), the policy\'s cost). Same mocks process.',
+    '- **In-process**: one graphql-js schema (`bench/in-process-schema.ts`: the five subgraph SDLs merged, the product\'s own resolvers and per-request DataLoaders, no federation, no enforcement, no credentials) served by plain node:http in its own process, reading the same mocks process over HTTP. Ratio (b): the federation\'s cost, our upper bound.',
     r.settings.embedded
       ? '- **Embedded layout**: `startStack()` as `npm start` runs it, gateway + subgraphs + mocks in one process (Q1 at the first latency only): its RSS is the whole stack\'s, not the gateway\'s.'
       : '- Embedded layout: skipped (--no-embedded).',
     '- **Requester**: an AI case manager (`institution AI, role case-manager`), purpose `cii`, case reference `AI-GE-2026-0815`, a development HS256 token verified per request. Before the run every person of the queries got a consent through the gateway (`grantConsent`: recipients AI, categories ac.entitlement, as.benefits, as.situation, purpose cii), so every field is released: nothing is denied, and every variant returns the same data.',
     '- **Queries** (`bench/queries.ts`): Q1 = the painter `756.1234.5678.97`, all four files and all their fields; Q2 = `persons(avs: [...])` with the same fields for 50 and 200 generated persons (some have a file at an institution, some not).',
-    `- **Runs**: per scenario, variant and registry latency (${latencies.join(' ms, ')} ms): ${r.settings.warmupS} s warm-up, then ${r.settings.measureS} s measured in two halves run in the order on, off, in-process, …, in-process, off, on (drift on the shared machine hits every variant alike). Latency percentiles from every response time autocannon reported. Registry calls per request: from the mocks' \`/__calls\` counters, on 3 sequential requests on a quiet stack ("quiet"), and during the measured load (calls ÷ requests sent). Peak RSS: \`/proc/<pid>/status\` VmRSS sampled every 250 ms during the measured runs.`,
+    `- **Runs**: per scenario, variant and registry latency (${latencies.join(' ms, ')} ms): ${r.settings.warmupS} s warm-up, then ${r.settings.measureS} s measured in ${2 * r.settings.rounds} parts run in ${r.settings.rounds} round(s) of on, off, in-process, …, in-process, off, on (drift on the shared machine hits every variant alike; the "parts" column shows each part's req/s). Latency percentiles from every response time autocannon reported. Registry calls per request: from the mocks' \`/__calls\` counters, on 3 sequential requests on a quiet stack ("quiet"), and during the measured load (calls ÷ requests sent). Peak RSS: \`/proc/<pid>/status\` VmRSS sampled every 250 ms during the measured runs. CPU ms/request: user + system time from \`/proc/<pid>/stat\` over the measured runs ÷ requests sent, of the process answering (front) and of every process serving it (total: + subgraphs and mocks; for the in-process schema, + the mocks' process), far less sensitive than req/s to other work on the machine.`,
     '',
     '## Results',
     '',
@@ -199,9 +208,15 @@ export function renderReport(r: BenchResults, history: readonly string[]): strin
     '## Memory growth',
     '',
     memorySection(r),
-    'The subgraphs process keeps the in-memory access log (every decision, by design, when no `REDIS_URL` is set) and the mocks\' capped lookup record; its RSS grows with the number of decisions journaled and is not a leak of the gateway. Lifetime peaks (VmHWM) of every child when it stopped:',
+    'The subgraphs process keeps the in-memory access log (every decision, by design, when no `REDIS_URL` is set: it grows with the decisions journaled) and, per subgraph, each request\'s decisions for 30 s (`RequestAccessCache`, at most 10 000 entries); the mocks keep a capped record of lookups. Lifetime peaks (VmHWM) of every child when it stopped:',
     '',
     ...Object.entries(r.childPeaks).map(([name, mib]) => `- ${name}: ${f(mib, 0)} MiB`),
+    '',
+    '## CPU profiles',
+    '',
+    profiles.length
+      ? `Where the time goes, per process (not regenerated by this run; \`npm run bench -- --profile\` and \`-- --profile --only Q2-200\` refresh them): ${profiles.map((p) => `[\`${p}\`](results/${p})`).join(', ')}.`
+      : 'None yet: `npm run bench -- --profile` (Q1) and `npm run bench -- --profile --only Q2-200` write `bench/results/profile-<scenario>-latest.md`.',
     '',
     '## Targets',
     '',

@@ -49,3 +49,13 @@ export function linearFit(points: readonly { x: number; y: number }[]): LinearFi
 }
 
 export const round = (v: number, digits = 2) => (Number.isFinite(v) ? Math.round(v * 10 ** digits) / 10 ** digits : v);
+
+/** The local minima of a series (lower than both neighbours): for a GC'd heap, its post-GC floor. */
+export function troughs<P extends { t: number; y: number }>(points: readonly P[]): P[] {
+  const out: P[] = [];
+  for (let i = 1; i < points.length - 1; i++) {
+    const p = points[i]!;
+    if (p.y < points[i - 1]!.y && p.y <= points[i + 1]!.y) out.push(p);
+  }
+  return out;
+}

@@ -27,7 +27,7 @@ export interface VariantResult {
   completed: number;
   sent: number;
   seconds: number;
-  /** req/s of each interleaved half: how stable the machine was. */
+  /** req/s of each interleaved part: how stable the machine was. */
   segmentsReqPerSec: number[];
   /** From every response time autocannon reported (sub-millisecond). */
   latencyMs: LatencySummary;
@@ -42,9 +42,15 @@ export interface VariantResult {
   callsPerRequest: Calls;
   /** Same, during the measured load (calls / requests sent). */
   callsPerRequestUnderLoad: Calls;
+  /**
+   * CPU time per request (sent), ms, from /proc/<pid>/stat: of the process answering (front:
+   * gateway, embedded stack or in-process server) and of every process serving it (total: +
+   * subgraphs and mocks). Less sensitive to a noisy machine than req/s.
+   */
+  cpuMsPerRequest: { front: number; total: number };
   /** Peak RSS of the process answering (the gateway in the split layout), MiB. */
   peakRssMiB: number;
-  /** Split layout: peak RSS of the subgraphs + mocks process, MiB. */
+  /** Split layout: peak RSS of the subgraphs process, MiB. */
   backendPeakRssMiB?: number;
   /** One request before the run. */
   check: { status: number; errors: string[]; bytes: number; nullFiles: number };
@@ -59,11 +65,17 @@ export interface ScenarioResult {
   variants: VariantResult[];
   /** Same `data` from every variant (consents seeded, nothing denied). */
   sameData: boolean;
+  /** 1-minute load average of the machine when the scenario ended (other work on it). */
+  loadAvg1: number;
   ratios: {
     /** 1 − req/s(on) / req/s(off): the policy's cost, split layout. */
     policyOverhead?: number;
     /** Same, embedded layout. */
     embeddedPolicyOverhead?: number;
+    /** CPU ms per request (all processes) on ÷ off − 1: the policy's cost in CPU. */
+    policyCpuOverhead?: number;
+    /** CPU ms per request (all processes) on ÷ in-process. */
+    cpuVsInProcess?: number;
     /** req/s(in-process) / req/s(on). */
     inProcessSpeedup?: number;
     /** req/s(in-process) / req/s(off): federation alone. */
@@ -83,7 +95,23 @@ export interface MemorySeries {
   /** Least-squares slope over the second half (after warm-up), MiB per minute. */
   slopeMiBPerMin: number;
   r2: number;
+  /** V8 heap used (process.memoryUsage().heapUsed), sampled every second. */
+  heapStartMiB: number;
+  heapEndMiB: number;
+  /**
+   * Slope of the heap's floor after the first quarter, MiB/min: for the gateway, its heap
+   * after a forced full GC every 10 s; for the others, the local minima of heap used.
+   */
+  heapFloorSlopeMiBPerMin: number;
+  heapFloorPoints: number;
+  heapFloorMethod: 'forced GC' | 'local minima';
+  /** Heap used after a forced full GC just before and just after the load, MiB. */
+  retainedBeforeMiB: number;
+  retainedAfterMiB: number;
+  /** Gateway: heap used after a forced full GC, every 10 s. */
+  retainedHeapMiB?: { t: number; heapMiB: number }[];
   samples: { t: number; rssMiB: number }[];
+  heapSamples: { t: number; heapMiB: number }[];
 }
 
 export interface MemoryResult {
@@ -117,6 +145,7 @@ export interface BenchResults {
     latencies: number[];
     warmupS: number;
     measureS: number;
+    rounds: number;
     memoryS: number;
     embedded: boolean;
   };
