@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Config, SubgraphName } from '../lib/config.ts';
 import { sendJson, startHttpService, type HttpService } from '../lib/http-server.ts';
 import { SUPERGRAPH_PATH } from '../schema/compose.ts';
@@ -76,6 +76,7 @@ export async function startGateway({
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
       observeRequests('gateway'),
       ...limits.plugins,
       dropErrorsOfUnselectedFields(),

@@ -1,7 +1,7 @@
 // Verifies the requester's bearer token: algorithms pinned (asymmetric in production, HS256
 // only in development), issuer, audience, expiry and not-before with a bounded clock skew,
 // then the claims (institution, role valid at that institution, subject, canton).
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import jwt, { type Algorithm } from 'jsonwebtoken';
 import { z } from 'zod';
@@ -31,7 +31,7 @@ export class TokenRejected extends Error {}
 
 export class UserTokenVerifier {
   private constructor(
-    private readonly key: KeyObject | Buffer,
+    private readonly key: KeyObject,
     private readonly algorithms: Algorithm[],
     private readonly config: Config['auth'],
     private readonly policy: Policy,
@@ -50,7 +50,9 @@ export class UserTokenVerifier {
       return new UserTokenVerifier(key, algorithms, config.auth, policy);
     }
     if (config.env === 'production') throw new StartupError('environment', ['JWT_PUBLIC_KEY_FILE: required in production']);
-    return new UserTokenVerifier(devSecret(config.auth.devSecretFile), ['HS256'], config.auth, policy);
+    // A KeyObject, not the raw bytes: jsonwebtoken would otherwise try (and fail) to read the
+    // bytes as a public key on every verification (7.7 % of the gateway's CPU, bench/REPORT.md).
+    return new UserTokenVerifier(createSecretKey(devSecret(config.auth.devSecretFile)), ['HS256'], config.auth, policy);
   }
 
   verify(token: string): VerifiedToken {

@@ -77,10 +77,14 @@ export class RequestAccess implements AccessDecisions {
 
   decide(avs: string, category: string): Promise<Decision> {
     const key = `${avs}|${category}`;
+    const settled = this.settled.get(key);
+    if (settled) return Promise.resolve(settled);
+    // A failed decision stays pending (rejected): every field that depends on it fails alike.
     let p = this.pending.get(key);
     if (!p) {
       p = this.decideAndJournal(avs, category).then((d) => {
         this.settled.set(key, d);
+        this.pending.delete(key); // settled decisions are read from `settled`, synchronously
         return d;
       });
       this.pending.set(key, p);

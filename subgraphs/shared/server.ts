@@ -3,7 +3,11 @@
 // no landing page), served over node:http with /healthz. A request without a valid gateway
 // credential for this subgraph is refused before anything runs.
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
 import type { IncomingMessage } from 'node:http';
@@ -68,10 +72,13 @@ export async function startSubgraph(
     formatError: maskUnexpectedErrors(def.name),
     // Shutdown is the stack's: it drains the HTTP servers first, then stops Apollo.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled(), observeRequests(def.name)],
+    // No inline tracing (ftv1) and no cache-control hints: the product uses neither, and the
+    // cache-control plugin wraps every resolver (5-10 % of a subgraph's CPU, bench/REPORT.md).
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled(), observeRequests(def.name)],
   });
   await server.start();
-  const accessCache = new RequestAccessCache();
+  // A request's decisions live as long as the gateway may still call for it.
+  const accessCache = new RequestAccessCache(2 * deps.config.subgraphTimeoutMs);
   const service = await startHttpService({
     name: def.name,
     host: deps.config.host,
