@@ -3,7 +3,6 @@
 // and a hash chain that verifies. Redis-only: several processes appending at once keep one
 // chain; an entry altered or deleted in Redis is named by verify() and by `npm run
 // audit:verify`; an unreachable Redis makes appends reject, and they resume once it is back.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { RedisAuditLog } from '../lib/audit/redis.ts';
 import { closeRedis, createRedis, waitForRedis } from '../lib/redis/connection.ts';
 import { freePort } from './support/ports.ts';
 import { startRedisServer, type RedisServerHandle } from './support/redis-server.ts';
+import { runCommand } from './support/run-command.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const A = '756.1234.5678.97';
@@ -272,15 +272,7 @@ describe('access log: redis only', () => {
       const base: NodeJS.ProcessEnv = { ...process.env };
       delete base.REDIS_URL;
       delete base.REDIS_PREFIX;
-      return new Promise((resolve, reject) => {
-        const child = spawn('npx', ['tsx', 'bin/audit-verify.ts'], { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => (stderr += d));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      });
+      return runCommand('npx', ['tsx', 'bin/audit-verify.ts'], { ...base, ...env });
     }
 
     it('prints the intact line with the count and the head, exit 0', async () => {

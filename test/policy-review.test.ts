@@ -1,7 +1,6 @@
 // The DPO tooling (issue 7): the policy review model and its renderings, the policy diff in
 // a DPO's words, the replay of a recorded access log against a new policy, the access-log
 // view and its CSV export, the gateway route handlers, and the two commands.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -34,6 +33,7 @@ import { checkCategoryCoverage } from '../schema/category-coverage.ts';
 import { SUPERGRAPH_PATH } from '../schema/compose.ts';
 import { startRedisServer, type RedisServerHandle } from './support/redis-server.ts';
 import { gql, startTestStack, type TestStack } from './support/stack.ts';
+import { runCommand } from './support/run-command.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const PAINTER = '756.1234.5678.97';
@@ -720,15 +720,7 @@ interface Run {
 function run(script: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   const base = { ...process.env };
   for (const k of Object.keys(base)) if (/^(POLICY_FILE|REDIS_URL|REDIS_PREFIX|CONSENT_SIGNING_KEY_FILE)$/.test(k)) delete base[k];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCommand(process.execPath, ['--import', 'tsx', script, ...args], { ...base, ...env });
 }
 
 describe('the commands', () => {

@@ -2,7 +2,6 @@
 // stdout and nothing else, with the asked claims, signed with the secret in
 // DEV_TOKEN_SECRET_FILE, accepted by a development stack sharing that file; bad arguments exit
 // with code 2 and a message on stderr; production issues nothing.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import { startStack, type Stack } from '../bin/stack.ts';
 import type { MemoryAuditLog } from '../lib/audit/memory.ts';
 import { loadConfig } from '../lib/config.ts';
 import { gql } from './support/stack.ts';
+import { runCommand } from './support/run-command.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const JWT_LINE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\n$/;
@@ -38,19 +38,7 @@ function token(args: string[], env: Record<string, string> = {}): Promise<Run> {
   for (const k of Object.keys(base)) {
     if (/^(JWT_|POLICY_FILE|REDIS_URL|GATEWAY_CREDENTIAL_|DEV_TOKEN_)/.test(k) || k.endsWith('_REGISTRY_URL')) delete base[k];
   }
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '--silent', 'token', '--', ...args], {
-      cwd: ROOT,
-      env: { ...base, NODE_ENV: 'development', DEV_TOKEN_SECRET_FILE: secretFile, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCommand('npm', ['run', '--silent', 'token', '--', ...args], { ...base, NODE_ENV: 'development', DEV_TOKEN_SECRET_FILE: secretFile, ...env });
 }
 
 /** stderr without npm's own configuration warnings. */
