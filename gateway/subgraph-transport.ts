@@ -9,7 +9,7 @@ import type { Fetcher } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
 import { CREDENTIAL_HEADER, signCredential, type CredentialKeys } from '../lib/auth/subgraph-credential.ts';
 import { errors } from '../lib/errors.ts';
-import { CircuitBreaker } from '../lib/resilience/circuit-breaker.ts';
+import { CircuitBreaker, CircuitOpenError } from '../lib/resilience/circuit-breaker.ts';
 import { isTransientFailure, withRetry } from '../lib/resilience/retry.ts';
 import type { GatewayContext } from './context.ts';
 import { log } from '../lib/log.ts';
@@ -78,7 +78,8 @@ export class SubgraphTransport extends RemoteGraphQLDataSource<GatewayContext> {
    */
   override didEncounterError(error: Error): never {
     if (error instanceof GraphQLError) throw error;
-    log.warn({ service: 'gateway', subgraph: this.subgraph, reason: error.message }, 'subgraph unavailable');
+    // An open circuit was logged when it opened; one line per refused call would be noise.
+    if (!(error instanceof CircuitOpenError)) log.warn({ service: 'gateway', subgraph: this.subgraph, reason: error.message }, 'subgraph unavailable');
     throw errors.subgraphUnavailable(this.subgraph);
   }
 }

@@ -1,6 +1,8 @@
 // Keeps a dead dependency (a registry, a subgraph) from slowing every request: after
 // `failureThreshold` failures in a row the circuit opens and calls fail at once; after
 // `cooldownMs` one probe is let through (half-open): success closes it, failure reopens it.
+import { log } from '../log.ts';
+
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export class CircuitOpenError extends Error {
@@ -48,7 +50,10 @@ export class CircuitBreaker {
       return result;
     } catch (e) {
       this.failures++;
-      if (this.failures >= this.threshold) this.openedAt = this.now();
+      if (this.failures >= this.threshold) {
+        if (this.failures === this.threshold || probe) log.warn({ dependency: this.dependency, cooldownMs: this.cooldownMs }, 'circuit open');
+        this.openedAt = this.now();
+      }
       throw e;
     } finally {
       if (probe) this.probing = false;
