@@ -10,7 +10,7 @@ import { GraphQLError } from 'graphql';
 import { CREDENTIAL_HEADER, signCredential, type CredentialKeys } from '../lib/auth/subgraph-credential.ts';
 import { errors } from '../lib/errors.ts';
 import { CircuitBreaker, CircuitOpenError } from '../lib/resilience/circuit-breaker.ts';
-import { isTransientFailure, withRetry } from '../lib/resilience/retry.ts';
+import { guardedFetch } from '../lib/resilience/guarded-fetch.ts';
 import type { GatewayContext } from './context.ts';
 import { log } from '../lib/log.ts';
 import { subgraphDuration, timed } from '../lib/observability/metrics.ts';
@@ -19,20 +19,13 @@ import { injectContext } from '../lib/observability/tracing.ts';
 /** The gateway sends mutations as `{"query":"mutation ...`; anything else is a read. */
 const isMutation = (body: unknown) => typeof body === 'string' && /^\{"query":"\s*mutation\b/.test(body);
 
+/** Only a 502/503 (a proxy in front of the subgraph) is a transport failure; other answers are Apollo's to read. */
+const proxyFailure = (status: number) => status === 502 || status === 503;
+
 function resilientFetch(subgraph: string, timeoutMs: number, breaker: CircuitBreaker): Fetcher {
-  const once = (url: string, init: RequestInit | undefined, ms: number) =>
-    fetch(url, { ...init, signal: AbortSignal.timeout(ms) }).then((res) => {
-      // A 502/503 from a proxy in front of the subgraph: worth a retry for a read.
-      if (res.status === 502 || res.status === 503) throw Object.assign(new Error(`${subgraph}: HTTP ${res.status}`), { status: res.status });
-      return res;
-    });
   return ((url: string, init?: RequestInit) =>
     timed(subgraphDuration, { subgraph }, () =>
-      breaker.run(() =>
-        isMutation(init?.body)
-          ? once(url, init, timeoutMs)
-          : withRetry((remaining) => once(url, init, remaining), { budgetMs: timeoutMs, retryable: isTransientFailure }),
-      ),
+      guardedFetch(url, init, { breaker, timeoutMs, retry: !isMutation(init?.body), failsOn: proxyFailure }),
     )) as unknown as Fetcher;
 }
 

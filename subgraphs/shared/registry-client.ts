@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { errors } from '../../lib/errors.ts';
 import { CircuitBreaker, CircuitOpenError, type CircuitState } from '../../lib/resilience/circuit-breaker.ts';
-import { isTransientFailure, withRetry } from '../../lib/resilience/retry.ts';
+import { guardedFetch } from '../../lib/resilience/guarded-fetch.ts';
 import { LOOKUP_PATH, type LookupRequest } from './registry-schema.ts';
 import { log } from '../../lib/log.ts';
 import { registryDuration, timed } from '../../lib/observability/metrics.ts';
@@ -16,13 +16,6 @@ export interface RegistryClientOptions<R extends { avs: string }> {
   timeoutMs: number;
   record: z.ZodType<R>;
   breaker?: { failureThreshold?: number; cooldownMs?: number };
-}
-
-class HttpStatusError extends Error {
-  // The body is not kept: a registry's error text may quote the request (an AVS).
-  constructor(readonly status: number) {
-    super(`HTTP ${status}`);
-  }
 }
 
 export type FileLookup = LookupRequest['requests'][number];
@@ -47,24 +40,15 @@ export class RegistryClient<R extends { avs: string }> {
     const payload = JSON.stringify({ requests: [...lookups] } satisfies LookupRequest);
     let body: unknown;
     try {
-      body = await timed(registryDuration, { registry: this.opts.institution }, () => this.breaker.run(() =>
-        withRetry(
-          async (remainingMs) => {
-            const res = await fetch(this.endpoint, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json', accept: 'application/json' },
-              body: payload,
-              signal: AbortSignal.timeout(remainingMs),
-            });
-            if (!res.ok) {
-              await res.arrayBuffer();
-              throw new HttpStatusError(res.status);
-            }
-            return res.json();
-          },
-          { budgetMs: this.opts.timeoutMs, retryable: isTransientFailure },
-        ),
-      ));
+      // A lookup is a read: retried once within the deadline when it failed fast.
+      body = await timed(registryDuration, { registry: this.opts.institution }, async () => {
+        const res = await guardedFetch(
+          this.endpoint,
+          { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: payload },
+          { breaker: this.breaker, timeoutMs: this.opts.timeoutMs, retry: true, failsOn: (status) => status < 200 || status > 299 },
+        );
+        return res.json();
+      });
     } catch (e) {
       if (!(e instanceof CircuitOpenError)) log.warn({ registry: this.opts.institution, reason: (e as Error).message }, 'registry lookup failed');
       throw errors.registryUnavailable(this.opts.institution);
