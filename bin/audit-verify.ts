@@ -1,6 +1,6 @@
 // npm run audit:verify — walks the whole access log in Redis and says whether its hash chain
 // holds, for a data-protection officer or a monitoring job.
-// Exit codes: 0 intact, 1 broken (names the first broken entry), 2 cannot check.
+// Exit codes: 0 intact, 1 broken (names the first broken record and its entries), 2 cannot check.
 import { RedisAuditLog } from '../lib/audit/redis.ts';
 import { closeRedis, createRedis, redactRedisUrl, waitForRedis } from '../lib/redis/connection.ts';
 import pino from 'pino';
@@ -37,10 +37,10 @@ async function main(): Promise<number> {
       return 2;
     }
     if (verdict.ok) {
-      console.log(`access log intact: ${verdict.count} entries, head ${verdict.head}`);
+      console.log(`access log intact: ${verdict.count} entries in ${verdict.records} records, head ${verdict.head}`);
       return 0;
     }
-    console.log(`access log BROKEN at entry ${verdict.firstBroken}: ${verdict.reason}`);
+    console.log(`access log BROKEN at ${verdict.firstBroken}: ${verdict.reason}`);
     return 1;
   } finally {
     await closeRedis(redis);

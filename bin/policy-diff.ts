@@ -113,7 +113,7 @@ async function main(): Promise<number> {
       await waitForRedis(redis, 5000);
       const { entries: fromRedis, unreadable } = await readRedisAccessLog(redis, prefix);
       entries.push(...fromRedis);
-      if (unreadable.length) notes.push(`${unreadable.length} entries of the Redis log could not be read (run npm run audit:verify): ${unreadable.slice(0, 10).join(', ')}`);
+      if (unreadable.length) notes.push(`${unreadable.length} records of the Redis log could not be read (run npm run audit:verify): ${unreadable.slice(0, 10).join(', ')}`);
       const key = signingKey();
       if (key && !consentsByAvs) {
         const store = new RedisConsentStore(redis, new ConsentSigner(key), { prefix, log: (m) => notes.push(m) });

@@ -1,12 +1,13 @@
 // The access log contract (lib/audit/log.ts), proven against both implementations: ids 1..n
 // in append order, one person's entries newest first with paging and a case-reference filter,
-// and a hash chain that verifies. Redis-only: several processes appending at once keep one
-// chain; an entry altered or deleted in Redis is named by verify() and by `npm run
-// audit:verify`; an unreachable Redis makes appends reject, and they resume once it is back.
+// and a hash chain of records (one per append) that verifies. Redis-only: several processes
+// appending at once keep one chain; a record altered or deleted in Redis is named by verify()
+// and by `npm run audit:verify`; a log in the old per-entry layout is refused, not extended;
+// an unreachable Redis makes appends reject, and they resume once it is back.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chain, GENESIS_HASH, type ChainedEntry } from '../lib/audit/chain.ts';
+import { chain, GENESIS_HASH, recordOf, type ChainedRecord } from '../lib/audit/chain.ts';
 import type { AccessLogEntry, AuditLog, NewAccessLogEntry } from '../lib/audit/log.ts';
 import { MemoryAuditLog } from '../lib/audit/memory.ts';
 import { RedisAuditLog } from '../lib/audit/redis.ts';
@@ -126,12 +127,29 @@ describe.each(factories)('access log: $name', ({ create }) => {
 
   it('verifies an intact chain and names its head', async () => {
     const log = create();
-    expect(await log.verify()).toEqual({ ok: true, count: 0, head: GENESIS_HASH });
+    expect(await log.verify()).toEqual({ ok: true, count: 0, records: 0, head: GENESIS_HASH });
     const appended = [entry(), entry({ decision: 'DENIED', legalBasis: null }), entry({ avs: B })];
     await log.append(appended.slice(0, 1));
     await log.append(appended.slice(1));
-    const expectedHead = chain(GENESIS_HASH, numbered(appended)).at(-1)!.hash;
-    expect(await log.verify()).toEqual({ ok: true, count: 3, head: expectedHead });
+    // Computed here from the entries alone: the chain does not depend on how a log stores it.
+    const first = chain(GENESIS_HASH, recordOf(1, 1, appended.slice(0, 1))).record;
+    const second = chain(first.hash, recordOf(2, 2, appended.slice(1))).record;
+    expect(await log.verify()).toEqual({ ok: true, count: 3, records: 2, head: second.hash });
+  });
+
+  it("journals a caseload's decisions as one record and still answers per person", async () => {
+    const log = create();
+    const requestId = randomUUID();
+    const persons = Array.from({ length: 200 }, (_, i) => `756.0000.${String(1000 + i).padStart(4, '0')}.00`);
+    const categories = ['ac.registration', 'ac.entitlement', 'ac.measures', 'ac.employability'];
+    const at = new Date(clock).toISOString();
+    const caseload = persons.flatMap((avs) => categories.map((category) => entry({ avs, category, at, requestId })));
+    await log.append([entry()]);
+    await log.append(caseload);
+    expect(await log.verify()).toMatchObject({ ok: true, count: 801, records: 2 });
+    const mine = await log.query({ avs: persons[7]!, first: 100 });
+    expect(mine.map((e) => [e.id, e.category])).toEqual(categories.map((c, k) => [String(2 + 7 * 4 + k), c]).reverse());
+    expect(mine.every((e) => e.requestId === requestId && e.at === at)).toBe(true);
   });
 
   it('keeps one chain when one instance appends many batches at once', async () => {
@@ -152,13 +170,26 @@ describe.each(factories)('access log: $name', ({ create }) => {
 });
 
 describe('access log: redis only', () => {
-  const keys = (prefix: string) => ({ entries: `${prefix}audit:entries`, head: `${prefix}audit:head` });
+  const keys = (prefix: string) => ({ records: `${prefix}audit:records`, head: `${prefix}audit:head` });
 
+  /** `count` entries appended two at a time: record k holds entries 2k-1 and 2k. */
   async function seeded(count: number, decisionOf: (i: number) => 'ALLOWED' | 'DENIED' = () => 'ALLOWED') {
     const prefix = uniquePrefix();
     const log = new RedisAuditLog(redis, { prefix });
-    await log.append(Array.from({ length: count }, (_, i) => entry({ decision: decisionOf(i + 1) })));
+    const appended = Array.from({ length: count }, (_, i) => entry({ decision: decisionOf(i + 1) }));
+    for (let i = 0; i < count; i += 2) await log.append(appended.slice(i, i + 2));
     return { prefix, log, ...keys(prefix) };
+  }
+
+  /** Rewrites one entry's decision inside its stored record, as someone with access to Redis could. */
+  async function rewriteDecision(records: string, seq: number, entryId: number, decision: 'ALLOWED' | 'DENIED') {
+    const stored = JSON.parse((await redis.hget(records, String(seq)))!) as ChainedRecord;
+    const rows = stored.groups.flatMap((g) => g[8]);
+    const row = rows[entryId - stored.firstId]!;
+    const was = row[2];
+    row[2] = decision;
+    await redis.hset(records, String(seq), JSON.stringify(stored));
+    return was;
   }
 
   /** Two clients of their own, as two processes would have, for the duration of `use`. */
@@ -228,37 +259,56 @@ describe('access log: redis only', () => {
     expect(await log.verify()).toMatchObject({ ok: true, count: 5 });
   });
 
-  it('names an entry altered in Redis (a denial turned into a release) as the first broken', async () => {
-    const { log, entries } = await seeded(6, (i) => (i === 4 ? 'DENIED' : 'ALLOWED'));
-    const stored = JSON.parse((await redis.hget(entries, '4'))!) as ChainedEntry;
-    expect(stored.decision).toBe('DENIED');
-    await redis.hset(entries, '4', JSON.stringify({ ...stored, decision: 'ALLOWED' }));
+  it('names the record holding an entry altered in Redis (a denial turned into a release) as the first broken', async () => {
+    const { log, records } = await seeded(6, (i) => (i === 4 ? 'DENIED' : 'ALLOWED'));
+    expect(await log.verify()).toMatchObject({ ok: true, count: 6, records: 3 });
+    expect(await rewriteDecision(records, 2, 4, 'ALLOWED')).toBe('DENIED');
 
     const verdict = await log.verify();
-    expect(verdict).toMatchObject({ ok: false, firstBroken: '4', count: 3 });
+    expect(verdict).toMatchObject({ ok: false, firstBroken: 'record 2 (entries 3–4)', count: 2 });
     expect(verdict.ok === false && verdict.reason).toMatch(/altered/);
   });
 
-  it('names an entry deleted from Redis as missing', async () => {
-    const { log, entries } = await seeded(6);
-    await redis.hdel(entries, '3');
+  it('names a record deleted from Redis as missing', async () => {
+    const { log, records } = await seeded(6);
+    await redis.hdel(records, '2');
     const verdict = await log.verify();
-    expect(verdict).toMatchObject({ ok: false, firstBroken: '3', count: 2 });
+    expect(verdict).toMatchObject({ ok: false, firstBroken: 'record 2 (entries from 3)', count: 2 });
     expect(verdict.ok === false && verdict.reason).toMatch(/missing/);
   });
 
-  it('reports a head that does not match the last entry', async () => {
-    const { log, head } = await seeded(4);
-    await redis.set(head, `4:${'f'.repeat(64)}`);
-    expect(await log.verify()).toMatchObject({ ok: false, firstBroken: '4' });
+  it('names a record replaced by something unreadable as altered', async () => {
+    const { log, records } = await seeded(4);
+    await redis.hset(records, '1', '{"not":"a record"}');
+    const verdict = await log.verify();
+    expect(verdict).toMatchObject({ ok: false, firstBroken: 'record 1 (entries from 1)', count: 0 });
+    expect(verdict.ok === false && verdict.reason).toMatch(/no longer a readable record/);
   });
 
-  it('refuses to append over entries that lie beyond the head', async () => {
+  it('reports a head that does not match the last record', async () => {
+    const { log, head } = await seeded(4);
+    await redis.set(head, `2:4:${'f'.repeat(64)}`);
+    expect(await log.verify()).toMatchObject({ ok: false, firstBroken: 'record 2' });
+  });
+
+  it('refuses to append over records that lie beyond the head', async () => {
     const { prefix, head } = await seeded(4);
-    await redis.del(head); // the head reset: appending at 1 would overwrite the evidence
+    await redis.del(head); // the head reset: appending record 1 would overwrite the evidence
     const fresh = new RedisAuditLog(redis, { prefix });
     await expect(fresh.append([entry()])).rejects.toThrow(/already exists/);
-    expect(await fresh.verify()).toMatchObject({ ok: false, firstBroken: '1' });
+    expect(await fresh.verify()).toMatchObject({ ok: false, firstBroken: 'record 1' });
+  });
+
+  it('refuses to extend a log in the per-entry layout of earlier versions, and says why', async () => {
+    const prefix = uniquePrefix();
+    await redis.set(`${prefix}audit:head`, `3:${'a'.repeat(64)}`);
+    const log = new RedisAuditLog(redis, { prefix });
+    // The first append starts from genesis, meets the old head and refuses to chain onto it.
+    await expect(log.append([entry()])).rejects.toThrow(/per-entry layout/);
+    expect(await redis.hlen(`${prefix}audit:records`)).toBe(0);
+    const verdict = await log.verify();
+    expect(verdict).toMatchObject({ ok: false, firstBroken: 'head' });
+    expect(verdict.ok === false && verdict.reason).toMatch(/per-entry layout/);
   });
 
   describe('npm run audit:verify', () => {
@@ -280,16 +330,15 @@ describe('access log: redis only', () => {
       const verdict = await log.verify();
       if (!verdict.ok) throw new Error('the seeded log should verify');
       const run = await auditVerify({ REDIS_URL: server.url, REDIS_PREFIX: prefix });
-      expect(run.stdout).toBe(`access log intact: 5 entries, head ${verdict.head}\n`);
+      expect(run.stdout).toBe(`access log intact: 5 entries in 3 records, head ${verdict.head}\n`);
       expect(run.code).toBe(0);
     });
 
-    it('names the broken entry, exit 1', async () => {
-      const { prefix, entries } = await seeded(5, (i) => (i === 2 ? 'DENIED' : 'ALLOWED'));
-      const stored = JSON.parse((await redis.hget(entries, '2'))!) as ChainedEntry;
-      await redis.hset(entries, '2', JSON.stringify({ ...stored, decision: 'ALLOWED' }));
+    it('names the broken record and its entries, exit 1', async () => {
+      const { prefix, records } = await seeded(5, (i) => (i === 2 ? 'DENIED' : 'ALLOWED'));
+      await rewriteDecision(records, 1, 2, 'ALLOWED');
       const run = await auditVerify({ REDIS_URL: server.url, REDIS_PREFIX: prefix });
-      expect(run.stdout).toMatch(/^access log BROKEN at entry 2: .*altered/);
+      expect(run.stdout).toMatch(/^access log BROKEN at record 1 \(entries 1–2\): .*altered/);
       expect(run.code).toBe(1);
     });
 

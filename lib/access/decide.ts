@@ -11,11 +11,6 @@ export type Decision =
   | { allowed: true; consentId: string; legalBasis?: undefined }
   | { allowed: false; reason: string };
 
-/** Whether deciding this category for this requester needs the person's consents. */
-export function needsConsents(policy: Policy, requester: Requester, category: string): boolean {
-  return policy.releaseFor(requester.institution, requester.role, category)?.kind === 'consent';
-}
-
 export function decide(
   policy: Policy,
   requester: Requester,

@@ -1,41 +1,77 @@
-// In-memory access log: the embedded default (one process, one log), hash-chained like the
-// Redis one.
-import { chain, GENESIS_HASH, verifyChain, type ChainedEntry, type ChainVerdict } from './chain.ts';
+// In-memory access log: the embedded default (one process, one log), a hash chain of records
+// like the Redis one. Each record is kept as its serialised body (one string per batch, which
+// the garbage collector never has to walk) and read back only when a DPO asks.
+import {
+  chain,
+  entriesOf,
+  entryCount,
+  GENESIS_HASH,
+  personsOf,
+  recordOf,
+  verifyChain,
+  type ChainedRecord,
+  type ChainVerdict,
+  type EntryGroup,
+} from './chain.ts';
 import type { AccessLogEntry, AccessLogQuery, AuditLog, NewAccessLogEntry } from './log.ts';
 
+interface StoredRecord {
+  seq: number;
+  firstId: number;
+  count: number;
+  prevHash: string;
+  hash: string;
+  /** JSON of the record's groups. */
+  groups: string;
+}
+
 export class MemoryAuditLog implements AuditLog {
-  protected readonly entries: ChainedEntry[] = [];
+  private readonly records: StoredRecord[] = [];
+  /** Per person, the indexes (into `records`) of the records holding their entries, ascending. */
+  private readonly byPerson = new Map<string, number[]>();
+  private nextId = 1;
 
   async append(entries: readonly NewAccessLogEntry[]): Promise<void> {
-    const head = this.entries.at(-1)?.hash ?? GENESIS_HASH;
-    const start = this.entries.length;
-    this.entries.push(...chain(head, entries.map((e, i) => ({ ...e, id: String(start + i + 1) }))));
+    if (entries.length === 0) return;
+    const head = this.records.at(-1)?.hash ?? GENESIS_HASH;
+    const { record, groupsJson } = chain(head, recordOf(this.records.length + 1, this.nextId, entries));
+    const index = this.records.length;
+    const count = entryCount(record);
+    this.records.push({ seq: record.seq, firstId: record.firstId, count, prevHash: record.prevHash, hash: record.hash, groups: groupsJson });
+    this.nextId += count;
+    for (const avs of personsOf(record)) {
+      const list = this.byPerson.get(avs);
+      if (list) list.push(index);
+      else this.byPerson.set(avs, [index]);
+    }
   }
 
   async query(q: AccessLogQuery): Promise<AccessLogEntry[]> {
     const out: AccessLogEntry[] = [];
     const before = q.before === undefined ? Infinity : Number(q.before);
-    for (let i = this.entries.length - 1; i >= 0 && out.length < q.first; i--) {
-      const e = this.entries[i]!;
-      if (Number(e.id) >= before || e.avs !== q.avs) continue;
-      if (q.caseReference !== undefined && e.caseReference !== q.caseReference) continue;
-      out.push(strip(e));
+    const indexes = this.byPerson.get(q.avs) ?? [];
+    const keep = (avs: string, caseReference: string | null) => avs === q.avs && (q.caseReference === undefined || caseReference === q.caseReference);
+    for (let i = indexes.length - 1; i >= 0 && out.length < q.first; i--) {
+      const stored = this.records[indexes[i]!]!;
+      if (stored.firstId >= before) continue;
+      const mine = entriesOf(this.unpack(stored), keep).filter((e) => Number(e.id) < before);
+      for (let k = mine.length - 1; k >= 0 && out.length < q.first; k--) out.push(mine[k]!);
     }
     return out;
   }
 
   async verify(): Promise<ChainVerdict> {
-    return verifyChain(this.entries);
+    return verifyChain(this.records.map((r) => this.unpack(r)));
   }
 
   /** Every entry, oldest first (tests and the DPO tooling). */
   all(): AccessLogEntry[] {
-    return this.entries.map(strip);
+    return this.records.flatMap((r) => entriesOf(this.unpack(r)));
   }
 
   async close(): Promise<void> {}
-}
 
-function strip({ prevHash: _p, hash: _h, ...entry }: ChainedEntry): AccessLogEntry {
-  return entry;
+  private unpack(r: StoredRecord): ChainedRecord {
+    return { seq: r.seq, firstId: r.firstId, prevHash: r.prevHash, hash: r.hash, groups: JSON.parse(r.groups) as EntryGroup[] };
+  }
 }

@@ -1,9 +1,11 @@
-// The access log in Redis: one hash chain shared by every process that appends to it.
+// The access log in Redis: one hash chain of records (lib/audit/chain.ts) shared by every
+// process that appends to it.
 //
 // Layout:
-//   <prefix>audit:head        "<seq>:<hash>" of the last entry (absent: "0:<GENESIS_HASH>")
-//   <prefix>audit:entries     hash: entry id → JSON of the ChainedEntry
-//   <prefix>audit:avs:<avs>   sorted set of that person's entry ids, scored by id
+//   <prefix>audit:head        "<records>:<entries>:<hash>" of the last record (absent: "0:0:<GENESIS_HASH>")
+//   <prefix>audit:records     hash: record sequence number → JSON of the record
+//   <prefix>audit:avs:<avs>   sorted set of the records holding that person's entries,
+//                             member the record's number, scored by its first entry id
 //   <prefix>audit:waiter      the writer whose turn it is after losing a race (short-lived)
 //
 // Node computes the hashes (Redis Lua has no SHA-256) on the head it believes current, and a
@@ -13,7 +15,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { evalScript, luaScript } from '../redis/connection.ts';
-import { chain, ChainVerifier, GENESIS_HASH, type ChainedEntry, type ChainVerdict } from './chain.ts';
+import {
+  chain,
+  ChainVerifier,
+  entriesOf,
+  entryCount,
+  GENESIS_HASH,
+  parseRecord,
+  personsOf,
+  recordOf,
+  serializeRecord,
+  type ChainVerdict,
+} from './chain.ts';
 import type { AccessLogEntry, AccessLogQuery, AuditLog, NewAccessLogEntry } from './log.ts';
 
 const APPEND_ATTEMPTS = 50;
@@ -22,14 +35,14 @@ const WAITER_TTL_MS = 100;
 /** Pause when it is another writer's turn, so its turn is not spent in our retries. */
 const STAND_BACK_MS = 5;
 const MAX_STAND_BACKS = 200;
-/** Most entries per script: one script runs alone in Redis, so it must stay short. */
-const MAX_ENTRIES_PER_WRITE = 2000;
+/** Most entries per record written by group commit (one append larger than this is still one record). */
+const MAX_ENTRIES_PER_WRITE = 20_000;
 
-// KEYS[1] head, KEYS[2] entries, KEYS[3] waiter, KEYS[3+i] person index of entry i.
+// KEYS[1] head, KEYS[2] records, KEYS[3] waiter, KEYS[3+i] the index of each person in the record.
 // ARGV[1] the head when absent, ARGV[2] the head expected, ARGV[3] the new head, ARGV[4] the
-// writer's token, then for entry i: ARGV[3+2i] its id, ARGV[4+2i] its JSON.
+// writer's token, ARGV[5] the record's number, ARGV[6] its JSON, ARGV[7] its first entry id.
 // Replies {1, new head} | {0, current head} | {3, current head}: another writer's turn |
-// {2, id of an entry already there}.
+// {2, number of a record already there}.
 //
 // Fairness: a writer that lost the race registers as the waiter (for WAITER_TTL_MS); until it
 // has written, the others stand back. Without it, the writer that just won is the first to
@@ -42,38 +55,50 @@ if current ~= ARGV[2] then
 end
 local waiter = redis.call('GET', KEYS[3])
 if waiter and waiter ~= ARGV[4] then return {3, current} end
-local n = #KEYS - 3
-for i = 1, n do
-  if redis.call('HEXISTS', KEYS[2], ARGV[3 + 2 * i]) == 1 then return {2, ARGV[3 + 2 * i]} end
-end
-for i = 1, n do
-  local id = ARGV[3 + 2 * i]
-  redis.call('HSET', KEYS[2], id, ARGV[4 + 2 * i])
-  redis.call('ZADD', KEYS[3 + i], id, id)
+if redis.call('HEXISTS', KEYS[2], ARGV[5]) == 1 then return {2, ARGV[5]} end
+redis.call('HSET', KEYS[2], ARGV[5], ARGV[6])
+for i = 4, #KEYS do
+  redis.call('ZADD', KEYS[i], ARGV[7], ARGV[5])
 end
 redis.call('SET', KEYS[1], ARGV[3])
 if waiter then redis.call('DEL', KEYS[3]) end
 return {1, ARGV[3]}
 `);
 
-const VERIFY_CHUNK = 1000;
+const VERIFY_CHUNK = 100;
+/** Records read per round trip when answering a query. */
+const QUERY_CHUNK = 16;
 
 interface Head {
+  /** Records in the chain. */
   seq: number;
+  /** Entries in the chain: the id of the last one. */
+  lastId: number;
   hash: string;
 }
 
-const GENESIS: Head = { seq: 0, hash: GENESIS_HASH };
-const formatHead = (h: Head) => `${h.seq}:${h.hash}`;
+const GENESIS: Head = { seq: 0, lastId: 0, hash: GENESIS_HASH };
+const formatHead = (h: Head) => `${h.seq}:${h.lastId}:${h.hash}`;
 
-function parseHead(raw: string): Head | null {
-  const m = /^(\d+):([0-9a-f]{64})$/.exec(raw);
-  return m ? { seq: Number(m[1]), hash: m[2]! } : null;
+/** Raised for a log this version cannot read or extend safely; nothing is written. */
+export class AccessLogDamaged extends Error {}
+
+function parseHead(raw: string): Head {
+  const m = /^(\d+):(\d+):([0-9a-f]{64})$/.exec(raw);
+  if (m) return { seq: Number(m[1]), lastId: Number(m[2]), hash: m[3]! };
+  if (/^\d+:[0-9a-f]{64}$/.test(raw)) {
+    // Written by ciigraph before 0.2 (one hash per entry under audit:entries): appending
+    // records on top would leave a log that neither version can verify.
+    throw new AccessLogDamaged(
+      'access log: this Redis holds a log in the per-entry layout of ciigraph < 0.2; verify and archive it with that version, then start a new log (another REDIS_PREFIX)',
+    );
+  }
+  throw new AccessLogDamaged(`access log: the head is malformed (${raw}); the log is damaged (run npm run audit:verify)`);
 }
 
 export class RedisAuditLog implements AuditLog {
   private readonly headKey: string;
-  private readonly entriesKey: string;
+  private readonly recordsKey: string;
   private readonly waiterKey: string;
   private readonly prefix: string;
   /** The last head this instance saw: usually still current, which saves reading it before each append. */
@@ -90,7 +115,7 @@ export class RedisAuditLog implements AuditLog {
   ) {
     this.prefix = opts.prefix ?? 'ciigraph:';
     this.headKey = `${this.prefix}audit:head`;
-    this.entriesKey = `${this.prefix}audit:entries`;
+    this.recordsKey = `${this.prefix}audit:records`;
     this.waiterKey = `${this.prefix}audit:waiter`;
   }
 
@@ -108,7 +133,7 @@ export class RedisAuditLog implements AuditLog {
 
   /**
    * One write in flight per instance: appends made meanwhile would only collide on the head,
-   * so they wait and go together in the next write, each batch still whole and contiguous.
+   * so they wait and go together in the next write, one record, each batch whole and contiguous.
    */
   private async drain(): Promise<void> {
     this.writing = true;
@@ -121,7 +146,7 @@ export class RedisAuditLog implements AuditLog {
       }
       const group = this.pending.splice(0, take);
       try {
-        await this.write(group.flatMap((g) => g.entries));
+        await this.write(group.length === 1 ? group[0]!.entries : group.flatMap((g) => g.entries));
         for (const g of group) g.resolve();
       } catch (e) {
         for (const g of group) g.reject(e);
@@ -137,14 +162,11 @@ export class RedisAuditLog implements AuditLog {
     let standBacks = 0;
     while (conflicts < APPEND_ATTEMPTS && standBacks < MAX_STAND_BACKS) {
       const expected = this.head;
-      const chained = chain(
-        expected.hash,
-        entries.map((e, i) => ({ ...e, id: String(expected.seq + i + 1) })),
-      );
-      const next: Head = { seq: expected.seq + chained.length, hash: chained.at(-1)!.hash };
-      const keys = [this.headKey, this.entriesKey, this.waiterKey, ...chained.map((e) => this.personKey(e.avs))];
-      const args: string[] = [formatHead(GENESIS), formatHead(expected), formatHead(next), this.token];
-      for (const e of chained) args.push(e.id, JSON.stringify(e));
+      const linked = chain(expected.hash, recordOf(expected.seq + 1, expected.lastId + 1, entries));
+      const { record } = linked;
+      const next: Head = { seq: record.seq, lastId: record.firstId + entryCount(record) - 1, hash: record.hash };
+      const keys = [this.headKey, this.recordsKey, this.waiterKey, ...[...personsOf(record)].map((avs) => this.personKey(avs))];
+      const args = [formatHead(GENESIS), formatHead(expected), formatHead(next), this.token, String(record.seq), serializeRecord(linked), String(record.firstId)];
 
       const reply = (await evalScript(this.redis, COMPARE_AND_APPEND, keys, args)) as [number, string];
       const [status, value] = [Number(reply[0]), String(reply[1])];
@@ -153,7 +175,7 @@ export class RedisAuditLog implements AuditLog {
         return;
       }
       if (status === 2) {
-        throw new Error(`access log: entry ${value} already exists beyond the head; the log is damaged (run npm run audit:verify)`);
+        throw new AccessLogDamaged(`access log: record ${value} already exists beyond the head; the log is damaged (run npm run audit:verify)`);
       }
       // Our own write, seen again: the client resent the script after a reconnect, and the
       // first run had landed. Anyone else's batch would end on another hash.
@@ -161,9 +183,7 @@ export class RedisAuditLog implements AuditLog {
         this.head = next;
         return;
       }
-      const current = parseHead(value);
-      if (!current) throw new Error(`access log: the head is malformed (${value}); the log is damaged (run npm run audit:verify)`);
-      this.head = current;
+      this.head = parseHead(value);
       if (status === 3) {
         standBacks++;
         await new Promise((r) => setTimeout(r, STAND_BACK_MS));
@@ -179,86 +199,103 @@ export class RedisAuditLog implements AuditLog {
   async query(q: AccessLogQuery): Promise<AccessLogEntry[]> {
     if (q.first <= 0) return [];
     if (q.before !== undefined && !/^\d+$/.test(q.before)) throw new Error(`before is not an entry id: ${JSON.stringify(q.before)}`);
+    const before = q.before === undefined ? Infinity : Number(q.before);
     const key = this.personKey(q.avs);
-    // A case reference filters after reading, so read wider pages to need fewer of them.
-    const pageSize = q.caseReference === undefined ? q.first : Math.min(Math.max(q.first * 4, 100), 1000);
+    const keep = (avs: string, caseReference: string | null) => avs === q.avs && (q.caseReference === undefined || caseReference === q.caseReference);
+    // Records are scored by their first entry id: one that starts before `before` may hold some.
     let max = q.before === undefined ? '+inf' : `(${q.before}`;
     const out: AccessLogEntry[] = [];
     for (;;) {
-      const ids = await this.redis.zrevrangebyscore(key, max, '-inf', 'LIMIT', 0, pageSize);
-      if (ids.length === 0) return out;
-      const raws = await this.redis.hmget(this.entriesKey, ...ids);
+      const found = await this.redis.zrevrangebyscore(key, max, '-inf', 'WITHSCORES', 'LIMIT', 0, QUERY_CHUNK);
+      if (found.length === 0) return out;
+      const seqs = found.filter((_, i) => i % 2 === 0);
+      const raws = await this.redis.hmget(this.recordsKey, ...seqs);
       for (const raw of raws) {
-        // A deleted or unreadable entry is verify()'s to report; a read shows what holds.
-        const e = raw === null ? null : parseEntry(raw);
-        if (!e || e.avs !== q.avs) continue;
-        if (q.caseReference !== undefined && e.caseReference !== q.caseReference) continue;
-        out.push(strip(e));
-        if (out.length === q.first) return out;
+        // A deleted or unreadable record is verify()'s to report; a read shows what holds.
+        const record = raw === null ? null : parseRecord(raw);
+        if (!record) continue;
+        const mine = entriesOf(record, keep);
+        for (let k = mine.length - 1; k >= 0; k--) {
+          if (Number(mine[k]!.id) >= before) continue;
+          out.push(mine[k]!);
+          if (out.length === q.first) return out;
+        }
       }
-      if (ids.length < pageSize) return out;
-      max = `(${ids.at(-1)!}`;
+      if (seqs.length < QUERY_CHUNK) return out;
+      max = `(${found.at(-1)!}`;
     }
   }
 
   async verify(): Promise<ChainVerdict> {
-    // Head and entry count from one snapshot; entries up to the head never change after.
-    const snapshot = await this.redis.multi().get(this.headKey).hlen(this.entriesKey).exec();
+    // Head and record count from one snapshot; records up to the head never change after.
+    const snapshot = await this.redis.multi().get(this.headKey).hlen(this.recordsKey).exec();
     if (snapshot === null) throw new Error('access log: the verification snapshot was aborted');
     for (const [err] of snapshot) if (err) throw err;
     const rawHead = snapshot[0]![1] as string | null;
     const stored = Number(snapshot[1]![1]);
-    const head = rawHead === null ? GENESIS : parseHead(rawHead);
-    if (!head) return { ok: false, count: 0, firstBroken: 'head', reason: `the head is malformed: ${JSON.stringify(rawHead)}` };
+    let head: Head;
+    try {
+      head = rawHead === null ? GENESIS : parseHead(rawHead);
+    } catch (e) {
+      return { ok: false, count: 0, firstBroken: 'head', reason: (e as Error).message };
+    }
 
     // Streamed in chunks through the shared verifier, never the whole log in memory.
     const verifier = new ChainVerifier();
     for (let start = 1; start <= head.seq; start += VERIFY_CHUNK) {
-      const ids: string[] = [];
-      for (let id = start; id <= Math.min(start + VERIFY_CHUNK - 1, head.seq); id++) ids.push(String(id));
-      const raws = await this.redis.hmget(this.entriesKey, ...ids);
+      const seqs: string[] = [];
+      for (let seq = start; seq <= Math.min(start + VERIFY_CHUNK - 1, head.seq); seq++) seqs.push(String(seq));
+      const raws = await this.redis.hmget(this.recordsKey, ...seqs);
       for (const raw of raws) {
-        const entry = raw === null ? null : (parseEntry(raw) ?? ({ id: '(unreadable)' } as ChainedEntry));
-        if (!verifier.push(entry)) return verifier.verdict();
+        const record = raw === null ? null : (parseRecord(raw) ?? 'unreadable');
+        if (!verifier.push(record)) return verifier.verdict();
       }
     }
     const verdict = verifier.verdict();
     if (!verdict.ok) return verdict;
     const { count, head: prev } = verdict;
-    if (head.hash !== prev) {
+    if (head.hash !== prev || head.lastId !== count) {
       return {
         ok: false,
         count,
-        firstBroken: head.seq === 0 ? 'head' : String(head.seq),
-        reason: `the head does not match entry ${head.seq}'s hash (the head or the last entry was rewritten)`,
+        firstBroken: head.seq === 0 ? 'head' : `record ${head.seq}`,
+        reason: `the head does not match record ${head.seq} (the head or the last record was rewritten)`,
       };
     }
     if (stored > head.seq) {
       return {
         ok: false,
         count,
-        firstBroken: String(head.seq + 1),
-        reason: `the log holds ${stored} entries but its head is entry ${head.seq} (entries were added beyond the head, or the head was reset)`,
+        firstBroken: `record ${head.seq + 1}`,
+        reason: `the log holds ${stored} records but its head is record ${head.seq} (records were added beyond the head, or the head was reset)`,
       };
     }
-    return { ok: true, count, head: head.hash };
+    return verdict;
+  }
+
+  /**
+   * Every entry up to the head, oldest first, for the DPO tooling (policy:diff replays them).
+   * Records that are missing or unreadable are skipped and named: checking the chain is
+   * verify()'s job.
+   */
+  async readAll(chunk = VERIFY_CHUNK): Promise<{ entries: AccessLogEntry[]; unreadable: string[] }> {
+    const raw = await this.redis.get(this.headKey);
+    const head = raw === null ? GENESIS : parseHead(raw);
+    const entries: AccessLogEntry[] = [];
+    const unreadable: string[] = [];
+    for (let start = 1; start <= head.seq; start += chunk) {
+      const seqs: string[] = [];
+      for (let seq = start; seq <= Math.min(start + chunk - 1, head.seq); seq++) seqs.push(String(seq));
+      const raws = await this.redis.hmget(this.recordsKey, ...seqs);
+      raws.forEach((raw, i) => {
+        const record = raw === null ? null : parseRecord(raw);
+        if (record) entries.push(...entriesOf(record));
+        else unreadable.push(`record ${seqs[i]}`);
+      });
+    }
+    return { entries, unreadable };
   }
 
   /** The shared client belongs to the stack, which closes it. */
   async close(): Promise<void> {}
-}
-
-function parseEntry(raw: string): ChainedEntry | null {
-  try {
-    const e = JSON.parse(raw) as unknown;
-    if (typeof e !== 'object' || e === null) return null;
-    const c = e as ChainedEntry;
-    return typeof c.id === 'string' && typeof c.hash === 'string' && typeof c.prevHash === 'string' ? c : null;
-  } catch {
-    return null;
-  }
-}
-
-function strip({ prevHash: _p, hash: _h, ...entry }: ChainedEntry): AccessLogEntry {
-  return entry;
 }

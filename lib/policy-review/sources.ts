@@ -1,12 +1,13 @@
 // Where the DPO tooling reads from: a policy as a file or as `<git-rev>:<path>`, and a recorded
-// access log as a JSON Lines / JSON file or straight from Redis (the layout of
-// lib/audit/redis.ts: hash `<prefix>audit:entries`, head `<prefix>audit:head`).
+// access log as a JSON Lines / JSON file or straight from Redis (read by lib/audit/redis.ts,
+// which owns that layout).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { parsePolicy, type Policy } from '../access/policy.ts';
 import type { AccessLogEntry } from '../audit/log.ts';
+import { RedisAuditLog } from '../audit/redis.ts';
 import { StartupError } from '../errors.ts';
 import { Institution, type CategoryCatalogue } from '../../schema/catalogue.ts';
 
@@ -40,7 +41,7 @@ export function readPolicySource(spec: string, catalogue: CategoryCatalogue, cwd
 
 const nullable = <T extends z.ZodType>(t: T) => t.nullish().transform((v) => v ?? null);
 
-/** An access-log entry as exported (our JSON/JSONL export, or the Redis records without their hashes). */
+/** An access-log entry as exported (our JSON/JSONL export). */
 export const AccessLogEntrySchema = z.object({
   id: z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative().transform(String)]),
   at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 timestamp'),
@@ -98,28 +99,9 @@ export function readAccessLogFile(file: string): AccessLogEntry[] {
 }
 
 /**
- * Every entry of the Redis access log, oldest first, up to its head. Entries that are missing
- * or unreadable are skipped and counted: checking the chain is `npm run audit:verify`'s job.
+ * Every entry of the Redis access log, oldest first, up to its head. Records that are missing
+ * or unreadable are skipped and named: checking the chain is `npm run audit:verify`'s job.
  */
-export async function readRedisAccessLog(redis: Redis, prefix: string, chunk = 1000): Promise<{ entries: AccessLogEntry[]; unreadable: string[] }> {
-  const head = await redis.get(`${prefix}audit:head`);
-  const seq = head === null ? 0 : Number(/^(\d+):/.exec(head)?.[1] ?? NaN);
-  if (!Number.isFinite(seq)) throw new Error(`the access log's head is malformed: ${JSON.stringify(head)}`);
-  const entries: AccessLogEntry[] = [];
-  const unreadable: string[] = [];
-  for (let start = 1; start <= seq; start += chunk) {
-    const ids: string[] = [];
-    for (let id = start; id <= Math.min(start + chunk - 1, seq); id++) ids.push(String(id));
-    const raws = await redis.hmget(`${prefix}audit:entries`, ...ids);
-    raws.forEach((raw, i) => {
-      if (raw === null) return void unreadable.push(ids[i]!);
-      try {
-        const { prevHash: _p, hash: _h, ...rest } = JSON.parse(raw) as Record<string, unknown>;
-        entries.push(parseEntry(rest, `entry ${ids[i]}`));
-      } catch {
-        unreadable.push(ids[i]!);
-      }
-    });
-  }
-  return { entries, unreadable };
+export function readRedisAccessLog(redis: Redis, prefix: string, chunk?: number): Promise<{ entries: AccessLogEntry[]; unreadable: string[] }> {
+  return new RedisAuditLog(redis, { prefix }).readAll(chunk);
 }

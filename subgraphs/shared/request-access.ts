@@ -3,11 +3,12 @@
 // decision journaled before it is acted upon. If the log or the consent store fails, the
 // decision fails, and so does every field that depends on it: fail closed.
 import DataLoader from 'dataloader';
-import { decide, needsConsents, type Decision } from '../../lib/access/decide.ts';
+import { decide, type Decision } from '../../lib/access/decide.ts';
 import type { RequestFacts } from '../../lib/access/conditions/index.ts';
 import type { Policy } from '../../lib/access/policy.ts';
 import type { Requester } from '../../lib/access/requester.ts';
 import type { AuditBatcher } from '../../lib/audit/batcher.ts';
+import type { NewAccessLogEntry } from '../../lib/audit/log.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import type { ConsentRecord, ConsentStore } from '../../lib/consents/store.ts';
 import { errors } from '../../lib/errors.ts';
@@ -45,9 +46,13 @@ export class UnenforcedAccess implements AccessDecisions {
 }
 
 export class RequestAccess implements AccessDecisions {
-  private readonly settled = new Map<string, Decision>();
-  private readonly pending = new Map<string, Promise<Decision>>();
+  /** Decisions made, by person then category: what enforcement reads synchronously. */
+  private readonly settled = new Map<string, Map<string, Decision>>();
+  /** Decisions asked for in the same turn are made and journaled together: one consent read, one append. */
+  private readonly decisions: DataLoader<string, Decision>;
   private readonly consentsOf: DataLoader<string, ConsentRecord[]>;
+  /** How the policy releases each category to this requester (the same all request long). */
+  private readonly releases = new Map<string, ReturnType<Policy['releaseFor']>>();
   private readonly today: string;
 
   constructor(
@@ -68,58 +73,105 @@ export class RequestAccess implements AccessDecisions {
       }
       return avs.map((a) => found.get(a) ?? []);
     });
+    // A failed decision stays failed (DataLoader keeps the rejection): every field that
+    // depends on it fails alike.
+    this.decisions = new DataLoader((keys) => this.decideAndJournal(keys), { maxBatchSize: 20_000 });
   }
 
   /** The decision already made for this person and category in this request, if any. */
   settledDecision(avs: string, category: string): Decision | undefined {
-    return this.settled.get(`${avs}|${category}`);
+    return this.settled.get(avs)?.get(category);
   }
 
   decide(avs: string, category: string): Promise<Decision> {
-    const key = `${avs}|${category}`;
-    const settled = this.settled.get(key);
-    if (settled) return Promise.resolve(settled);
-    // A failed decision stays pending (rejected): every field that depends on it fails alike.
-    let p = this.pending.get(key);
-    if (!p) {
-      p = this.decideAndJournal(avs, category).then((d) => {
-        this.settled.set(key, d);
-        this.pending.delete(key); // settled decisions are read from `settled`, synchronously
-        return d;
-      });
-      this.pending.set(key, p);
-    }
-    return p;
+    const settled = this.settled.get(avs)?.get(category);
+    return settled ? Promise.resolve(settled) : this.decisions.load(`${avs}${KEY_SEPARATOR}${category}`);
   }
 
-  private async decideAndJournal(avs: string, category: string): Promise<Decision> {
+  private releaseOf(category: string): ReturnType<Policy['releaseFor']> {
+    if (!this.releases.has(category)) {
+      this.releases.set(category, this.deps.policy.releaseFor(this.requester.institution, this.requester.role, category));
+    }
+    return this.releases.get(category);
+  }
+
+  /**
+   * Decides a batch: the consents of the persons whose categories need one, read in one call;
+   * then every decision, journaled in one append before any is released. A consent store that
+   * cannot be read fails the decisions that needed it; a log that cannot be written fails all.
+   */
+  private async decideAndJournal(keys: readonly string[]): Promise<(Decision | Error)[]> {
+    const asked = keys.map((k) => {
+      const at = k.indexOf(KEY_SEPARATOR);
+      return { avs: k.slice(0, at), category: k.slice(at + 1) };
+    });
+    const needing = [...new Set(asked.filter((a) => this.releaseOf(a.category)?.kind === 'consent').map((a) => a.avs))];
+    const consents = new Map<string, ConsentRecord[] | Error>();
+    if (needing.length > 0) {
+      const read = await Promise.allSettled(needing.map((avs) => this.consentsOf.load(avs)));
+      read.forEach((r, i) => consents.set(needing[i]!, r.status === 'fulfilled' ? r.value : (r.reason as Error)));
+    }
+
     const { policy, clock } = this.deps;
-    const consents = needsConsents(policy, this.requester, category) ? await this.consentsOf.load(avs) : [];
-    const decision = decide(policy, this.requester, this.facts, avs, category, consents, this.today);
-    try {
-      await this.deps.audit.append({
-        at: clock.now().toISOString(),
-        institution: this.requester.institution,
-        role: this.requester.role,
-        subject: this.requester.subject,
+    const at = clock.now().toISOString();
+    const { institution, role, subject } = this.requester;
+    const purpose = this.facts.purpose ?? null;
+    const caseReference = this.facts.caseReference ?? null;
+    const results: (Decision | Error)[] = [];
+    const entries: NewAccessLogEntry[] = [];
+    for (const { avs, category } of asked) {
+      const theirs = this.releaseOf(category)?.kind === 'consent' ? consents.get(avs)! : NO_CONSENTS;
+      if (theirs instanceof Error) {
+        results.push(theirs);
+        continue;
+      }
+      const decision = decide(policy, this.requester, this.facts, avs, category, theirs, this.today);
+      results.push(decision);
+      entries.push({
+        at,
+        institution,
+        role,
+        subject,
         avs,
         category,
         decision: decision.allowed ? 'ALLOWED' : 'DENIED',
         legalBasis: decision.allowed ? (decision.legalBasis ?? null) : null,
         consentId: decision.allowed ? (decision.consentId ?? null) : null,
-        purpose: this.facts.purpose ?? null,
-        caseReference: this.facts.caseReference ?? null,
+        purpose,
+        caseReference,
         subgraph: this.subgraph,
         requestId: this.requestId,
       });
+    }
+
+    try {
+      await this.deps.audit.append(entries);
     } catch (e) {
       log.error({ service: this.subgraph, reason: (e as Error).message }, 'access log unavailable');
-      throw errors.auditUnavailable();
+      const unavailable = errors.auditUnavailable();
+      return results.map(() => unavailable);
     }
-    decisionsTotal.inc({ subgraph: this.subgraph, category, decision: decision.allowed ? 'ALLOWED' : 'DENIED' });
-    return decision;
+    const counted = new Map<string, number>();
+    results.forEach((d, i) => {
+      if (d instanceof Error) return;
+      const { avs, category } = asked[i]!;
+      let mine = this.settled.get(avs);
+      if (!mine) this.settled.set(avs, (mine = new Map()));
+      mine.set(category, d);
+      const label = `${category}${KEY_SEPARATOR}${d.allowed ? 'ALLOWED' : 'DENIED'}`;
+      counted.set(label, (counted.get(label) ?? 0) + 1);
+    });
+    for (const [label, n] of counted) {
+      const [category, decision] = label.split(KEY_SEPARATOR) as [string, string];
+      decisionsTotal.inc({ subgraph: this.subgraph, category, decision }, n);
+    }
+    return results;
   }
 }
+
+/** Neither an AVS number nor a category id contains it. */
+const KEY_SEPARATOR = '|';
+const NO_CONSENTS: readonly ConsentRecord[] = Object.freeze([]);
 
 /**
  * The gateway may call a subgraph several times for one request (aliases, nested entities).
