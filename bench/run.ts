@@ -2,7 +2,6 @@
 // from this process, and writes bench/REPORT.md and bench/results/<timestamp>.json (+ latest.json).
 // See `npm run bench -- --help` and bench/REPORT.md's Setup section for what is measured.
 import autocannon, { type Result } from 'autocannon';
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,10 +13,12 @@ import { parseArgs, USAGE, type BenchArgs } from './lib/args.ts';
 import { killAllChildren, startChild, type Child } from './lib/children.ts';
 import { profileMarkdown, summariseProfile } from './lib/cpuprofile.ts';
 import { readProcCpuSeconds, RssSampler } from './lib/proc.ts';
-import { evaluateTargets, historyRow, readHistory, renderReport, variant } from './lib/report.ts';
+import { afterVsBefore, evaluateTargets, historyRow, readHistory, renderReport, variant } from './lib/report.ts';
+import { checkOut, currentCommit, removeAllCheckouts, type Checkout } from './lib/revisions.ts';
 import { linearFit, percentileOfSorted, troughs } from './lib/stats.ts';
 import type { BenchResults, Calls, MemoryResult, ScenarioResult, VariantId, VariantResult } from './lib/types.ts';
 import { CONSENTED_CATEGORIES, REQUESTER, scenarios, type Scenario } from './queries.ts';
+import type { ServeOptions } from './serve-stack.ts';
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -35,6 +36,8 @@ interface Target {
   backendPid?: number;
   /** Every process whose CPU time serves this target's requests (the mocks included). */
   cpuPids: number[];
+  /** Access decisions on: the persons need their consents granted through it first. */
+  enforcement: boolean;
 }
 
 interface Env {
@@ -48,16 +51,6 @@ interface Env {
 
 // ---------------------------------------------------------------------------------------------
 // Setup
-
-function gitCommit(): string {
-  try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    return dirty ? `${sha}+dirty` : sha;
-  } catch {
-    return 'unknown';
-  }
-}
 
 function prepareEnv(stamp: string): Env {
   const dir = mkdtempSync(join(os.tmpdir(), 'ciigraph-bench-'));
@@ -360,6 +353,8 @@ async function measureScenario(
     result.ratios.p99VsInProcess = p('on', 'p99')! / p('in-process', 'p99')!;
     result.ratios.p50VsInProcess = p('on', 'p50')! / p('in-process', 'p50')!;
   }
+  const change = afterVsBefore(result);
+  if (change) result.ratios.afterVsBefore = change;
   const line = variants.map((v) => `${v.variant} ${v.reqPerSec.toFixed(1)} req/s p99 ${v.latencyMs.p99.toFixed(1)} ms`).join(' | ');
   log(`  ${s.id} @ ${latencyMs} ms: ${line}${result.sameData ? '' : ' (DATA DIFFERS)'}`);
   return result;
@@ -381,6 +376,8 @@ interface Stacks {
   on: { gateway: Child; subgraphs: Child };
   off: { gateway: Child; subgraphs: Child };
   inProcess: Child;
+  /** --compare: the compared revision's own gateway and subgraphs (enforcement on), same mocks. */
+  before: { gateway: Child; subgraphs: Child } | undefined;
   embedded: { on: Child; off: Child } | undefined;
   /** Latency the embedded stacks' own mocks were started with. */
   embeddedLatencyMs: number;
@@ -389,10 +386,20 @@ interface Stacks {
 function splitTargets(st: Stacks): Target[] {
   const mocksUrl = st.mocks.ready.mocksUrl!;
   const m = st.mocks.pid;
+  const split = (id: VariantId, { gateway, subgraphs }: { gateway: Child; subgraphs: Child }, enforcement: boolean): Target => ({
+    id,
+    url: gateway.ready.url!,
+    mocksUrl,
+    pid: gateway.pid,
+    backendPid: subgraphs.pid,
+    cpuPids: [gateway.pid, subgraphs.pid, m],
+    enforcement,
+  });
   return [
-    { id: 'on', url: st.on.gateway.ready.url!, mocksUrl, pid: st.on.gateway.pid, backendPid: st.on.subgraphs.pid, cpuPids: [st.on.gateway.pid, st.on.subgraphs.pid, m] },
-    { id: 'off', url: st.off.gateway.ready.url!, mocksUrl, pid: st.off.gateway.pid, backendPid: st.off.subgraphs.pid, cpuPids: [st.off.gateway.pid, st.off.subgraphs.pid, m] },
-    { id: 'in-process', url: st.inProcess.ready.url!, mocksUrl, pid: st.inProcess.pid, cpuPids: [st.inProcess.pid, m] },
+    split('on', st.on, true),
+    split('off', st.off, false),
+    { id: 'in-process', url: st.inProcess.ready.url!, mocksUrl, pid: st.inProcess.pid, cpuPids: [st.inProcess.pid, m], enforcement: false },
+    ...(st.before ? [split('before', st.before, true)] : []),
   ];
 }
 
@@ -400,15 +407,37 @@ function embeddedTargets(st: Stacks): Target[] {
   if (!st.embedded) return [];
   const { on, off } = st.embedded;
   return [
-    { id: 'embedded-on', url: on.ready.url!, mocksUrl: on.ready.mocksUrl!, pid: on.pid, cpuPids: [on.pid] },
-    { id: 'embedded-off', url: off.ready.url!, mocksUrl: off.ready.mocksUrl!, pid: off.pid, cpuPids: [off.pid] },
+    { id: 'embedded-on', url: on.ready.url!, mocksUrl: on.ready.mocksUrl!, pid: on.pid, cpuPids: [on.pid], enforcement: true },
+    { id: 'embedded-off', url: off.ready.url!, mocksUrl: off.ready.mocksUrl!, pid: off.pid, cpuPids: [off.pid], enforcement: false },
   ];
 }
 
-async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean): Promise<Stacks> {
+type StartFn = (name: string, serve: ServeOptions, extraEnv?: Record<string, string>, checkout?: string) => Promise<Child>;
+
+/**
+ * The compared revision's gateway and subgraphs, from its own serve-stack.ts, checked to be
+ * the same split layout (the subgraphs on our mocks, not mocks of their own).
+ */
+async function startBefore(before: Checkout, start: StartFn, subgraphsEnv: Record<string, string>, gatewayEnv: Record<string, string>): Promise<NonNullable<Stacks['before']>> {
+  try {
+    const subgraphs = await start('subgraphs-before', { mode: 'subgraphs', enforcement: true }, subgraphsEnv, before.dir);
+    if (!subgraphs.ready.subgraphUrls) throw new Error('its subgraphs mode named no subgraphUrls');
+    if (subgraphs.ready.mocksUrl) throw new Error('its subgraphs started mock registries of their own instead of reading <SUBGRAPH>_REGISTRY_URL');
+    const gateway = await start('gateway-before', { mode: 'gateway', subgraphUrls: subgraphs.ready.subgraphUrls }, gatewayEnv, before.dir);
+    if (!gateway.ready.url) throw new Error('its gateway mode named no url');
+    await waitFor(`${gateway.ready.url}/readyz`);
+    return { gateway, subgraphs };
+  } catch (e) {
+    throw new Error(
+      `--compare ${before.rev} (${before.sha}): its bench/serve-stack.ts did not start a compatible split stack (gateway | subgraphs on the orchestrator's mocks): ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+
+async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, before?: Checkout): Promise<Stacks> {
   const children: Child[] = [];
-  const start = async (name: string, serve: Parameters<typeof startChild>[0]['serve'], extraEnv: Record<string, string> = {}) => {
-    const c = await startChild({ name, serve, env: { ...env.childEnv, ...extraEnv }, logDir: env.outDir });
+  const start: StartFn = async (name, serve, extraEnv = {}, checkout) => {
+    const c = await startChild({ name, serve, env: { ...env.childEnv, ...extraEnv }, logDir: env.outDir, checkout });
     children.push(c);
     return c;
   };
@@ -422,7 +451,8 @@ async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean): 
       start('subgraphs-on', { mode: 'subgraphs', enforcement: true }, pub),
       start('subgraphs-off', { mode: 'subgraphs', enforcement: false }, pub),
     ]);
-    const [gwOn, gwOff, inProcess, embOn, embOff] = await Promise.all([
+    const [beforeStack, gwOn, gwOff, inProcess, embOn, embOff] = await Promise.all([
+      before ? startBefore(before, start, pub, priv) : undefined,
       start('gateway-on', { mode: 'gateway', subgraphUrls: subOn.ready.subgraphUrls! }, priv),
       start('gateway-off', { mode: 'gateway', subgraphUrls: subOff.ready.subgraphUrls! }, priv),
       start('in-process', { mode: 'in-process', registryBaseUrl: mocksUrl }),
@@ -436,6 +466,7 @@ async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean): 
       on: { gateway: gwOn, subgraphs: subOn },
       off: { gateway: gwOff, subgraphs: subOff },
       inProcess,
+      before: beforeStack,
       embedded: embOn && embOff ? { on: embOn, off: embOff } : undefined,
       embeddedLatencyMs: latencyMs,
     };
@@ -575,7 +606,7 @@ async function profileRun(args: BenchArgs, env: Env, stamp: string): Promise<voi
   const out: string[] = [
     `# CPU profile: ${q1.id} @ ${latency} ms registry latency`,
     '',
-    `${stamp}, commit \`${gitCommit()}\`, ${os.availableParallelism()} CPUs, Node ${process.version}, load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}. ${args.profileS} s of ${q1.id} (${q1.connections} connections) against each target after a 3 s warm-up; the V8 sampling profiler (node:inspector, 0.5 ms) of each process covers the measured window only. Split layout: gateway, subgraphs and mocks each in their own process, profiled during the same run.`,
+    `${stamp}, commit \`${currentCommit()}\`, ${os.availableParallelism()} CPUs, Node ${process.version}, load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}. ${args.profileS} s of ${q1.id} (${q1.connections} connections) against each target after a 3 s warm-up; the V8 sampling profiler (node:inspector, 0.5 ms) of each process covers the measured window only. Split layout: gateway, subgraphs and mocks each in their own process, profiled during the same run.`,
     '',
   ];
   try {
@@ -632,8 +663,13 @@ async function main(): Promise<void> {
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const env = prepareEnv(stamp);
   const loadAvgStart = os.loadavg();
+  let before: Checkout | undefined;
   try {
     if (args.profile) return await profileRun(args, env, stamp);
+    if (args.compare) {
+      before = checkOut(args.compare);
+      log(`--compare ${args.compare}: ${before.sha} ("${before.subject}") checked out in ${before.dir}${before.sameDependencies ? '' : ' (its package-lock.json differs: it runs on this checkout\'s node_modules)'}`);
+    }
 
     const all = scenarios().filter((s) => !args.only || args.only.includes(s.id));
     if (!all.length) throw new Error(`--only matches no scenario (Q1, Q2-50, Q2-200)`);
@@ -643,12 +679,12 @@ async function main(): Promise<void> {
     let memory: MemoryResult | undefined;
 
     const withEmbedded = args.embedded && all.some((s) => s.id === 'Q1');
-    log(`starting the stacks: split layout (gateway | subgraphs | mocks, enforcement on and off), in-process${withEmbedded ? ', embedded' : ''}`);
-    const stacks = await startStacks(args.latencies[0]!, env, withEmbedded);
+    log(`starting the stacks: split layout (gateway | subgraphs | mocks, enforcement on and off), in-process${before ? `, before (${before.sha})` : ''}${withEmbedded ? ', embedded' : ''}`);
+    const stacks = await startStacks(args.latencies[0]!, env, withEmbedded, before);
     try {
       log('granting the consents');
       // Enforcement on only: the other variants release everything anyway.
-      for (const t of [...splitTargets(stacks), ...embeddedTargets(stacks)]) if (t.id === 'on' || t.id === 'embedded-on') await seedConsents(t.url, env.headers, persons);
+      for (const t of [...splitTargets(stacks), ...embeddedTargets(stacks)]) if (t.enforcement) await seedConsents(t.url, env.headers, persons);
       for (const [i, latency] of args.latencies.entries()) {
         if (i > 0) {
           await stopEmbedded(stacks, childPeaks);
@@ -674,10 +710,11 @@ async function main(): Promise<void> {
       version: 1,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      commit: gitCommit(),
+      commit: currentCommit(),
       label: args.label,
       mode: args.quick ? 'quick' : 'full',
       settings: { latencies: args.latencies, warmupS: args.warmupS, measureS: args.measureS, rounds: args.rounds, memoryS: args.memoryS, embedded: args.embedded },
+      ...(before ? { compare: { rev: before.rev, sha: before.sha, subject: before.subject, sameDependencies: before.sameDependencies } } : {}),
       machine: {
         nproc: os.availableParallelism(),
         cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -706,12 +743,14 @@ async function main(): Promise<void> {
     log(`wrote bench/REPORT.md and bench/results/${stamp}.json`);
     for (const t of full.targets) log(`  ${t.pass ? 'PASS' : 'FAIL'} ${t.title}: ${t.detail}`);
   } finally {
+    before?.remove();
     rmSync(env.dir, { recursive: true, force: true });
   }
 }
 
 process.on('SIGINT', () => {
   killAllChildren();
+  removeAllCheckouts();
   process.exit(130);
 });
 
@@ -720,6 +759,7 @@ main().then(
   (e: unknown) => {
     console.error(e instanceof Error ? e.message : e);
     killAllChildren();
+    removeAllCheckouts();
     process.exit(1);
   },
 );

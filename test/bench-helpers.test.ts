@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { inProcessSchemaDocument } from '../bench/in-process-schema.ts';
 import { SUPERGRAPH_PATH } from '../schema/compose.ts';
 import { linearFit, percentile } from '../bench/lib/stats.ts';
-import { readHistory } from '../bench/lib/report.ts';
+import { afterVsBefore, changeSummary, historyRow, readHistory, renderReport } from '../bench/lib/report.ts';
+import type { BenchResults, ScenarioResult, VariantId, VariantResult } from '../bench/lib/types.ts';
 import { packageOf } from '../bench/lib/cpuprofile.ts';
 import { parseArgs } from '../bench/lib/args.ts';
 
@@ -66,6 +67,11 @@ describe('bench: report', () => {
     expect(parseArgs(['--quick']).measureS).toBeLessThan(parseArgs([]).measureS);
     expect(parseArgs(['--label', 'plan cache', '--latencies', '0']).latencies).toEqual([0]);
     expect(() => parseArgs(['--bogus'])).toThrow(/unknown option/);
+    expect(parseArgs(['--compare', 'HEAD~1', '--quick']).compare).toBe('HEAD~1');
+    expect(parseArgs([]).compare).toBeUndefined();
+    expect(() => parseArgs(['--compare'])).toThrow(/git revision/);
+    expect(() => parseArgs(['--compare', '--quick'])).toThrow(/git revision/);
+    expect(() => parseArgs(['--compare', 'HEAD', '--profile'])).toThrow(/--profile/);
   });
 });
 
@@ -74,5 +80,62 @@ describe('bench: heap floor', () => {
     const { troughs } = await import('../bench/lib/stats.ts');
     const saw = [10, 20, 30, 12, 22, 32, 14, 24].map((y, t) => ({ t, y }));
     expect(troughs(saw).map((p) => p.y)).toEqual([12, 14]);
+  });
+});
+
+describe('bench: before/after (--compare)', () => {
+  const calls = { unemployment: 1, disability: 1, 'social-assistance': 1, 'supplementary-benefits': 1 };
+  const measured = (id: VariantId, reqPerSec: number, cpuTotal: number, p99: number): VariantResult => ({
+    variant: id, reqPerSec, completed: 100, sent: 100, seconds: 2, segmentsReqPerSec: [reqPerSec],
+    latencyMs: { p50: p99 / 2, p90: p99, p99, max: p99, mean: p99 / 2 }, autocannonLatencyMs: { p50: 1, p99: 1 },
+    errors: 0, timeouts: 0, non2xx: 0, graphqlErrors: 0, callsPerRequest: calls, callsPerRequestUnderLoad: calls,
+    cpuMsPerRequest: { front: cpuTotal / 2, total: cpuTotal }, peakRssMiB: 200, backendPeakRssMiB: 300,
+    check: { status: 200, errors: [], bytes: 1, nullFiles: 0 },
+  });
+  const scenario = (id: string, variants: VariantResult[]): ScenarioResult => {
+    const s: ScenarioResult = { scenario: id, title: id, latencyMs: 0, connections: 1, persons: 1, variants, sameData: true, loadAvg1: 1, ratios: {} };
+    const change = afterVsBefore(s);
+    if (change) s.ratios.afterVsBefore = change;
+    return s;
+  };
+  const results = (compared: boolean): BenchResults => ({
+    version: 1, startedAt: '2026-11-30T12:00:00.000Z', finishedAt: '2026-11-30T12:01:00.000Z', commit: 'def5678+dirty', label: 'cache', mode: 'quick',
+    settings: { latencies: [0], warmupS: 0.5, measureS: 2, rounds: 1, memoryS: 0, embedded: false },
+    machine: { nproc: 2, cpuModel: 'x', totalMemGiB: 1, node: 'v20', platform: 'linux', loadAvgStart: [1, 1, 1], loadAvgEnd: [1, 1, 1] },
+    ...(compared ? { compare: { rev: 'HEAD~1', sha: 'abc1234', subject: 'the change before', sameDependencies: true } } : {}),
+    scenarios: [
+      scenario('Q1', [measured('on', 110, 9, 90), measured('off', 120, 8, 80), measured('in-process', 300, 3, 30), ...(compared ? [measured('before', 100, 10, 100)] : [])]),
+      scenario('Q2-200', [measured('on', 10, 75, 300), measured('off', 12, 60, 250), measured('in-process', 30, 20, 100), ...(compared ? [measured('before', 8, 100, 400)] : [])]),
+    ],
+    childPeaks: {}, targets: [],
+  });
+
+  it('is after (on) ÷ before', () => {
+    const q1 = results(true).scenarios[0]!;
+    expect(q1.ratios.afterVsBefore?.reqPerSec).toBeCloseTo(1.1);
+    expect(q1.ratios.afterVsBefore?.cpuMsPerRequest).toBeCloseTo(0.9);
+    expect(q1.ratios.afterVsBefore?.p99).toBeCloseTo(0.9);
+    expect(results(false).scenarios[0]!.ratios.afterVsBefore).toBeUndefined();
+  });
+  it('is named in the History label, older rows untouched', () => {
+    expect(changeSummary(results(true))).toBe('vs `abc1234`: Q1 CPU/request −10.0 %, Q2-200 −25.0 %');
+    expect(historyRow(results(true))).toContain('| cache; vs `abc1234`: Q1 CPU/request −10.0 %, Q2-200 −25.0 % |');
+    expect(historyRow(results(false))).toContain('| cache |');
+    const old = '| 2026-11-22 10:00 | `abc1234` | before |';
+    const report = renderReport(results(true), [old, historyRow(results(true))]);
+    expect(readHistory(report)[0]).toBe(old);
+    expect(readHistory(report)).toHaveLength(2);
+  });
+  it('adds the before rows, a change line and a Before/after section only when compared', () => {
+    const report = renderReport(results(true), []);
+    expect(report).toContain('| before (`abc1234`): gateway + subgraphs, enforcement on | **100.0** |');
+    expect(report).toContain('**change**, after ÷ before (`abc1234`): req/s **1.10×** · CPU ms/request (total) **0.90×** · p99 **0.90×**');
+    expect(report).toContain('## Before/after (`abc1234` → `def5678+dirty`)');
+    expect(report).toContain('| Q2-200 | 0 ms | 8.0 → 10.0 | **1.25×** | 100.00 → 75.00 | **0.75×** | 400.00 → 300.00 | **0.75×** |');
+    expect(report).toContain('`npm run bench -- --quick --compare HEAD~1`');
+    expect(report).toContain('round(s) of on, off, in-process, before, …, before, in-process, off, on');
+    const plain = renderReport(results(false), []);
+    expect(plain).not.toMatch(/before \(`|\*\*change\*\*|Before\/after \(/);
+    expect(plain).toContain('round(s) of on, off, in-process, …, in-process, off, on');
   });
 });

@@ -17,6 +17,8 @@ export interface BenchArgs {
   only: string[] | undefined;
   /** Also measure the embedded layout (everything in one process) for Q1. */
   embedded: boolean;
+  /** A git revision whose stack is measured as the "before" variant, in the same rounds. */
+  compare: string | undefined;
   /** Append this run to the History section of REPORT.md. */
   history: boolean;
   /** Profile mode: CPU profiles of one Q1 run instead of the report. */
@@ -39,6 +41,12 @@ export const USAGE = `npm run bench [-- options]
   --only Q1,Q2-50,Q2-200  scenarios to run (default all)
   --no-embedded           skip the embedded-layout rows (Q1 at the first latency; default
                           on, off with --quick; --embedded turns them on)
+  --compare REV           before/after in one run: also start REV's own stack (a git
+                          worktree of REV, its bench/serve-stack.ts; gateway | subgraphs,
+                          enforcement on, the same mocks) and measure it as the "before"
+                          variant in the same rounds; the working tree (dirty or not) is
+                          the "after". Adds a change line per scenario, a Before/after
+                          section and "vs <sha>" in the History row
   --no-history            do not append a row to the History section of bench/REPORT.md
   --profile [S]           instead of the report: CPU-profile the gateway, the subgraphs, the
                           mocks and the in-process schema during S seconds of Q1 (default 10;
@@ -58,6 +66,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     memoryS: quick ? 30 : 60,
     only: undefined,
     embedded: !quick,
+    compare: undefined,
     history: true,
     profile: false,
     profileS: 10,
@@ -101,6 +110,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--rounds':
         a.rounds = Math.max(1, Math.round(num(arg, next())));
         break;
+      case '--compare': {
+        const rev = next();
+        if (!rev || rev.startsWith('--')) throw new Error('--compare needs a git revision (a sha, a branch, HEAD~1...)');
+        a.compare = rev;
+        break;
+      }
       case '--no-history':
         a.history = false;
         break;
@@ -119,5 +134,6 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     }
   }
   if (!a.latencies.length) throw new Error('--latencies needs at least one value');
+  if (a.compare && a.profile) throw new Error('--compare measures a before/after for the report; --profile does not write one');
   return a;
 }

@@ -1,5 +1,6 @@
 // Starts bench/serve-stack.ts in a child process (node --import tsx, so the child's pid IS
-// the server's), waits for its one JSON line, and stops it by pid.
+// the server's), waits for its one JSON line, and stops it by pid. The serve-stack.ts is this
+// checkout's, or another revision's worktree's (--compare), run from that checkout.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -7,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import type { ServeOptions, ServeReady } from '../serve-stack.ts';
 import { readProcMemory } from './proc.ts';
 
-const SERVE = fileURLToPath(new URL('../serve-stack.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface Child {
@@ -42,6 +42,8 @@ export interface StartChildOptions {
   serve: ServeOptions;
   env: Record<string, string>;
   logDir: string;
+  /** Root of the checkout whose bench/serve-stack.ts runs, as its working directory (default: this one). */
+  checkout?: string;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
   timeoutMs?: number;
@@ -52,8 +54,10 @@ export async function startChild(o: StartChildOptions): Promise<Child> {
   const log = createWriteStream(join(o.logDir, `${o.name}.log`));
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...o.env };
   // --expose-gc: the memory run asks the gateway for its heap after a full collection.
-  const child = spawn(process.execPath, ['--expose-gc', ...(o.nodeArgs ?? []), '--import', 'tsx', SERVE, JSON.stringify(o.serve)], {
-    cwd: ROOT,
+  const checkout = o.checkout ?? ROOT;
+  const serve = join(checkout, 'bench', 'serve-stack.ts');
+  const child = spawn(process.execPath, ['--expose-gc', ...(o.nodeArgs ?? []), '--import', 'tsx', serve, JSON.stringify(o.serve)], {
+    cwd: checkout,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

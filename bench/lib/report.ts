@@ -1,7 +1,7 @@
 // bench/REPORT.md: rendered from one run's results, plus the History section kept across runs.
 import { REGISTRY_SUBGRAPHS } from '../../lib/config.ts';
 import { round } from './stats.ts';
-import { VARIANT_LABELS, type BenchResults, type Calls, type ScenarioResult, type TargetVerdict, type VariantResult } from './types.ts';
+import { variantLabel, type BenchResults, type Calls, type Change, type ComparedRevision, type ScenarioResult, type TargetVerdict, type VariantResult } from './types.ts';
 
 export const POLICY_OVERHEAD_LIMIT = 0.1;
 export const P99_RATIO_LIMIT = 3;
@@ -25,9 +25,24 @@ const f = (v: number | undefined, digits = 1) => (v === undefined || !Number.isF
 const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)} %`);
 const x = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(2)}×`);
 const calls = (c: Calls) => REGISTRY_SUBGRAPHS.map((r) => f(c[r], 2)).join(' / ');
+/** A ratio as a change: 0.97 → "−3.0 %". */
+const change = (ratio: number | undefined) =>
+  ratio === undefined || !Number.isFinite(ratio) ? '–' : `${ratio >= 1 ? '+' : '−'}${Math.abs((ratio - 1) * 100).toFixed(1)} %`;
 
 export function variant(s: ScenarioResult, id: VariantResult['variant']): VariantResult | undefined {
   return s.variants.find((v) => v.variant === id);
+}
+
+/** --compare: on (the working tree) ÷ before (the compared commit); undefined without a before. */
+export function afterVsBefore(s: ScenarioResult): Change | undefined {
+  const after = variant(s, 'on');
+  const before = variant(s, 'before');
+  if (!after || !before) return undefined;
+  return {
+    reqPerSec: after.reqPerSec / before.reqPerSec,
+    cpuMsPerRequest: after.cpuMsPerRequest.total / before.cpuMsPerRequest.total,
+    p99: after.latencyMs.p99 / before.latencyMs.p99,
+  };
 }
 
 export function evaluateTargets(r: Omit<BenchResults, 'targets'>): TargetVerdict[] {
@@ -82,12 +97,12 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): TargetVerdict
   return out;
 }
 
-function scenarioTable(s: ScenarioResult): string {
+function scenarioTable(s: ScenarioResult, compared: ComparedRevision | undefined): string {
   const rows = s.variants.map((v) => {
     const errs = `${v.errors + v.timeouts} / ${v.non2xx} / ${v.graphqlErrors}`;
     const rss = v.backendPeakRssMiB !== undefined ? `${f(v.peakRssMiB, 0)} (+ ${f(v.backendPeakRssMiB, 0)} subgraphs)` : f(v.peakRssMiB, 0);
     const cpu = v.cpuMsPerRequest.total !== v.cpuMsPerRequest.front ? `${f(v.cpuMsPerRequest.front, 2)} · ${f(v.cpuMsPerRequest.total, 2)}` : f(v.cpuMsPerRequest.total, 2);
-    return `| ${VARIANT_LABELS[v.variant]} | **${f(v.reqPerSec)}** | ${v.segmentsReqPerSec.map((r) => f(r, 0)).join(' · ')} | ${f(v.latencyMs.p50, 2)} | ${f(v.latencyMs.p99, 2)} | ${cpu} | ${errs} | ${calls(v.callsPerRequest)} | ${calls(v.callsPerRequestUnderLoad)} | ${rss} |`;
+    return `| ${variantLabel(v.variant, compared)} | **${f(v.reqPerSec)}** | ${v.segmentsReqPerSec.map((r) => f(r, 0)).join(' · ')} | ${f(v.latencyMs.p50, 2)} | ${f(v.latencyMs.p99, 2)} | ${cpu} | ${errs} | ${calls(v.callsPerRequest)} | ${calls(v.callsPerRequestUnderLoad)} | ${rss} |`;
   });
   const r = s.ratios;
   const notes = [
@@ -97,6 +112,10 @@ function scenarioTable(s: ScenarioResult): string {
     r.p99VsInProcess !== undefined ? `p99 ciigraph ÷ in-process **${x(r.p99VsInProcess)}** (p50 ${x(r.p50VsInProcess)})` : undefined,
     s.sameData ? 'same data from every variant' : '**the variants did not return the same data** (see the JSON)',
   ].filter(Boolean);
+  const c = r.afterVsBefore;
+  const changeLine = c
+    ? [`**change**, after ÷ before (\`${compared?.sha ?? '?'}\`): req/s **${x(c.reqPerSec)}** · CPU ms/request (total) **${x(c.cpuMsPerRequest)}** · p99 **${x(c.p99)}**`, '']
+    : [];
   return [
     `#### ${s.scenario} @ ${s.latencyMs} ms registry latency: ${s.title}, ${s.connections} connections (load average ${s.loadAvg1})`,
     '',
@@ -106,6 +125,7 @@ function scenarioTable(s: ScenarioResult): string {
     '',
     notes.join(' · '),
     '',
+    ...changeLine,
   ].join('\n');
 }
 
@@ -117,6 +137,25 @@ function ratioTable(r: BenchResults): string {
       (s) =>
         `| ${s.scenario} | ${s.latencyMs} ms | ${pct(s.ratios.policyOverhead)} | ${pct(s.ratios.policyCpuOverhead)} | ${pct(s.ratios.embeddedPolicyOverhead)} | ${x(s.ratios.inProcessSpeedup)} | ${x(s.ratios.inProcessSpeedupOverOff)} | ${x(s.ratios.cpuVsInProcess)} | ${x(s.ratios.p99VsInProcess)} |`,
     ),
+  ].join('\n');
+}
+
+function beforeAfterSection(r: BenchResults, compared: ComparedRevision): string {
+  const cell = (before: number | undefined, after: number | undefined, digits: number) => `${f(before, digits)} → ${f(after, digits)}`;
+  return [
+    `## Before/after (\`${compared.sha}\` → \`${r.commit}\`)`,
+    '',
+    `Before: \`${compared.sha}\` ("${compared.subject}", \`--compare ${compared.rev}\`); after: the working tree at \`${r.commit}\`. Both are the split stack with enforcement on, measured in the same interleaved rounds against the same mocks process. after ÷ before: below 1× is better for CPU and p99, above 1× for req/s.`,
+    '',
+    '| scenario | registry latency | req/s before → after | after ÷ before | CPU ms/request (total) before → after | after ÷ before | p99 ms before → after | after ÷ before |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.scenarios.map((s) => {
+      const before = variant(s, 'before');
+      const after = variant(s, 'on');
+      const c = s.ratios.afterVsBefore;
+      return `| ${s.scenario} | ${s.latencyMs} ms | ${cell(before?.reqPerSec, after?.reqPerSec, 1)} | **${x(c?.reqPerSec)}** | ${cell(before?.cpuMsPerRequest.total, after?.cpuMsPerRequest.total, 2)} | **${x(c?.cpuMsPerRequest)}** | ${cell(before?.latencyMs.p99, after?.latencyMs.p99, 2)} | **${x(c?.p99)}** |`;
+    }),
+    '',
   ].join('\n');
 }
 
@@ -137,9 +176,22 @@ function memorySection(r: BenchResults): string {
   ].join('\n');
 }
 
+/** The first latency's row of each scenario (0 ms when measured): what a History row shows. */
+const headlineLatency = (r: BenchResults) => (r.settings.latencies.includes(0) ? 0 : r.settings.latencies[0]!);
+
+/** --compare, for the History: "vs `abc1234`: Q1 CPU/request −3.0 %, …" (headline latency). */
+export function changeSummary(r: BenchResults): string {
+  if (!r.compare) return '';
+  const lat = headlineLatency(r);
+  const parts = r.scenarios
+    .filter((s) => s.latencyMs === lat && s.ratios.afterVsBefore)
+    .map((s, i) => `${s.scenario}${i === 0 ? ' CPU/request' : ''} ${change(s.ratios.afterVsBefore!.cpuMsPerRequest)}`);
+  return `vs \`${r.compare.sha}\`: ${parts.join(', ') || 'no scenario measured'}`;
+}
+
 export function historyRow(r: BenchResults): string {
   const find = (id: string, lat: number) => r.scenarios.find((s) => s.scenario === id && s.latencyMs === lat);
-  const lat0 = r.settings.latencies.includes(0) ? 0 : r.settings.latencies[0]!;
+  const lat0 = headlineLatency(r);
   const lat5 = r.settings.latencies.includes(5) ? 5 : r.settings.latencies.at(-1)!;
   const q1 = find('Q1', lat0);
   const overheads = (lat: number) => ['Q1', 'Q2-50', 'Q2-200'].map((id) => pct(find(id, lat)?.ratios.policyOverhead).replace(' ', '')).join(' · ');
@@ -149,7 +201,7 @@ export function historyRow(r: BenchResults): string {
   const cells = [
     r.startedAt.slice(0, 16).replace('T', ' '),
     `\`${r.commit}\``,
-    r.label.replaceAll('|', '/') || '–',
+    [r.label, changeSummary(r)].filter(Boolean).join('; ').replaceAll('|', '/') || '–',
     r.mode,
     q1 ? ['on', 'off', 'in-process'].map((v) => f(variant(q1, v as VariantResult['variant'])?.reqPerSec, 0)).join(' · ') : '–',
     q1 ? `${f(variant(q1, 'on')?.latencyMs.p99, 1)} · ${f(variant(q1, 'in-process')?.latencyMs.p99, 1)}` : '–',
@@ -177,13 +229,21 @@ export function readHistory(report: string | undefined): string[] {
     .filter((l) => l.startsWith('|') && !HISTORY_HEADER.includes(l) && !/^\|\s*-{3}/.test(l) && !l.startsWith('| date'));
 }
 
+/** The interleaved order of one round, as the Setup names it. */
+function roundOrder(r: BenchResults): string {
+  const ids = ['on', 'off', 'in-process', ...(r.compare ? ['before'] : [])];
+  return `${ids.join(', ')}, …, ${ids.reverse().join(', ')}`;
+}
+
 export function renderReport(r: BenchResults, history: readonly string[], profiles: readonly string[] = []): string {
   const m = r.machine;
+  const c = r.compare;
   const latencies = [...new Set(r.scenarios.map((s) => s.latencyMs))];
+  const flags = [...(r.mode === 'quick' ? ['--quick'] : []), ...(c ? [`--compare ${c.rev}`] : [])];
   return [
     '# Benchmark report',
     '',
-    `Generated by \`npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}\` on ${r.startedAt} (commit \`${r.commit}\`${r.label ? `, label "${r.label}"` : ''}). Raw numbers: \`bench/results/latest.json\`. Do not edit above the History section: it is rewritten by every run.`,
+    `Generated by \`npm run bench${flags.length ? ` -- ${flags.join(' ')}` : ''}\` on ${r.startedAt} (commit \`${r.commit}\`${r.label ? `, label "${r.label}"` : ''}). Raw numbers: \`bench/results/latest.json\`. Do not edit above the History section: it is rewritten by every run.`,
     '',
     '## Setup',
     '',
@@ -194,17 +254,23 @@ export function renderReport(r: BenchResults, history: readonly string[], profil
     r.settings.embedded
       ? '- **Embedded layout**: `startStack()` as `npm start` runs it, gateway + subgraphs + mocks in one process (Q1 at the first latency only): its RSS is the whole stack\'s, not the gateway\'s.'
       : '- Embedded layout: skipped (--no-embedded).',
+    ...(c
+      ? [
+          `- **Before (\`${c.sha}\`)**: \`--compare ${c.rev}\` ("${c.subject}"): a \`git worktree\` of that commit, its stack started by its own \`bench/serve-stack.ts\` like the headline rows (gateway | subgraphs, enforcement on, the same mocks process, its own consents granted through its gateway), on this checkout's \`node_modules\`${c.sameDependencies ? ' (same package-lock.json)' : ' (**its package-lock.json differs**: the before side ran on this checkout\'s dependencies)'}. The headline rows are the "after": the working tree at \`${r.commit}\`${r.commit.endsWith('+dirty') ? ' (with its uncommitted changes)' : ''}.`,
+        ]
+      : []),
     '- **Requester**: an AI case manager (`institution AI, role case-manager`), purpose `cii`, case reference `AI-GE-2026-0815`, a development HS256 token verified per request. Before the run every person of the queries got a consent through the gateway (`grantConsent`: recipients AI, categories ac.entitlement, as.benefits, as.situation, purpose cii), so every field is released: nothing is denied, and every variant returns the same data.',
     '- **Queries** (`bench/queries.ts`): Q1 = the painter `756.1234.5678.97`, all four files and all their fields; Q2 = `persons(avs: [...])` with the same fields for 50 and 200 generated persons (some have a file at an institution, some not).',
-    `- **Runs**: per scenario, variant and registry latency (${latencies.join(' ms, ')} ms): ${r.settings.warmupS} s warm-up, then ${r.settings.measureS} s measured in ${2 * r.settings.rounds} parts run in ${r.settings.rounds} round(s) of on, off, in-process, …, in-process, off, on (drift on the shared machine hits every variant alike; the "parts" column shows each part's req/s). Latency percentiles from every response time autocannon reported. Registry calls per request: from the mocks' \`/__calls\` counters, on 3 sequential requests on a quiet stack ("quiet"), and during the measured load (calls ÷ requests sent). Peak RSS: \`/proc/<pid>/status\` VmRSS sampled every 250 ms during the measured runs. CPU ms/request: user + system time from \`/proc/<pid>/stat\` over the measured runs ÷ requests sent, of the process answering (front) and of every process serving it (total: + subgraphs and mocks; for the in-process schema, + the mocks' process), far less sensitive than req/s to other work on the machine.`,
+    `- **Runs**: per scenario, variant and registry latency (${latencies.join(' ms, ')} ms): ${r.settings.warmupS} s warm-up, then ${r.settings.measureS} s measured in ${2 * r.settings.rounds} parts run in ${r.settings.rounds} round(s) of ${roundOrder(r)} (drift on the shared machine hits every variant alike; the "parts" column shows each part's req/s). Latency percentiles from every response time autocannon reported. Registry calls per request: from the mocks' \`/__calls\` counters, on 3 sequential requests on a quiet stack ("quiet"), and during the measured load (calls ÷ requests sent). Peak RSS: \`/proc/<pid>/status\` VmRSS sampled every 250 ms during the measured runs. CPU ms/request: user + system time from \`/proc/<pid>/stat\` over the measured runs ÷ requests sent, of the process answering (front) and of every process serving it (total: + subgraphs and mocks; for the in-process schema, + the mocks' process), far less sensitive than req/s to other work on the machine.`,
     '',
     '## Results',
     '',
-    ...latencies.flatMap((lat) => [`### Registry latency ${lat} ms`, '', ...r.scenarios.filter((s) => s.latencyMs === lat).map(scenarioTable)]),
+    ...latencies.flatMap((lat) => [`### Registry latency ${lat} ms`, '', ...r.scenarios.filter((s) => s.latencyMs === lat).map((s) => scenarioTable(s, c))]),
     '### Ratios',
     '',
     ratioTable(r),
     '',
+    ...(c ? [beforeAfterSection(r, c)] : []),
     '## Memory growth',
     '',
     memorySection(r),
@@ -224,7 +290,7 @@ export function renderReport(r: BenchResults, history: readonly string[], profil
     '',
     '## History',
     '',
-    'One row per `npm run bench` (`--label "..."` names it; `--no-history` leaves it out). To show a change\'s before and after, run the benchmark on both commits on the same machine, back to back.',
+    'One row per `npm run bench` (`--label "..."` names it; `--no-history` leaves it out). To show a change\'s before and after, measure both in one run: `npm run bench -- --compare <commit before the change>` (the label then ends with "vs <sha>: Q1 CPU/request ±x %, …", after ÷ before − 1).',
     '',
     HISTORY_START,
     ...HISTORY_HEADER,

@@ -1,15 +1,20 @@
 // The shape of bench/results/<timestamp>.json (and latest.json).
 import type { RegistrySubgraphName } from '../../lib/config.ts';
 
-export type VariantId = 'on' | 'off' | 'in-process' | 'embedded-on' | 'embedded-off';
+export type VariantId = 'on' | 'off' | 'in-process' | 'before' | 'embedded-on' | 'embedded-off';
 
-export const VARIANT_LABELS: Record<VariantId, string> = {
+const VARIANT_LABELS: Record<Exclude<VariantId, 'before'>, string> = {
   on: 'ciigraph (gateway + subgraphs, enforcement on)',
   off: 'same stack, enforcement off',
   'in-process': 'in-process graphql-js schema (upper bound)',
   'embedded-on': 'embedded layout (one process), enforcement on',
   'embedded-off': 'embedded layout (one process), enforcement off',
 };
+
+/** A variant's row title in the report; the before variant is named by its commit. */
+export function variantLabel(id: VariantId, compared: ComparedRevision | undefined): string {
+  return id === 'before' ? `before (\`${compared?.sha ?? '?'}\`): gateway + subgraphs, enforcement on` : VARIANT_LABELS[id];
+}
 
 export type Calls = Record<RegistrySubgraphName, number>;
 
@@ -83,7 +88,27 @@ export interface ScenarioResult {
     /** p99(on) / p99(in-process). */
     p99VsInProcess?: number;
     p50VsInProcess?: number;
+    /** --compare: on (the working tree) ÷ before (the compared commit). */
+    afterVsBefore?: Change;
   };
+}
+
+/** after ÷ before, each of the split stack with enforcement on. */
+export interface Change {
+  reqPerSec: number;
+  /** CPU ms per request of every process serving it (total). */
+  cpuMsPerRequest: number;
+  p99: number;
+}
+
+/** --compare: the commit whose own stack ran as the "before" variant. */
+export interface ComparedRevision {
+  /** As given on the command line. */
+  rev: string;
+  sha: string;
+  subject: string;
+  /** Its package-lock.json is this checkout's (it ran on this checkout's node_modules). */
+  sameDependencies: boolean;
 }
 
 export interface MemorySeries {
@@ -150,6 +175,7 @@ export interface BenchResults {
     embedded: boolean;
   };
   machine: Machine;
+  compare?: ComparedRevision;
   scenarios: ScenarioResult[];
   memory?: MemoryResult;
   /** VmHWM (lifetime peak RSS) of every child when it stopped, MiB. */
