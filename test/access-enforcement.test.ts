@@ -2,7 +2,8 @@
 // decision per person × category per request, consents read in one batch, registries never
 // asked for what will not be released, and fail-closed when the log or the consent store fails.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditLog, NewAccessLogEntry } from '../lib/audit/log.ts';
+import type { EntryGroup } from '../lib/audit/chain.ts';
+import type { AuditLog } from '../lib/audit/log.ts';
 import { MemoryAuditLog } from '../lib/audit/memory.ts';
 import { MemoryConsentStore } from '../lib/consents/memory.ts';
 import { seedConsent } from './support/consents.ts';
@@ -28,9 +29,10 @@ class ObservedConsentStore extends MemoryConsentStore {
 /** An access log that can be made to fail. */
 class FailableAuditLog extends MemoryAuditLog {
   failing = false;
-  override async append(entries: readonly NewAccessLogEntry[]) {
+  // append() goes through appendGroups() too: one place to fail.
+  override async appendGroups(groups: readonly EntryGroup[]) {
     if (this.failing) throw new Error('log down');
-    return super.append(entries);
+    return super.appendGroups(groups);
   }
 }
 

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chain, GENESIS_HASH, recordOf, type ChainedRecord } from '../lib/audit/chain.ts';
+import { chain, GENESIS_HASH, groupEntries, recordOf, type ChainedRecord } from '../lib/audit/chain.ts';
 import type { AccessLogEntry, AuditLog, NewAccessLogEntry } from '../lib/audit/log.ts';
 import { MemoryAuditLog } from '../lib/audit/memory.ts';
 import { RedisAuditLog } from '../lib/audit/redis.ts';
@@ -132,8 +132,8 @@ describe.each(factories)('access log: $name', ({ create }) => {
     await log.append(appended.slice(0, 1));
     await log.append(appended.slice(1));
     // Computed here from the entries alone: the chain does not depend on how a log stores it.
-    const first = chain(GENESIS_HASH, recordOf(1, 1, appended.slice(0, 1))).record;
-    const second = chain(first.hash, recordOf(2, 2, appended.slice(1))).record;
+    const first = chain(GENESIS_HASH, recordOf(1, 1, groupEntries(appended.slice(0, 1)))).record;
+    const second = chain(first.hash, recordOf(2, 2, groupEntries(appended.slice(1)))).record;
     expect(await log.verify()).toEqual({ ok: true, count: 3, records: 2, head: second.hash });
   });
 

@@ -627,6 +627,9 @@ describe('the gateway route handlers', () => {
       append: async () => {
         throw new Error('down');
       },
+      appendGroups: async () => {
+        throw new Error('down');
+      },
       query: (q) => audit.query(q),
       verify: () => audit.verify(),
       close: async () => {},

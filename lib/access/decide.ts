@@ -1,9 +1,10 @@
 // The decision for one requester, one person and one category: allowed under a legal basis
 // (its conditions met) or a consent in force, or denied. Pure: the caller brings the consents.
 import type { ConsentRecord } from '../consents/store.ts';
-import type { RequestFacts } from './conditions/index.ts';
+import type { Institution } from '../../schema/catalogue.ts';
+import type { ConditionInput, RequestFacts } from './conditions/index.ts';
 import { releasingConsent } from './consent-match.ts';
-import type { Policy } from './policy.ts';
+import type { Policy, Release } from './policy.ts';
 import type { Requester } from './requester.ts';
 
 export type Decision =
@@ -11,6 +12,71 @@ export type Decision =
   | { allowed: true; consentId: string; legalBasis?: undefined }
   | { allowed: false; reason: string };
 
+const NO_RULE: Decision = Object.freeze({ allowed: false, reason: 'no rule' });
+const NEVER: Decision = Object.freeze({ allowed: false, reason: 'never' });
+const NO_CONSENT: Decision = Object.freeze({ allowed: false, reason: 'no consent in force' });
+
+/**
+ * The decisions of one request: one requester, one set of request facts, one day. What does
+ * not depend on the person (the rule per category, whom a consent must name) is looked up
+ * once, so a caseload's thousands of decisions cost little each.
+ */
+export class Decider {
+  private readonly releases = new Map<string, Release | undefined>();
+  private readonly recipient: Institution;
+
+  constructor(
+    private readonly policy: Policy,
+    private readonly requester: Requester,
+    private readonly facts: RequestFacts,
+    private readonly today: string,
+  ) {
+    this.recipient = policy.consentRecipientOf(requester.institution, requester.role);
+  }
+
+  /** The rule that applies to this requester for a category; undefined: no rule, so no data. */
+  releaseOf(category: string): Release | undefined {
+    let release = this.releases.get(category);
+    if (release === undefined && !this.releases.has(category)) {
+      release = this.policy.releaseFor(this.requester.institution, this.requester.role, category);
+      this.releases.set(category, release);
+    }
+    return release;
+  }
+
+  /** Whether deciding this category needs the person's consents. */
+  needsConsents(category: string): boolean {
+    return this.releaseOf(category)?.kind === 'consent';
+  }
+
+  decide(avs: string, category: string, consents: readonly ConsentRecord[]): Decision {
+    const release = this.releaseOf(category);
+    if (!release) return NO_RULE;
+    switch (release.kind) {
+      case 'never':
+        return NEVER;
+      case 'legalBasis': {
+        const input: ConditionInput = {
+          purpose: this.facts.purpose,
+          caseReference: this.facts.caseReference,
+          requesterSubject: this.requester.subject,
+          avs,
+        };
+        for (const condition of release.basis.conditions) {
+          const unmet = condition.check(input);
+          if (unmet) return { allowed: false, reason: `${release.basis.citation}: ${unmet}` };
+        }
+        return { allowed: true, legalBasis: release.basis.citation };
+      }
+      case 'consent': {
+        const consent = releasingConsent(consents, this.recipient, category, this.facts.purpose, this.today);
+        return consent ? { allowed: true, consentId: consent.id } : NO_CONSENT;
+      }
+    }
+  }
+}
+
+/** One decision on its own (the DPO's reading of the access log, the policy replay). */
 export function decide(
   policy: Policy,
   requester: Requester,
@@ -20,23 +86,5 @@ export function decide(
   consents: readonly ConsentRecord[],
   today: string,
 ): Decision {
-  const release = policy.releaseFor(requester.institution, requester.role, category);
-  if (!release) return { allowed: false, reason: 'no rule' };
-  switch (release.kind) {
-    case 'never':
-      return { allowed: false, reason: 'never' };
-    case 'legalBasis': {
-      const input = { ...facts, requesterSubject: requester.subject, avs };
-      for (const condition of release.basis.conditions) {
-        const unmet = condition.check(input);
-        if (unmet) return { allowed: false, reason: `${release.basis.citation}: ${unmet}` };
-      }
-      return { allowed: true, legalBasis: release.basis.citation };
-    }
-    case 'consent': {
-      const recipient = policy.consentRecipientOf(requester.institution, requester.role);
-      const consent = releasingConsent(consents, recipient, category, facts.purpose, today);
-      return consent ? { allowed: true, consentId: consent.id } : { allowed: false, reason: 'no consent in force' };
-    }
-  }
+  return new Decider(policy, requester, facts, today).decide(avs, category, consents);
 }

@@ -40,8 +40,8 @@ export interface ChainedRecord extends LogRecord {
   hash: string;
 }
 
-/** Packs entries (in order) into one record. */
-export function recordOf(seq: number, firstId: number, entries: readonly NewAccessLogEntry[]): LogRecord {
+/** Packs entries (in order) into groups: consecutive entries that share a header share a group. */
+export function groupEntries(entries: readonly NewAccessLogEntry[]): EntryGroup[] {
   const groups: EntryGroup[] = [];
   let current: EntryGroup | undefined;
   for (const e of entries) {
@@ -63,12 +63,16 @@ export function recordOf(seq: number, firstId: number, entries: readonly NewAcce
     }
     current[8].push([e.avs, e.category, e.decision, e.legalBasis ?? null, e.consentId ?? null]);
   }
-  return { seq, firstId, groups };
+  return groups;
 }
 
-export function entryCount(record: LogRecord): number {
+export function recordOf(seq: number, firstId: number, groups: readonly EntryGroup[]): LogRecord {
+  return { seq, firstId, groups: groups as EntryGroup[] };
+}
+
+export function entryCount(groups: readonly EntryGroup[]): number {
   let n = 0;
-  for (const g of record.groups) n += g[8].length;
+  for (const g of groups) n += g[8].length;
   return n;
 }
 
@@ -152,7 +156,7 @@ export class ChainVerifier {
     };
     if (record === null) return fail(describeRecord(seq, firstId), `record ${seq} is missing`);
     if (record === 'unreadable') return fail(describeRecord(seq, firstId), `record ${seq} was altered (it is no longer a readable record)`);
-    const n = entryCount(record);
+    const n = entryCount(record.groups);
     const where = describeRecord(seq, firstId, n);
     if (record.seq !== seq || record.firstId !== firstId) {
       return fail(where, `record ${seq} is missing or was altered (found record ${record.seq} starting at entry ${record.firstId} in its place)`);

@@ -1,7 +1,7 @@
 // The access log: every decision, allowed or denied, appended before any data is returned,
 // hash-chained (lib/audit/chain.ts) so that a deleted or altered entry is detected.
 import type { Institution } from '../../schema/catalogue.ts';
-import type { ChainVerdict } from './chain.ts';
+import type { ChainVerdict, EntryGroup } from './chain.ts';
 
 export interface AccessLogEntry {
   /** Sequence number in the log, as a string: "1", "2", ... */
@@ -38,6 +38,8 @@ export interface AccessLogQuery {
 export interface AuditLog {
   /** Appends all entries or none, in order, onto the chain; rejects when they cannot be durably written. */
   append(entries: readonly NewAccessLogEntry[]): Promise<void>;
+  /** The same, for entries already grouped by header (a request's batch of decisions): no entry objects to build. */
+  appendGroups(groups: readonly EntryGroup[]): Promise<void>;
   /** One person's entries, newest first. */
   query(q: AccessLogQuery): Promise<AccessLogEntry[]>;
   /** Walks the whole chain and names the first broken entry. */

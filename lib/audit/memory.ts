@@ -5,6 +5,7 @@ import {
   chain,
   entriesOf,
   entryCount,
+  groupEntries,
   GENESIS_HASH,
   personsOf,
   recordOf,
@@ -31,12 +32,16 @@ export class MemoryAuditLog implements AuditLog {
   private readonly byPerson = new Map<string, number[]>();
   private nextId = 1;
 
-  async append(entries: readonly NewAccessLogEntry[]): Promise<void> {
-    if (entries.length === 0) return;
+  append(entries: readonly NewAccessLogEntry[]): Promise<void> {
+    return this.appendGroups(groupEntries(entries));
+  }
+
+  async appendGroups(groups: readonly EntryGroup[]): Promise<void> {
     const head = this.records.at(-1)?.hash ?? GENESIS_HASH;
-    const { record, groupsJson } = chain(head, recordOf(this.records.length + 1, this.nextId, entries));
+    const count = entryCount(groups);
+    if (count === 0) return;
+    const { record, groupsJson } = chain(head, recordOf(this.records.length + 1, this.nextId, groups));
     const index = this.records.length;
-    const count = entryCount(record);
     this.records.push({ seq: record.seq, firstId: record.firstId, count, prevHash: record.prevHash, hash: record.hash, groups: groupsJson });
     this.nextId += count;
     for (const avs of personsOf(record)) {

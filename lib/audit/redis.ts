@@ -21,11 +21,13 @@ import {
   entriesOf,
   entryCount,
   GENESIS_HASH,
+  groupEntries,
   parseRecord,
   personsOf,
   recordOf,
   serializeRecord,
   type ChainVerdict,
+  type EntryGroup,
 } from './chain.ts';
 import type { AccessLogEntry, AccessLogQuery, AuditLog, NewAccessLogEntry } from './log.ts';
 
@@ -106,7 +108,7 @@ export class RedisAuditLog implements AuditLog {
   /** Tells this writer's turn (see the script) from the others'. */
   private readonly token = randomUUID();
   /** Appends waiting for the write in flight: they go together in the next one (group commit). */
-  private pending: { entries: readonly NewAccessLogEntry[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private pending: { groups: readonly EntryGroup[]; size: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private writing = false;
 
   constructor(
@@ -124,9 +126,14 @@ export class RedisAuditLog implements AuditLog {
   }
 
   append(entries: readonly NewAccessLogEntry[]): Promise<void> {
-    if (entries.length === 0) return Promise.resolve();
+    return this.appendGroups(groupEntries(entries));
+  }
+
+  appendGroups(groups: readonly EntryGroup[]): Promise<void> {
+    const size = entryCount(groups);
+    if (size === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.pending.push({ entries, resolve, reject });
+      this.pending.push({ groups, size, resolve, reject });
       if (!this.writing) void this.drain();
     });
   }
@@ -140,13 +147,13 @@ export class RedisAuditLog implements AuditLog {
     while (this.pending.length > 0) {
       let size = 0;
       let take = 0;
-      while (take < this.pending.length && (take === 0 || size + this.pending[take]!.entries.length <= MAX_ENTRIES_PER_WRITE)) {
-        size += this.pending[take]!.entries.length;
+      while (take < this.pending.length && (take === 0 || size + this.pending[take]!.size <= MAX_ENTRIES_PER_WRITE)) {
+        size += this.pending[take]!.size;
         take++;
       }
       const group = this.pending.splice(0, take);
       try {
-        await this.write(group.length === 1 ? group[0]!.entries : group.flatMap((g) => g.entries));
+        await this.write(group.length === 1 ? group[0]!.groups : group.flatMap((g) => g.groups));
         for (const g of group) g.resolve();
       } catch (e) {
         for (const g of group) g.reject(e);
@@ -155,16 +162,16 @@ export class RedisAuditLog implements AuditLog {
     this.writing = false;
   }
 
-  private async write(entries: readonly NewAccessLogEntry[]): Promise<void> {
+  private async write(groups: readonly EntryGroup[]): Promise<void> {
     // Lost races are bounded by APPEND_ATTEMPTS; standing back for another writer's turn is
     // bounded apart (each turn lasts at most WAITER_TTL_MS).
     let conflicts = 0;
     let standBacks = 0;
     while (conflicts < APPEND_ATTEMPTS && standBacks < MAX_STAND_BACKS) {
       const expected = this.head;
-      const linked = chain(expected.hash, recordOf(expected.seq + 1, expected.lastId + 1, entries));
+      const linked = chain(expected.hash, recordOf(expected.seq + 1, expected.lastId + 1, groups));
       const { record } = linked;
-      const next: Head = { seq: record.seq, lastId: record.firstId + entryCount(record) - 1, hash: record.hash };
+      const next: Head = { seq: record.seq, lastId: record.firstId + entryCount(groups) - 1, hash: record.hash };
       const keys = [this.headKey, this.recordsKey, this.waiterKey, ...[...personsOf(record)].map((avs) => this.personKey(avs))];
       const args = [formatHead(GENESIS), formatHead(expected), formatHead(next), this.token, String(record.seq), serializeRecord(linked), String(record.firstId)];
 

@@ -3,12 +3,12 @@
 // decision journaled before it is acted upon. If the log or the consent store fails, the
 // decision fails, and so does every field that depends on it: fail closed.
 import DataLoader from 'dataloader';
-import { decide, type Decision } from '../../lib/access/decide.ts';
+import { Decider, type Decision } from '../../lib/access/decide.ts';
 import type { RequestFacts } from '../../lib/access/conditions/index.ts';
 import type { Policy } from '../../lib/access/policy.ts';
 import type { Requester } from '../../lib/access/requester.ts';
 import type { AuditBatcher } from '../../lib/audit/batcher.ts';
-import type { NewAccessLogEntry } from '../../lib/audit/log.ts';
+import type { EntryGroup, EntryRow } from '../../lib/audit/chain.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import type { ConsentRecord, ConsentStore } from '../../lib/consents/store.ts';
 import { errors } from '../../lib/errors.ts';
@@ -51,9 +51,7 @@ export class RequestAccess implements AccessDecisions {
   /** Decisions asked for in the same turn are made and journaled together: one consent read, one append. */
   private readonly decisions: DataLoader<string, Decision>;
   private readonly consentsOf: DataLoader<string, ConsentRecord[]>;
-  /** How the policy releases each category to this requester (the same all request long). */
-  private readonly releases = new Map<string, ReturnType<Policy['releaseFor']>>();
-  private readonly today: string;
+  private readonly decider: Decider;
 
   constructor(
     private readonly deps: AccessDeps,
@@ -62,7 +60,7 @@ export class RequestAccess implements AccessDecisions {
     private readonly subgraph: string,
     private readonly requestId: string,
   ) {
-    this.today = isoDate(deps.clock.now());
+    this.decider = new Decider(deps.policy, requester, facts, isoDate(deps.clock.now()));
     this.consentsOf = new DataLoader(async (avs) => {
       let found: Map<string, ConsentRecord[]>;
       try {
@@ -88,64 +86,51 @@ export class RequestAccess implements AccessDecisions {
     return settled ? Promise.resolve(settled) : this.decisions.load(`${avs}${KEY_SEPARATOR}${category}`);
   }
 
-  private releaseOf(category: string): ReturnType<Policy['releaseFor']> {
-    if (!this.releases.has(category)) {
-      this.releases.set(category, this.deps.policy.releaseFor(this.requester.institution, this.requester.role, category));
-    }
-    return this.releases.get(category);
-  }
-
   /**
    * Decides a batch: the consents of the persons whose categories need one, read in one call;
-   * then every decision, journaled in one append before any is released. A consent store that
-   * cannot be read fails the decisions that needed it; a log that cannot be written fails all.
+   * then every decision, journaled in one append (one group of entries) before any is
+   * released. A consent store that cannot be read fails the decisions that needed it; a log
+   * that cannot be written fails all.
    */
   private async decideAndJournal(keys: readonly string[]): Promise<(Decision | Error)[]> {
     const asked = keys.map((k) => {
       const at = k.indexOf(KEY_SEPARATOR);
       return { avs: k.slice(0, at), category: k.slice(at + 1) };
     });
-    const needing = [...new Set(asked.filter((a) => this.releaseOf(a.category)?.kind === 'consent').map((a) => a.avs))];
+    const needing = [...new Set(asked.filter((a) => this.decider.needsConsents(a.category)).map((a) => a.avs))];
     const consents = new Map<string, ConsentRecord[] | Error>();
     if (needing.length > 0) {
       const read = await Promise.allSettled(needing.map((avs) => this.consentsOf.load(avs)));
       read.forEach((r, i) => consents.set(needing[i]!, r.status === 'fulfilled' ? r.value : (r.reason as Error)));
     }
 
-    const { policy, clock } = this.deps;
-    const at = clock.now().toISOString();
-    const { institution, role, subject } = this.requester;
-    const purpose = this.facts.purpose ?? null;
-    const caseReference = this.facts.caseReference ?? null;
     const results: (Decision | Error)[] = [];
-    const entries: NewAccessLogEntry[] = [];
+    const rows: EntryRow[] = [];
     for (const { avs, category } of asked) {
-      const theirs = this.releaseOf(category)?.kind === 'consent' ? consents.get(avs)! : NO_CONSENTS;
+      const theirs = this.decider.needsConsents(category) ? consents.get(avs)! : NO_CONSENTS;
       if (theirs instanceof Error) {
         results.push(theirs);
         continue;
       }
-      const decision = decide(policy, this.requester, this.facts, avs, category, theirs, this.today);
-      results.push(decision);
-      entries.push({
-        at,
-        institution,
-        role,
-        subject,
-        avs,
-        category,
-        decision: decision.allowed ? 'ALLOWED' : 'DENIED',
-        legalBasis: decision.allowed ? (decision.legalBasis ?? null) : null,
-        consentId: decision.allowed ? (decision.consentId ?? null) : null,
-        purpose,
-        caseReference,
-        subgraph: this.subgraph,
-        requestId: this.requestId,
-      });
+      const d = this.decider.decide(avs, category, theirs);
+      results.push(d);
+      rows.push(d.allowed ? [avs, category, 'ALLOWED', d.legalBasis ?? null, d.consentId ?? null] : [avs, category, 'DENIED', null, null]);
     }
 
+    const { institution, role, subject } = this.requester;
+    const group: EntryGroup = [
+      this.deps.clock.now().toISOString(),
+      institution,
+      role,
+      subject,
+      this.facts.purpose ?? null,
+      this.facts.caseReference ?? null,
+      this.subgraph,
+      this.requestId,
+      rows,
+    ];
     try {
-      await this.deps.audit.append(entries);
+      if (rows.length > 0) await this.deps.audit.append([group]);
     } catch (e) {
       log.error({ service: this.subgraph, reason: (e as Error).message }, 'access log unavailable');
       const unavailable = errors.auditUnavailable();
