@@ -1,0 +1,49 @@
+// ES256 compact JWS (RFC 7515, RFC 7518 section 3.4) with node:crypto alone, for the
+// gateway's subgraph credential: the same tokens jsonwebtoken makes and reads, with less of
+// its per-call work on the gateway → subgraph hot path (issue 6, measured in a running stack:
+// a signature 25-35 % cheaper; a verification about 8 %; ECDSA itself is the rest).
+// The one header issued, {"alg":"ES256","typ":"JWT"}, is pinned byte for byte, so no other
+// algorithm (none, HS256 keyed with the public key, RS256, ...) is ever even considered.
+import { sign, verify, type KeyObject } from 'node:crypto';
+
+const HEADER = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'JWT' })).toString('base64url');
+
+export class JwsRejected extends Error {}
+
+const checkedKeys = new WeakSet<KeyObject>();
+
+/** ES256 is ECDSA on P-256 and nothing else (as jsonwebtoken requires); checked once per key. */
+export function requireP256(key: KeyObject): void {
+  if (checkedKeys.has(key)) return;
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new JwsRejected(`ES256 needs an EC P-256 key, not ${key.asymmetricKeyType ?? key.type}`);
+  }
+  checkedKeys.add(key);
+}
+
+export function signEs256(payload: object, privateKey: KeyObject): string {
+  requireP256(privateKey);
+  const input = `${HEADER}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  return `${input}.${sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+}
+
+/** The payload (parsed JSON, its claims not yet checked) of a token whose header and signature verify; throws JwsRejected otherwise. */
+export function verifyEs256(token: string, publicKey: KeyObject): unknown {
+  requireP256(publicKey);
+  const parts = token.split('.');
+  if (parts.length !== 3) throw new JwsRejected('not a compact JWS');
+  const [header, payload, signature] = parts as [string, string, string];
+  if (header !== HEADER) throw new JwsRejected('the header is not {"alg":"ES256","typ":"JWT"}');
+  const sig = Buffer.from(signature, 'base64url');
+  // Only the canonical encoding: decoding skips stray characters and ignores the last one's
+  // unused bits. A signature of another length (ES256 is r ‖ s, 64 bytes) does not verify.
+  if (sig.toString('base64url') !== signature) throw new JwsRejected('not a base64url signature');
+  if (!verify('sha256', Buffer.from(`${header}.${payload}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, sig)) {
+    throw new JwsRejected('the signature does not verify');
+  }
+  try {
+    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    throw new JwsRejected('the payload is not JSON');
+  }
+}
