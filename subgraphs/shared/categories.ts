@@ -53,6 +53,18 @@ export function indexCategories(schema: GraphQLSchema): CategoryIndex {
  * object type), honouring fragments and @skip/@include. In deterministic order.
  */
 export function selectedCategories(info: GraphQLResolveInfo, index: CategoryIndex): string[] {
+  // The same field of every person of a caseload has the same selection: walk it once per
+  // operation and variables (graphql-js shares fieldNodes between siblings of a list).
+  let byVariables = selections.get(info.fieldNodes);
+  if (!byVariables) selections.set(info.fieldNodes, (byVariables = new WeakMap()));
+  let found = byVariables.get(info.variableValues);
+  if (!found) byVariables.set(info.variableValues, (found = walkSelectedCategories(info, index)));
+  return found;
+}
+
+const selections = new WeakMap<GraphQLResolveInfo['fieldNodes'], WeakMap<GraphQLResolveInfo['variableValues'], string[]>>();
+
+function walkSelectedCategories(info: GraphQLResolveInfo, index: CategoryIndex): string[] {
   const type = getNamedType(info.returnType);
   const fields = index.get(type.name);
   if (!fields || !isObjectType(type)) return [];

@@ -71,8 +71,8 @@ export class RequestAccess implements AccessDecisions {
       }
       return avs.map((a) => found.get(a) ?? []);
     });
-    // A failed decision stays failed (DataLoader keeps the rejection): every field that
-    // depends on it fails alike.
+    // A failed decision stays failed (the loader keeps the rejection): every field that
+    // depends on it fails alike. Settled ones leave the loader (see decideAndJournal).
     this.decisions = new DataLoader((keys) => this.decideAndJournal(keys), { maxBatchSize: 20_000 });
   }
 
@@ -143,6 +143,9 @@ export class RequestAccess implements AccessDecisions {
       let mine = this.settled.get(avs);
       if (!mine) this.settled.set(avs, (mine = new Map()));
       mine.set(category, d);
+      // Read from `settled` from now on: the loader's copy would only keep the request's
+      // promises alive for as long as the request's decisions are kept (RequestAccessCache).
+      this.decisions.clear(keys[i]!);
       const label = `${category}${KEY_SEPARATOR}${d.allowed ? 'ALLOWED' : 'DENIED'}`;
       counted.set(label, (counted.get(label) ?? 0) + 1);
     });
