@@ -610,7 +610,7 @@ async function profileRun(args: BenchArgs, env: Env, stamp: string): Promise<voi
     '',
   ];
   try {
-    const [on, , inProcess] = splitTargets(st);
+    const [on, off, inProcess] = splitTargets(st);
     await seedConsents(on!.url, env.headers, q1.persons);
     const runs: { target: Target; profiled: { child: Child; label: string }[] }[] = [
       {
@@ -619,6 +619,14 @@ async function profileRun(args: BenchArgs, env: Env, stamp: string): Promise<voi
           { child: st.on.gateway, label: 'gateway (enforcement on)' },
           { child: st.on.subgraphs, label: 'subgraphs (enforcement on)' },
           { child: st.mocks, label: 'mock registries' },
+        ],
+      },
+      {
+        // The same stack without the policy: what is left when on and off are read side by side is the policy's cost.
+        target: off!,
+        profiled: [
+          { child: st.off.gateway, label: 'gateway (enforcement off)' },
+          { child: st.off.subgraphs, label: 'subgraphs (enforcement off)' },
         ],
       },
       {

@@ -24,8 +24,8 @@ const NO_CONSENT: Decision = Object.freeze({ allowed: false, reason: 'no consent
 export class Decider {
   private readonly releases = new Map<string, Release | undefined>();
   private readonly recipient: Institution;
-  /** Allowed decisions are shared, one per legal basis or consent: a caseload keeps thousands. */
-  private readonly allowed = new Map<string, Decision>();
+  /** Decisions allowed by a legal basis are shared, one per basis: a caseload keeps thousands. */
+  private readonly allowedBy = new Map<string, Decision>();
 
   constructor(
     private readonly policy: Policy,
@@ -68,19 +68,16 @@ export class Decider {
           const unmet = condition.check(input);
           if (unmet) return { allowed: false, reason: `${release.basis.citation}: ${unmet}` };
         }
-        return this.shared(`basis:${release.basis.citation}`, () => ({ allowed: true, legalBasis: release.basis.citation }));
+        const citation = release.basis.citation;
+        let allowed = this.allowedBy.get(citation);
+        if (!allowed) this.allowedBy.set(citation, (allowed = Object.freeze({ allowed: true, legalBasis: citation })));
+        return allowed;
       }
       case 'consent': {
         const consent = releasingConsent(consents, this.recipient, category, this.facts.purpose, this.today);
-        return consent ? this.shared(`consent:${consent.id}`, () => ({ allowed: true, consentId: consent.id })) : NO_CONSENT;
+        return consent ? { allowed: true, consentId: consent.id } : NO_CONSENT;
       }
     }
-  }
-
-  private shared(key: string, make: () => Decision): Decision {
-    let d = this.allowed.get(key);
-    if (!d) this.allowed.set(key, (d = Object.freeze(make())));
-    return d;
   }
 }
 

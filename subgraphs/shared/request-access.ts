@@ -2,7 +2,6 @@
 // once and remembered; consents read in one batch for all persons of the request; every
 // decision journaled before it is acted upon. If the log or the consent store fails, the
 // decision fails, and so does every field that depends on it: fail closed.
-import DataLoader from 'dataloader';
 import { Decider, type Decision } from '../../lib/access/decide.ts';
 import type { RequestFacts } from '../../lib/access/conditions/index.ts';
 import type { Policy } from '../../lib/access/policy.ts';
@@ -45,12 +44,20 @@ export class UnenforcedAccess implements AccessDecisions {
   }
 }
 
+interface Asked {
+  avs: string;
+  category: string;
+}
+
 export class RequestAccess implements AccessDecisions {
-  /** Decisions made, by person then category: what enforcement reads synchronously. */
-  private readonly settled = new Map<string, Map<string, Decision>>();
-  /** Decisions asked for in the same turn are made and journaled together: one consent read, one append. */
-  private readonly decisions: DataLoader<string, Decision>;
-  private readonly consentsOf: DataLoader<string, ConsentRecord[]>;
+  /** Decisions made, by person then category slot: what enforcement reads synchronously. */
+  private readonly settled = new Map<string, (Decision | undefined)[]>();
+  /** Decisions being made, and decisions that failed (a failure stays: every field that depends on it fails alike). */
+  private readonly unsettled = new Map<string, Promise<Decision>>();
+  /** The decisions asked for in this turn: made and journaled together, one consent read, one append. */
+  private gathering: { asked: Asked[]; results: Promise<(Decision | Error)[]> } | undefined;
+  /** The consents read so far in this request, by person. */
+  private readonly consents = new Map<string, readonly ConsentRecord[]>();
   private readonly decider: Decider;
 
   constructor(
@@ -61,56 +68,70 @@ export class RequestAccess implements AccessDecisions {
     private readonly requestId: string,
   ) {
     this.decider = new Decider(deps.policy, requester, facts, isoDate(deps.clock.now()));
-    this.consentsOf = new DataLoader(async (avs) => {
-      let found: Map<string, ConsentRecord[]>;
-      try {
-        found = await deps.consents.forPersons(avs);
-      } catch (e) {
-        log.error({ service: subgraph, reason: (e as Error).message }, 'consent store unavailable');
-        throw errors.consentStoreUnavailable();
-      }
-      return avs.map((a) => found.get(a) ?? []);
-    });
-    // A failed decision stays failed (the loader keeps the rejection): every field that
-    // depends on it fails alike. Settled ones leave the loader (see decideAndJournal).
-    this.decisions = new DataLoader((keys) => this.decideAndJournal(keys), { maxBatchSize: 20_000 });
   }
 
   /** The decision already made for this person and category in this request, if any. */
   settledDecision(avs: string, category: string): Decision | undefined {
-    return this.settled.get(avs)?.get(category);
+    return this.settled.get(avs)?.[slotOf(category)];
   }
 
   decide(avs: string, category: string): Promise<Decision> {
-    const settled = this.settled.get(avs)?.get(category);
-    return settled ? Promise.resolve(settled) : this.decisions.load(`${avs}${KEY_SEPARATOR}${category}`);
+    const settled = this.settled.get(avs)?.[slotOf(category)];
+    if (settled) return Promise.resolve(settled);
+    const key = `${avs}${KEY_SEPARATOR}${category}`;
+    let decision = this.unsettled.get(key);
+    if (!decision) {
+      const batch = this.gathering ?? this.gather();
+      const index = batch.asked.push({ avs, category }) - 1;
+      decision = batch.results.then((results) => {
+        const d = results[index]!;
+        if (d instanceof Error) throw d;
+        return d;
+      });
+      this.unsettled.set(key, decision);
+    }
+    return decision;
+  }
+
+  /**
+   * Opens the batch of this turn. It is decided once every resolver that runs now, and every
+   * promise reaction queued now, had its say (the same moment DataLoader dispatches), so the
+   * file fields of a whole caseload go in one batch. Kept by hand rather than with DataLoader:
+   * a request's decisions are kept for a while (RequestAccessCache), its promises need not be.
+   */
+  private gather(): { asked: Asked[]; results: Promise<(Decision | Error)[]> } {
+    const asked: Asked[] = [];
+    const results = new Promise<(Decision | Error)[]>((resolve) => {
+      void Promise.resolve().then(() =>
+        process.nextTick(() => {
+          this.gathering = undefined;
+          resolve(this.decideAndJournal(asked));
+        }),
+      );
+    });
+    this.gathering = { asked, results };
+    return this.gathering;
   }
 
   /**
    * Decides a batch: the consents of the persons whose categories need one, read in one call;
    * then every decision, journaled in one append (one group of entries) before any is
    * released. A consent store that cannot be read fails the decisions that needed it; a log
-   * that cannot be written fails all.
+   * that cannot be written fails all. Never rejects: each decision is a Decision or an Error.
    */
-  private async decideAndJournal(keys: readonly string[]): Promise<(Decision | Error)[]> {
-    const asked = keys.map((k) => {
-      const at = k.indexOf(KEY_SEPARATOR);
-      return { avs: k.slice(0, at), category: k.slice(at + 1) };
-    });
-    const needing = [...new Set(asked.filter((a) => this.decider.needsConsents(a.category)).map((a) => a.avs))];
-    const consents = new Map<string, ConsentRecord[] | Error>();
-    if (needing.length > 0) {
-      const read = await Promise.allSettled(needing.map((avs) => this.consentsOf.load(avs)));
-      read.forEach((r, i) => consents.set(needing[i]!, r.status === 'fulfilled' ? r.value : (r.reason as Error)));
-    }
-
+  private async decideAndJournal(asked: readonly Asked[]): Promise<(Decision | Error)[]> {
+    const consentsUnavailable = await this.readConsents(asked);
     const results: (Decision | Error)[] = [];
     const rows: EntryRow[] = [];
     for (const { avs, category } of asked) {
-      const theirs = this.decider.needsConsents(category) ? consents.get(avs)! : NO_CONSENTS;
-      if (theirs instanceof Error) {
-        results.push(theirs);
-        continue;
+      let theirs: readonly ConsentRecord[] = NO_CONSENTS;
+      if (this.decider.needsConsents(category)) {
+        const read = this.consents.get(avs);
+        if (!read) {
+          results.push(consentsUnavailable ?? errors.consentStoreUnavailable());
+          continue;
+        }
+        theirs = read;
       }
       const d = this.decider.decide(avs, category, theirs);
       results.push(d);
@@ -141,11 +162,9 @@ export class RequestAccess implements AccessDecisions {
       if (d instanceof Error) return;
       const { avs, category } = asked[i]!;
       let mine = this.settled.get(avs);
-      if (!mine) this.settled.set(avs, (mine = new Map()));
-      mine.set(category, d);
-      // Read from `settled` from now on: the loader's copy would only keep the request's
-      // promises alive for as long as the request's decisions are kept (RequestAccessCache).
-      this.decisions.clear(keys[i]!);
+      if (!mine) this.settled.set(avs, (mine = []));
+      mine[slotOf(category)] = d;
+      this.unsettled.delete(`${avs}${KEY_SEPARATOR}${category}`);
       const label = `${category}${KEY_SEPARATOR}${d.allowed ? 'ALLOWED' : 'DENIED'}`;
       counted.set(label, (counted.get(label) ?? 0) + 1);
     });
@@ -155,6 +174,33 @@ export class RequestAccess implements AccessDecisions {
     }
     return results;
   }
+
+  /** Reads, in one call, the consents this batch needs and this request has not read yet; the error if the store failed. */
+  private async readConsents(asked: readonly Asked[]): Promise<Error | undefined> {
+    const missing = new Set<string>();
+    for (const { avs, category } of asked) if (!this.consents.has(avs) && this.decider.needsConsents(category)) missing.add(avs);
+    if (missing.size === 0) return undefined;
+    try {
+      const found = await this.deps.consents.forPersons([...missing]);
+      for (const avs of missing) this.consents.set(avs, found.get(avs) ?? NO_CONSENTS);
+      return undefined;
+    } catch (e) {
+      log.error({ service: this.subgraph, reason: (e as Error).message }, 'consent store unavailable');
+      return errors.consentStoreUnavailable();
+    }
+  }
+}
+
+/**
+ * A small number per category id: a person's decisions in a request are an array indexed by
+ * it, not a Map each (a request's decisions are kept for a while, see RequestAccessCache).
+ * Bounded by the categories the schema declares.
+ */
+const slots = new Map<string, number>();
+function slotOf(category: string): number {
+  let slot = slots.get(category);
+  if (slot === undefined) slots.set(category, (slot = slots.size));
+  return slot;
 }
 
 /** Neither an AVS number nor a category id contains it. */
