@@ -1,11 +1,11 @@
 // The transport boundary between the gateway and its subgraphs: the one place where the
 // gateway adds what subgraphs must verify (a credential signed for that subgraph alone,
 // carrying the verified requester, purpose and case reference), and where it protects
-// itself from a failing subgraph: keep-alive fetch with a deadline, one quick retry for
+// itself from a failing subgraph: keep-alive HTTP with a deadline, one quick retry for
 // queries (never for mutations) within that deadline, and a circuit breaker so that a dead
 // subgraph fails fast and costs only its own part of the answer.
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { Fetcher } from '@apollo/utils.fetcher';
+import type { Fetcher, FetcherRequestInit } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
 import { CREDENTIAL_HEADER, signCredential, type CredentialKeys } from '../lib/auth/subgraph-credential.ts';
 import { errors } from '../lib/errors.ts';
@@ -23,7 +23,7 @@ const isMutation = (body: unknown) => typeof body === 'string' && /^\{"query":"\
 const proxyFailure = (status: number) => status === 502 || status === 503;
 
 function resilientFetch(subgraph: string, timeoutMs: number, breaker: CircuitBreaker): Fetcher {
-  return ((url: string, init?: RequestInit) =>
+  return ((url: string, init?: FetcherRequestInit) =>
     timed(subgraphDuration, { subgraph }, () =>
       guardedFetch(url, init, { breaker, timeoutMs, retry: !isMutation(init?.body), failsOn: proxyFailure }),
     )) as unknown as Fetcher;

@@ -1,6 +1,8 @@
 // One HTTP call to a dependency (a registry, a subgraph), guarded the same way everywhere:
-// a deadline on the whole call, one quick retry within it for a read that failed fast
-// (lib/resilience/retry.ts), and the dependency's circuit breaker around it all.
+// a deadline on the whole call (the answer's body included), one quick retry within it for
+// a read that failed fast (lib/resilience/retry.ts), and the dependency's circuit breaker
+// around it all. The call itself: keep-alive node:http (lib/http-client.ts).
+import { httpCall, type HttpCallInit, type HttpResponse } from '../http-client.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import { isTransientFailure, withRetry } from './retry.ts';
 
@@ -20,13 +22,10 @@ export interface GuardedFetchOptions {
   failsOn(status: number): boolean;
 }
 
-export function guardedFetch(url: string, init: RequestInit | undefined, opts: GuardedFetchOptions): Promise<Response> {
+export function guardedFetch(url: string, init: HttpCallInit | undefined, opts: GuardedFetchOptions): Promise<HttpResponse> {
   const once = async (ms: number) => {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(ms) });
-    if (opts.failsOn(res.status)) {
-      await res.arrayBuffer();
-      throw new HttpStatusError(res.status);
-    }
+    const res = await httpCall(url, init ?? {}, ms);
+    if (opts.failsOn(res.status)) throw new HttpStatusError(res.status);
     return res;
   };
   return opts.breaker.run(() =>
