@@ -12,6 +12,7 @@ import type { Policy } from '../../lib/access/policy.ts';
 import { errors } from '../../lib/errors.ts';
 import { declaredCategory, declaredPermission } from './categories.ts';
 import type { SubgraphContext } from './definition.ts';
+import type { Outcome } from './request-access.ts';
 import { subjectOf } from './subject.ts';
 
 type Resolver = GraphQLFieldResolver<unknown, SubgraphContext>;
@@ -36,15 +37,15 @@ function guarded(category: string, resolve: Resolver, coordinate: string, root: 
     const avs = root ? requireAvs((args as { avs?: unknown }).avs) : subjectOf(source);
     // An object that does not say whose data it holds cannot be decided on: no data.
     if (!avs) throw new Error(`${coordinate}: no subject on the parent object`);
-    const settled = ctx.access.settledDecision(avs, category);
-    if (settled) {
-      if (!settled.allowed) throw errors.forbiddenCategory(category);
+    const release = (outcome: Outcome) => {
+      if (outcome === undefined) throw new Error(`${coordinate}: no decision for ${category}`);
+      if (outcome instanceof Error) throw outcome;
+      if (!outcome.allowed) throw errors.forbiddenCategory(category);
       return resolve(source, args, ctx, info);
-    }
-    return ctx.access.decide(avs, category).then((d) => {
-      if (!d.allowed) throw errors.forbiddenCategory(category);
-      return resolve(source, args, ctx, info);
-    });
+    };
+    const known = ctx.access.outcome(avs, category);
+    if (known !== undefined) return release(known);
+    return ctx.access.decided(avs, [category]).then(() => release(ctx.access.outcome(avs, category)));
   };
 }
 

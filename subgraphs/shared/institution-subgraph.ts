@@ -69,10 +69,12 @@ export function defineInstitutionSubgraph<R extends { avs: string }>(
           const first = index.get('Person')?.get(spec.personField);
           if (!first) throw new Error(`Person.${spec.personField} has no @category`);
           const selected = selectedCategories(info, index).filter((c) => c !== first);
-          const released = await Promise.all(
-            selected.map((c) => ctx.access.decide(person.avs, c).then((d) => d.allowed, () => false)),
-          );
-          const sections = [first, ...selected.filter((_, i) => released[i])].map(sectionOf);
+          await ctx.access.decided(person.avs, selected);
+          const released = selected.filter((c) => {
+            const outcome = ctx.access.outcome(person.avs, c);
+            return outcome !== undefined && !(outcome instanceof Error) && outcome.allowed;
+          });
+          const sections = [first, ...released].map(sectionOf);
           const record = await ctx.files.load({ avs: person.avs, sections });
           return record ? { ...spec.toFile(record), [SUBJECT]: person.avs } : null;
         },

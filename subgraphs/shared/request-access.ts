@@ -21,12 +21,19 @@ export interface AccessDeps {
   clock: Clock;
 }
 
+/** What is known of one decision: made, failed (the error every field that depends on it gets), or undefined (not yet). */
+export type Outcome = Decision | Error | undefined;
+
 /** What enforcement asks of a request's access decisions. */
 export interface AccessDecisions {
   readonly requester: Requester;
-  settledDecision(avs: string, category: string): Decision | undefined;
-  decide(avs: string, category: string): Promise<Decision>;
+  /** The decision for this person and category, if made (or failed) already: read synchronously. */
+  outcome(avs: string, category: string): Outcome;
+  /** Resolves (never rejects) once the decisions for this person and these categories are made or failed. */
+  decided(avs: string, categories: readonly string[]): Promise<void>;
 }
+
+const DONE: Promise<void> = Promise.resolve();
 
 /**
  * Releases everything, decides and journals nothing. Only for the benchmark's baseline (the
@@ -36,11 +43,11 @@ export interface AccessDecisions {
 export class UnenforcedAccess implements AccessDecisions {
   private static readonly RELEASED: Decision = { allowed: true, legalBasis: 'enforcement off (benchmark baseline)' };
   constructor(readonly requester: Requester) {}
-  settledDecision(): Decision {
+  outcome(): Decision {
     return UnenforcedAccess.RELEASED;
   }
-  async decide(): Promise<Decision> {
-    return UnenforcedAccess.RELEASED;
+  decided(): Promise<void> {
+    return DONE;
   }
 }
 
@@ -49,13 +56,22 @@ interface Asked {
   category: string;
 }
 
+/** The decisions asked for in one turn: made and journaled together, one consent read, one append. */
+class Batch {
+  readonly asked: Asked[] = [];
+  done!: Promise<void>;
+}
+
+/** A person's decisions in a request, by category slot: made, failed, or waiting in a batch. */
+type Slot = Decision | Error | Batch | undefined;
+
 export class RequestAccess implements AccessDecisions {
-  /** Decisions made, by person then category slot: what enforcement reads synchronously. */
-  private readonly settled = new Map<string, (Decision | undefined)[]>();
-  /** Decisions being made, and decisions that failed (a failure stays: every field that depends on it fails alike). */
-  private readonly unsettled = new Map<string, Promise<Decision>>();
-  /** The decisions asked for in this turn: made and journaled together, one consent read, one append. */
-  private gathering: { asked: Asked[]; results: Promise<(Decision | Error)[]> } | undefined;
+  /**
+   * Per person, one slot per category (see slotOf): no key strings, no promise per decision.
+   * A request's decisions are kept for a while (RequestAccessCache), so they are kept small.
+   */
+  private readonly slots = new Map<string, Slot[]>();
+  private gathering: Batch | undefined;
   /** The consents read so far in this request, by person. */
   private readonly consents = new Map<string, readonly ConsentRecord[]>();
   private readonly decider: Decider;
@@ -70,71 +86,69 @@ export class RequestAccess implements AccessDecisions {
     this.decider = new Decider(deps.policy, requester, facts, isoDate(deps.clock.now()));
   }
 
-  /** The decision already made for this person and category in this request, if any. */
-  settledDecision(avs: string, category: string): Decision | undefined {
-    return this.settled.get(avs)?.[slotOf(category)];
+  outcome(avs: string, category: string): Outcome {
+    const slot = this.slots.get(avs)?.[slotOf(category)];
+    return slot instanceof Batch ? undefined : slot;
   }
 
-  decide(avs: string, category: string): Promise<Decision> {
-    const settled = this.settled.get(avs)?.[slotOf(category)];
-    if (settled) return Promise.resolve(settled);
-    const key = `${avs}${KEY_SEPARATOR}${category}`;
-    let decision = this.unsettled.get(key);
-    if (!decision) {
-      const batch = this.gathering ?? this.gather();
-      const index = batch.asked.push({ avs, category }) - 1;
-      decision = batch.results.then((results) => {
-        const d = results[index]!;
-        if (d instanceof Error) throw d;
-        return d;
-      });
-      this.unsettled.set(key, decision);
+  decided(avs: string, categories: readonly string[]): Promise<void> {
+    let mine = this.slots.get(avs);
+    if (!mine) this.slots.set(avs, (mine = []));
+    let wait: Promise<void> | undefined;
+    for (const category of categories) {
+      const i = slotOf(category);
+      let slot = mine[i];
+      if (slot === undefined) {
+        slot = this.gathering ?? this.gather();
+        slot.asked.push({ avs, category });
+        mine[i] = slot;
+      }
+      if (slot instanceof Batch && slot.done !== wait) wait = wait === undefined ? slot.done : Promise.all([wait, slot.done]).then(() => {});
     }
-    return decision;
+    return wait ?? DONE;
   }
 
   /**
    * Opens the batch of this turn. It is decided once every resolver that runs now, and every
-   * promise reaction queued now, had its say (the same moment DataLoader dispatches), so the
-   * file fields of a whole caseload go in one batch. Kept by hand rather than with DataLoader:
-   * a request's decisions are kept for a while (RequestAccessCache), its promises need not be.
+   * promise reaction queued now, had its say (the moment DataLoader would dispatch), so the
+   * file fields of a whole caseload go in one batch.
    */
-  private gather(): { asked: Asked[]; results: Promise<(Decision | Error)[]> } {
-    const asked: Asked[] = [];
-    const results = new Promise<(Decision | Error)[]>((resolve) => {
+  private gather(): Batch {
+    const batch = new Batch();
+    batch.done = new Promise<void>((resolve) => {
       void Promise.resolve().then(() =>
         process.nextTick(() => {
           this.gathering = undefined;
-          resolve(this.decideAndJournal(asked));
+          resolve(this.decideAndJournal(batch.asked));
         }),
       );
     });
-    this.gathering = { asked, results };
-    return this.gathering;
+    this.gathering = batch;
+    return batch;
   }
 
   /**
    * Decides a batch: the consents of the persons whose categories need one, read in one call;
    * then every decision, journaled in one append (one group of entries) before any is
    * released. A consent store that cannot be read fails the decisions that needed it; a log
-   * that cannot be written fails all. Never rejects: each decision is a Decision or an Error.
+   * that cannot be written fails all. Never rejects: each slot ends a Decision or an Error.
    */
-  private async decideAndJournal(asked: readonly Asked[]): Promise<(Decision | Error)[]> {
+  private async decideAndJournal(asked: readonly Asked[]): Promise<void> {
     const consentsUnavailable = await this.readConsents(asked);
-    const results: (Decision | Error)[] = [];
+    const outcomes: (Decision | Error)[] = [];
     const rows: EntryRow[] = [];
     for (const { avs, category } of asked) {
       let theirs: readonly ConsentRecord[] = NO_CONSENTS;
       if (this.decider.needsConsents(category)) {
         const read = this.consents.get(avs);
         if (!read) {
-          results.push(consentsUnavailable ?? errors.consentStoreUnavailable());
+          outcomes.push(consentsUnavailable ?? errors.consentStoreUnavailable());
           continue;
         }
         theirs = read;
       }
       const d = this.decider.decide(avs, category, theirs);
-      results.push(d);
+      outcomes.push(d);
       rows.push(d.allowed ? [avs, category, 'ALLOWED', d.legalBasis ?? null, d.consentId ?? null] : [avs, category, 'DENIED', null, null]);
     }
 
@@ -150,29 +164,26 @@ export class RequestAccess implements AccessDecisions {
       this.requestId,
       rows,
     ];
+    let journaled = true;
     try {
       if (rows.length > 0) await this.deps.audit.append([group]);
     } catch (e) {
       log.error({ service: this.subgraph, reason: (e as Error).message }, 'access log unavailable');
-      const unavailable = errors.auditUnavailable();
-      return results.map(() => unavailable);
+      journaled = false;
     }
+    const unavailable = journaled ? undefined : errors.auditUnavailable();
     const counted = new Map<string, number>();
-    results.forEach((d, i) => {
-      if (d instanceof Error) return;
-      const { avs, category } = asked[i]!;
-      let mine = this.settled.get(avs);
-      if (!mine) this.settled.set(avs, (mine = []));
-      mine[slotOf(category)] = d;
-      this.unsettled.delete(`${avs}${KEY_SEPARATOR}${category}`);
-      const label = `${category}${KEY_SEPARATOR}${d.allowed ? 'ALLOWED' : 'DENIED'}`;
+    asked.forEach(({ avs, category }, i) => {
+      const outcome = unavailable ?? outcomes[i]!;
+      this.slots.get(avs)![slotOf(category)] = outcome;
+      if (outcome instanceof Error) return;
+      const label = `${category}${LABEL_SEPARATOR}${outcome.allowed ? 'ALLOWED' : 'DENIED'}`;
       counted.set(label, (counted.get(label) ?? 0) + 1);
     });
     for (const [label, n] of counted) {
-      const [category, decision] = label.split(KEY_SEPARATOR) as [string, string];
+      const [category, decision] = label.split(LABEL_SEPARATOR) as [string, string];
       decisionsTotal.inc({ subgraph: this.subgraph, category, decision }, n);
     }
-    return results;
   }
 
   /** Reads, in one call, the consents this batch needs and this request has not read yet; the error if the store failed. */
@@ -193,8 +204,7 @@ export class RequestAccess implements AccessDecisions {
 
 /**
  * A small number per category id: a person's decisions in a request are an array indexed by
- * it, not a Map each (a request's decisions are kept for a while, see RequestAccessCache).
- * Bounded by the categories the schema declares.
+ * it. Bounded by the categories the schema declares.
  */
 const slots = new Map<string, number>();
 function slotOf(category: string): number {
@@ -203,8 +213,8 @@ function slotOf(category: string): number {
   return slot;
 }
 
-/** Neither an AVS number nor a category id contains it. */
-const KEY_SEPARATOR = '|';
+/** No category id contains it. */
+const LABEL_SEPARATOR = '|';
 const NO_CONSENTS: readonly ConsentRecord[] = Object.freeze([]);
 
 /**
