@@ -4,7 +4,13 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { Config, SubgraphName } from '../lib/config.ts';
 import { sendJson, startHttpService, type HttpService } from '../lib/http-server.ts';
 import { SUPERGRAPH_PATH } from '../schema/compose.ts';
@@ -74,9 +80,17 @@ export async function startGateway({
     formatError: maskUnexpectedErrors('gateway'),
     // Shutdown is the stack's: it drains the HTTP servers first, then stops Apollo.
     stopOnTerminationSignals: false,
+    // Nothing of Apollo's that the product does not use: no cache-control hints, and none of
+    // the reporting to Apollo's cloud that an APOLLO_KEY in the environment would otherwise
+    // switch on (operation traces of requests about persons; fail closed). The query plan
+    // cache and the parsed-document cache stay at Apollo's defaults (30 MiB LRU each): a case
+    // platform sends a handful of distinct operations, each planned and parsed once.
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
       observeRequests('gateway'),
       ...limits.plugins,
       dropErrorsOfUnselectedFields(),
