@@ -39,7 +39,8 @@ export class SubgraphTransport extends RemoteGraphQLDataSource<GatewayContext> {
     private readonly keys: CredentialKeys,
   ) {
     const breaker = new CircuitBreaker(`subgraph ${subgraph}`);
-    super({ url, fetcher: resilientFetch(subgraph, timeoutMs, breaker) });
+    // Cache-control is off product-wide: no subgraph answer's Cache-Control header to read.
+    super({ url, fetcher: resilientFetch(subgraph, timeoutMs, breaker), honorSubgraphCacheControlHeader: false });
     this.breaker = breaker;
   }
 
