@@ -216,37 +216,3 @@ function slotOf(category: string): number {
 /** No category id contains it. */
 const LABEL_SEPARATOR = '|';
 const NO_CONSENTS: readonly ConsentRecord[] = Object.freeze([]);
-
-/**
- * The gateway may call a subgraph several times for one request (aliases, nested entities).
- * Decisions belong to the gateway request, so each subgraph keeps a request's RequestAccess
- * for a short while under the gateway's request id (signed into the credential, minted by
- * the gateway, never taken from the client). Bounded in time and size.
- */
-export class RequestAccessCache {
-  private readonly entries = new Map<string, { access: RequestAccess; fingerprint: string; expires: number }>();
-
-  constructor(
-    private readonly ttlMs = 30_000,
-    private readonly maxEntries = 10_000,
-  ) {}
-
-  get(requestId: string, fingerprint: string, create: () => RequestAccess): RequestAccess {
-    const now = Date.now();
-    const hit = this.entries.get(requestId);
-    if (hit && hit.expires > now && hit.fingerprint === fingerprint) return hit.access;
-    if (this.entries.size >= this.maxEntries) this.evict(now);
-    const access = create();
-    this.entries.set(requestId, { access, fingerprint, expires: now + this.ttlMs });
-    return access;
-  }
-
-  private evict(now: number): void {
-    for (const [id, e] of this.entries) if (e.expires <= now) this.entries.delete(id);
-    // Still full: drop the oldest (Map keeps insertion order).
-    for (const id of this.entries.keys()) {
-      if (this.entries.size < this.maxEntries) break;
-      this.entries.delete(id);
-    }
-  }
-}

@@ -16,7 +16,8 @@ import { errors, maskUnexpectedErrors, withHttpStatus } from '../../lib/errors.t
 import { sendJson, startHttpService, type HttpService } from '../../lib/http-server.ts';
 import type { SubgraphContext, SubgraphDefinition, SubgraphDeps } from './definition.ts';
 import { enforceCategories } from './enforce-categories.ts';
-import { RequestAccess, RequestAccessCache, UnenforcedAccess } from './request-access.ts';
+import { RequestAccess, UnenforcedAccess } from './request-access.ts';
+import { RequestAccessCache } from './request-access-cache.ts';
 import { parseSubgraphSdl } from './sdl.ts';
 import { metricsRoute } from '../../lib/observability/metrics.ts';
 import { observeRequests } from '../../lib/observability/request-plugin.ts';
