@@ -33,20 +33,28 @@ export function enforceCategories(schema: GraphQLSchema, policy: Policy): GraphQ
 }
 
 function guarded(category: string, resolve: Resolver, coordinate: string, root: boolean): Resolver {
+  const categories = [category];
   return (source, args, ctx, info) => {
     const avs = root ? requireAvs((args as { avs?: unknown }).avs) : subjectOf(source);
     // An object that does not say whose data it holds cannot be decided on: no data.
     if (!avs) throw new Error(`${coordinate}: no subject on the parent object`);
-    const release = (outcome: Outcome) => {
-      if (outcome === undefined) throw new Error(`${coordinate}: no decision for ${category}`);
-      if (outcome instanceof Error) throw outcome;
-      if (!outcome.allowed) throw errors.forbiddenCategory(category);
-      return resolve(source, args, ctx, info);
-    };
     const known = ctx.access.outcome(avs, category);
-    if (known !== undefined) return release(known);
-    return ctx.access.decided(avs, [category]).then(() => release(ctx.access.outcome(avs, category)));
+    if (known !== undefined) {
+      assertReleased(known, category, coordinate);
+      return resolve(source, args, ctx, info);
+    }
+    return ctx.access.decided(avs, categories).then(() => {
+      assertReleased(ctx.access.outcome(avs, category), category, coordinate);
+      return resolve(source, args, ctx, info);
+    });
   };
+}
+
+// Module-level, not a closure per field: a caseload resolves thousands of guarded fields.
+function assertReleased(outcome: Outcome, category: string, coordinate: string): void {
+  if (outcome === undefined) throw new Error(`${coordinate}: no decision for ${category}`);
+  if (outcome instanceof Error) throw outcome;
+  if (!outcome.allowed) throw errors.forbiddenCategory(category);
 }
 
 function permitted(permission: string, resolve: Resolver, policy: Policy): Resolver {

@@ -51,14 +51,10 @@ export class UnenforcedAccess implements AccessDecisions {
   }
 }
 
-interface Asked {
-  avs: string;
-  category: string;
-}
-
-/** The decisions asked for in one turn: made and journaled together, one consent read, one append. */
+/** The decisions asked for in one turn (person i, category i): made and journaled together, one consent read, one append. */
 class Batch {
-  readonly asked: Asked[] = [];
+  readonly persons: string[] = [];
+  readonly categories: string[] = [];
   done!: Promise<void>;
 }
 
@@ -100,7 +96,8 @@ export class RequestAccess implements AccessDecisions {
       let slot = mine[i];
       if (slot === undefined) {
         slot = this.gathering ?? this.gather();
-        slot.asked.push({ avs, category });
+        slot.persons.push(avs);
+        slot.categories.push(category);
         mine[i] = slot;
       }
       if (slot instanceof Batch && slot.done !== wait) wait = wait === undefined ? slot.done : Promise.all([wait, slot.done]).then(() => {});
@@ -119,7 +116,7 @@ export class RequestAccess implements AccessDecisions {
       void Promise.resolve().then(() =>
         process.nextTick(() => {
           this.gathering = undefined;
-          resolve(this.decideAndJournal(batch.asked));
+          resolve(this.decideAndJournal(batch));
         }),
       );
     });
@@ -133,11 +130,13 @@ export class RequestAccess implements AccessDecisions {
    * released. A consent store that cannot be read fails the decisions that needed it; a log
    * that cannot be written fails all. Never rejects: each slot ends a Decision or an Error.
    */
-  private async decideAndJournal(asked: readonly Asked[]): Promise<void> {
-    const consentsUnavailable = await this.readConsents(asked);
+  private async decideAndJournal({ persons, categories }: Batch): Promise<void> {
+    const consentsUnavailable = await this.readConsents(persons, categories);
     const outcomes: (Decision | Error)[] = [];
     const rows: EntryRow[] = [];
-    for (const { avs, category } of asked) {
+    for (let i = 0; i < persons.length; i++) {
+      const avs = persons[i]!;
+      const category = categories[i]!;
       let theirs: readonly ConsentRecord[] = NO_CONSENTS;
       if (this.decider.needsConsents(category)) {
         const read = this.consents.get(avs);
@@ -172,24 +171,28 @@ export class RequestAccess implements AccessDecisions {
       journaled = false;
     }
     const unavailable = journaled ? undefined : errors.auditUnavailable();
-    const counted = new Map<string, number>();
-    asked.forEach(({ avs, category }, i) => {
+    /** category → [allowed, denied]: the metric is counted once per batch, not per decision. */
+    const counted = new Map<string, [number, number]>();
+    for (let i = 0; i < persons.length; i++) {
       const outcome = unavailable ?? outcomes[i]!;
-      this.slots.get(avs)![slotOf(category)] = outcome;
-      if (outcome instanceof Error) return;
-      const label = `${category}${LABEL_SEPARATOR}${outcome.allowed ? 'ALLOWED' : 'DENIED'}`;
-      counted.set(label, (counted.get(label) ?? 0) + 1);
-    });
-    for (const [label, n] of counted) {
-      const [category, decision] = label.split(LABEL_SEPARATOR) as [string, string];
-      decisionsTotal.inc({ subgraph: this.subgraph, category, decision }, n);
+      this.slots.get(persons[i]!)![slotOf(categories[i]!)] = outcome;
+      if (outcome instanceof Error) continue;
+      let n = counted.get(categories[i]!);
+      if (!n) counted.set(categories[i]!, (n = [0, 0]));
+      n[outcome.allowed ? 0 : 1]++;
+    }
+    for (const [category, [allowed, denied]] of counted) {
+      if (allowed) decisionsTotal.inc({ subgraph: this.subgraph, category, decision: 'ALLOWED' }, allowed);
+      if (denied) decisionsTotal.inc({ subgraph: this.subgraph, category, decision: 'DENIED' }, denied);
     }
   }
 
   /** Reads, in one call, the consents this batch needs and this request has not read yet; the error if the store failed. */
-  private async readConsents(asked: readonly Asked[]): Promise<Error | undefined> {
+  private async readConsents(persons: readonly string[], categories: readonly string[]): Promise<Error | undefined> {
     const missing = new Set<string>();
-    for (const { avs, category } of asked) if (!this.consents.has(avs) && this.decider.needsConsents(category)) missing.add(avs);
+    for (let i = 0; i < persons.length; i++) {
+      if (!this.consents.has(persons[i]!) && this.decider.needsConsents(categories[i]!)) missing.add(persons[i]!);
+    }
     if (missing.size === 0) return undefined;
     try {
       const found = await this.deps.consents.forPersons([...missing]);
@@ -213,6 +216,4 @@ function slotOf(category: string): number {
   return slot;
 }
 
-/** No category id contains it. */
-const LABEL_SEPARATOR = '|';
 const NO_CONSENTS: readonly ConsentRecord[] = Object.freeze([]);
