@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { devSecret, issueDevToken } from '../lib/auth/dev-issuer.ts';
 import { envPrefix, loadConfig, REGISTRY_PATHS, REGISTRY_SUBGRAPHS } from '../lib/config.ts';
 import { parseArgs, USAGE, type BenchArgs } from './lib/args.ts';
-import { killAllChildren, startChild, type Child } from './lib/children.ts';
+import { killAllChildren, runtimeFlagsOf, startChild, type Child } from './lib/children.ts';
 import { profileMarkdown, summariseProfile } from './lib/cpuprofile.ts';
 import { readProcCpuSeconds, RssSampler } from './lib/proc.ts';
 import { afterVsBefore, evaluateTargets, historyRow, readHistory, renderReport, variant } from './lib/report.ts';
@@ -437,7 +437,8 @@ async function startBefore(before: Checkout, start: StartFn, subgraphsEnv: Recor
 async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, before?: Checkout): Promise<Stacks> {
   const children: Child[] = [];
   const start: StartFn = async (name, serve, extraEnv = {}, checkout) => {
-    const c = await startChild({ name, serve, env: { ...env.childEnv, ...extraEnv }, logDir: env.outDir, checkout });
+    const runtimeFlags = await runtimeFlagsOf(checkout);
+    const c = await startChild({ name, serve, env: { ...env.childEnv, ...extraEnv }, logDir: env.outDir, checkout, runtimeFlags });
     children.push(c);
     return c;
   };
@@ -487,6 +488,7 @@ async function setRegistryLatency(st: Stacks, latencyMs: number, env: Env, peaks
     serve: { mode: 'mocks', port: st.mocksPort, mockLatencyMs: latencyMs },
     env: env.childEnv,
     logDir: env.outDir,
+    runtimeFlags: await runtimeFlagsOf(),
   });
   await waitFor(`${st.mocks.ready.mocksUrl}/healthz`);
   // Pooled connections to the old mocks are gone: one request per target reconnects them.

@@ -2,9 +2,9 @@
 // the server's), waits for its one JSON line, and stops it by pid. The serve-stack.ts is this
 // checkout's, or another revision's worktree's (--compare), run from that checkout.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ServeOptions, ServeReady } from '../serve-stack.ts';
 import { readProcMemory } from './proc.ts';
 
@@ -46,7 +46,23 @@ export interface StartChildOptions {
   checkout?: string;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /** The flags the product runs with (lib/runtime-flags.ts of the checkout that runs). */
+  runtimeFlags: readonly string[];
   timeoutMs?: number;
+}
+
+/**
+ * The node flags a checkout's processes run with in production (its lib/runtime-flags.ts;
+ * none for a revision from before that file), so a compared revision runs as it would have.
+ */
+export async function runtimeFlagsOf(checkout: string = ROOT): Promise<readonly string[]> {
+  const file = join(checkout, 'lib', 'runtime-flags.ts');
+  if (!existsSync(file)) return [];
+  const mod = (await import(pathToFileURL(file).href)) as { NODE_FLAGS?: unknown };
+  if (!Array.isArray(mod.NODE_FLAGS) || !mod.NODE_FLAGS.every((f) => typeof f === 'string' && f.startsWith('--'))) {
+    throw new Error(`${file}: NODE_FLAGS is not a list of node flags`);
+  }
+  return mod.NODE_FLAGS as string[];
 }
 
 export async function startChild(o: StartChildOptions): Promise<Child> {
@@ -56,7 +72,7 @@ export async function startChild(o: StartChildOptions): Promise<Child> {
   // --expose-gc: the memory run asks the gateway for its heap after a full collection.
   const checkout = o.checkout ?? ROOT;
   const serve = join(checkout, 'bench', 'serve-stack.ts');
-  const child = spawn(process.execPath, ['--expose-gc', ...(o.nodeArgs ?? []), '--import', 'tsx', serve, JSON.stringify(o.serve)], {
+  const child = spawn(process.execPath, ['--expose-gc', ...o.runtimeFlags, ...(o.nodeArgs ?? []), '--import', 'tsx', serve, JSON.stringify(o.serve)], {
     cwd: checkout,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
