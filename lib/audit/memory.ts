@@ -1,6 +1,8 @@
 // In-memory access log: the embedded default (one process, one log), a hash chain of records
-// like the Redis one. Each record is kept as its serialised body (one string per batch, which
-// the garbage collector never has to walk) and read back only when a DPO asks.
+// like the Redis one. Each record is kept as its serialised groups in a Buffer, outside the
+// JavaScript heap: the log only grows, and kept as strings on the heap it made every garbage
+// collection of the process dearer (some 5 ms CPU per 200-person caseload, bench/REPORT.md).
+// Read back only when a DPO asks.
 import {
   chain,
   entriesOf,
@@ -22,8 +24,8 @@ interface StoredRecord {
   count: number;
   prevHash: string;
   hash: string;
-  /** JSON of the record's groups. */
-  groups: string;
+  /** JSON of the record's groups (UTF-8). */
+  groups: Buffer;
 }
 
 export class MemoryAuditLog implements AuditLog {
@@ -42,7 +44,7 @@ export class MemoryAuditLog implements AuditLog {
     if (count === 0) return;
     const { record, groupsJson } = chain(head, recordOf(this.records.length + 1, this.nextId, groups));
     const index = this.records.length;
-    this.records.push({ seq: record.seq, firstId: record.firstId, count, prevHash: record.prevHash, hash: record.hash, groups: groupsJson });
+    this.records.push({ seq: record.seq, firstId: record.firstId, count, prevHash: record.prevHash, hash: record.hash, groups: Buffer.from(groupsJson) });
     this.nextId += count;
     for (const avs of personsOf(record)) {
       const list = this.byPerson.get(avs);
@@ -77,6 +79,6 @@ export class MemoryAuditLog implements AuditLog {
   async close(): Promise<void> {}
 
   private unpack(r: StoredRecord): ChainedRecord {
-    return { seq: r.seq, firstId: r.firstId, prevHash: r.prevHash, hash: r.hash, groups: JSON.parse(r.groups) as EntryGroup[] };
+    return { seq: r.seq, firstId: r.firstId, prevHash: r.prevHash, hash: r.hash, groups: JSON.parse(r.groups.toString('utf8')) as EntryGroup[] };
   }
 }
