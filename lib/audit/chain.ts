@@ -112,12 +112,22 @@ export interface Linked {
   record: ChainedRecord;
   /** JSON of its groups, serialised once: hashed, and stored as it is. */
   groupsJson: string;
+  /** The same, UTF-8 encoded once: what was hashed (the in-memory log keeps it). */
+  groupsBytes: Buffer;
 }
 
 /** Links a record onto a chain whose last hash is `head`. */
 export function chain(head: string, record: LogRecord): Linked {
   const groupsJson = JSON.stringify(record.groups);
-  return { record: { ...record, prevHash: head, hash: recordHash(head, recordBody(record, groupsJson)) }, groupsJson };
+  const groupsBytes = Buffer.from(groupsJson, 'utf8');
+  // The bytes of recordHash(head, recordBody(record)), without encoding the body a second time.
+  const hash = createHash('sha256')
+    .update(head)
+    .update(`\n[${record.seq},${record.firstId},`)
+    .update(groupsBytes)
+    .update(']')
+    .digest('hex');
+  return { record: { ...record, prevHash: head, hash }, groupsJson, groupsBytes };
 }
 
 /** Where a record sits, for a verdict a DPO can act on. */

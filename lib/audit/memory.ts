@@ -42,9 +42,9 @@ export class MemoryAuditLog implements AuditLog {
     const head = this.records.at(-1)?.hash ?? GENESIS_HASH;
     const count = entryCount(groups);
     if (count === 0) return;
-    const { record, groupsJson } = chain(head, recordOf(this.records.length + 1, this.nextId, groups));
+    const { record, groupsBytes } = chain(head, recordOf(this.records.length + 1, this.nextId, groups));
     const index = this.records.length;
-    this.records.push({ seq: record.seq, firstId: record.firstId, count, prevHash: record.prevHash, hash: record.hash, groups: Buffer.from(groupsJson) });
+    this.records.push({ seq: record.seq, firstId: record.firstId, count, prevHash: record.prevHash, hash: record.hash, groups: groupsBytes });
     this.nextId += count;
     for (const avs of personsOf(record)) {
       const list = this.byPerson.get(avs);
