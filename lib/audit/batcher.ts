@@ -1,6 +1,8 @@
-// Appends decided entries in batches: every batch appended in the same turn of the event loop
-// (a caseload's decisions, several requests at once) goes to the log in one write, one record
-// of the chain, and each caller learns whether its batch was written.
+// Appends decided entries in batches: every batch appended before the current tick's queue
+// drains (the decisions of several subgraph requests resolved together) goes to the log in
+// one write, one record of the chain, and each caller learns whether its batch was written.
+// A tick, not a turn of the event loop (setImmediate): waiting for the next turn cost every
+// subgraph request an extra loop iteration and its answer a later, separate write.
 import type { EntryGroup } from './chain.ts';
 import type { AuditLog } from './log.ts';
 
@@ -16,7 +18,7 @@ export class AuditBatcher {
       this.pending.push({ groups, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => void this.flush());
+        process.nextTick(() => void this.flush());
       }
     });
   }
