@@ -1,0 +1,75 @@
+// `npx tsx bench/subgraphs-only.ts`: the policy's cost in the subgraphs alone, without HTTP,
+// gateway or other processes: the four institution subgraphs answer the gateway's _entities
+// operation for the 200 persons of Q2-200 (registries answered in-process by the mocks' own
+// data), with enforcement on and off, in alternating rounds; prints the median CPU per request.
+// Far less noisy than the whole stack; run it with the product's flags:
+//   node --max-semi-space-size=32 --import tsx bench/subgraphs-only.ts [profile-on|profile-off]
+// (profile-*: 150 requests of one variant, for node --cpu-prof).
+import { parse, execute } from 'graphql';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, REGISTRY_SUBGRAPHS } from '../lib/config.ts';
+import { loadCatalogue } from '../schema/catalogue.ts';
+import { loadPolicy } from '../lib/access/policy.ts';
+import { MemoryConsentStore } from '../lib/consents/memory.ts';
+import { MemoryAuditLog } from '../lib/audit/memory.ts';
+import { AuditBatcher } from '../lib/audit/batcher.ts';
+import { buildSchema } from '../subgraphs/shared/server.ts';
+import { RequestAccess, UnenforcedAccess } from '../subgraphs/shared/request-access.ts';
+import { createFileLoader } from '../subgraphs/shared/file-loader.ts';
+import { lookupFiles } from '../mocks/registry-data.ts';
+import { caseload } from './queries.ts';
+const dir = mkdtempSync(join(tmpdir(), 'sg-'));
+const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', DEV_TOKEN_SECRET_FILE: join(dir, 'a'), CONSENT_SIGNING_KEY_FILE: join(dir, 'b'), LOG_LEVEL: 'silent' } as any);
+const catalogue = loadCatalogue();
+const policy = loadPolicy(catalogue);
+const consents = new MemoryConsentStore();
+const persons = caseload(200);
+for (const avs of persons) await consents.grant({ avs, recipients: ['AI'], categories: ['ac.entitlement','as.benefits','as.situation'], purpose: 'cii', validUntil: '2027-12-31', grantedAt: '2026-11-01', evidence: 'a'.repeat(64), recordedBy: { institution: 'AI', role: 'case-manager', subject: 'x' } } as any);
+const audit = new MemoryAuditLog();
+const auditBatcher = new AuditBatcher(audit);
+const clock = { now: () => new Date() };
+const sel: Record<string, string> = {
+  unemployment: 'unemployment { registeredSince office counsellor entitlement { frameworkStart frameworkEnd entitledDays remainingDays exhaustionDate } measures { kind title provider from to } employability { placeable assessedOn } }',
+  disability: 'disability { filedOn status caseManager measures { kind title from to } decision { invalidityDegree pension decidedOn } workCapacity { usualActivityPercent adaptedActivityPercent assessedOn } medical { diagnoses limitations } }',
+  'social-assistance': 'socialAssistance { openedOn center socialWorker benefits { monthlyAmount complementsUnemployment } situation { issues } }',
+  'supplementary-benefits': 'supplementaryBenefits { entitledSince monthlyAmount hypotheticalIncome orpRegistrationRequired }',
+};
+const requester = { institution: 'AI', role: 'case-manager', subject: 'bench' } as const;
+const facts = { purpose: 'cii', caseReference: 'AI-GE-2026-0815' };
+const subgraphs = await Promise.all(REGISTRY_SUBGRAPHS.map(async (name) => {
+  const { define } = await import(`../subgraphs/${name}/index.ts`);
+  const variants: any = {};
+  for (const enforcement of [true, false]) {
+    const deps: any = { config, catalogue, policy, consents, audit, auditBatcher, clock, enforcement, credentialKeys: {} as any, storesStatus: () => 'up' };
+    const def = define(deps);
+    variants[String(enforcement)] = { def, schema: buildSchema(def, deps) };
+  }
+  const client = { lookup: async (lookups: any[]) => { const r: any = lookupFiles(name, { requests: lookups } as any); return new Map(r.files.map((f: any) => [f.avs, f])); } };
+  return { name, variants, client, document: parse(`query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Person { ${sel[name]} } } }`) };
+}));
+const representations = persons.map((avs) => ({ __typename: 'Person', avs }));
+let req = 0;
+async function once(enforcement: boolean) {
+  const requestId = `r${req++}`;
+  await Promise.all(subgraphs.map(async (s) => {
+    const v = s.variants[String(enforcement)];
+    const access = enforcement ? new RequestAccess({ policy, consents, audit: auditBatcher, clock }, requester as any, facts, s.name, requestId) : new UnenforcedAccess(requester as any);
+    const contextValue = { ...v.def.context(), files: createFileLoader(s.client as any), requestId, access };
+    const r: any = await execute({ schema: v.schema, document: s.document, variableValues: { representations }, contextValue });
+    if (r.errors) throw new Error(JSON.stringify(r.errors[0]));
+    JSON.stringify(r);
+  }));
+}
+if (process.argv[2] === "profile-on") { for (let i = 0; i < 150; i++) await once(true); process.exit(0); }
+if (process.argv[2] === "profile-off") { for (let i = 0; i < 150; i++) await once(false); process.exit(0); }
+for (let i = 0; i < 20; i++) { await once(true); await once(false); }
+const N = 25; const res: { on: number[]; off: number[] } = { on: [], off: [] };
+for (let round = 0; round < 6; round++) for (const e of [true, false]) {
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < N; i++) await once(e);
+  const c = process.cpuUsage(c0); res[e ? 'on' : 'off'].push((c.user + c.system) / 1000 / N);
+}
+const med = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
+console.log('subgraphs only, 200 persons, CPU ms/request median: on', med(res.on).toFixed(2), 'off', med(res.off).toFixed(2), 'overhead', (med(res.on) - med(res.off)).toFixed(2), 'ms', `(${res.on.map((x) => x.toFixed(1)).join(' ')} | ${res.off.map((x) => x.toFixed(1)).join(' ')})`);
