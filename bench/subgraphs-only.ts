@@ -25,7 +25,9 @@ const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', DEV_TOKEN_SECRE
 const catalogue = loadCatalogue();
 const policy = loadPolicy(catalogue);
 const consents = new MemoryConsentStore();
-const persons = caseload(200);
+// Persons per request: 200 (Q2-200) by default, `--persons N` for another caseload.
+const personsArg = process.argv.indexOf('--persons');
+const persons = caseload(personsArg > 0 ? Number(process.argv[personsArg + 1]) : 200);
 for (const avs of persons) await consents.grant({ avs, recipients: ['AI'], categories: ['ac.entitlement','as.benefits','as.situation'], purpose: 'cii', validUntil: '2027-12-31', grantedAt: '2026-11-01', evidence: 'a'.repeat(64), recordedBy: { institution: 'AI', role: 'case-manager', subject: 'x' } } as any);
 const audit = new MemoryAuditLog();
 const auditBatcher = new AuditBatcher(audit);
@@ -65,11 +67,11 @@ async function once(enforcement: boolean) {
 if (process.argv[2] === "profile-on") { for (let i = 0; i < 150; i++) await once(true); process.exit(0); }
 if (process.argv[2] === "profile-off") { for (let i = 0; i < 150; i++) await once(false); process.exit(0); }
 for (let i = 0; i < 20; i++) { await once(true); await once(false); }
-const N = 25; const res: { on: number[]; off: number[] } = { on: [], off: [] };
+const N = Math.max(25, Math.round(5000 / persons.length)); const res: { on: number[]; off: number[] } = { on: [], off: [] };
 for (let round = 0; round < 6; round++) for (const e of [true, false]) {
   const c0 = process.cpuUsage();
   for (let i = 0; i < N; i++) await once(e);
   const c = process.cpuUsage(c0); res[e ? 'on' : 'off'].push((c.user + c.system) / 1000 / N);
 }
 const med = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
-console.log('subgraphs only, 200 persons, CPU ms/request median: on', med(res.on).toFixed(2), 'off', med(res.off).toFixed(2), 'overhead', (med(res.on) - med(res.off)).toFixed(2), 'ms', `(${res.on.map((x) => x.toFixed(1)).join(' ')} | ${res.off.map((x) => x.toFixed(1)).join(' ')})`);
+console.log(`subgraphs only, ${persons.length} persons, CPU ms/request median: on`, med(res.on).toFixed(2), 'off', med(res.off).toFixed(2), 'overhead', (med(res.on) - med(res.off)).toFixed(2), 'ms', `(${res.on.map((x) => x.toFixed(1)).join(' ')} | ${res.off.map((x) => x.toFixed(1)).join(' ')})`);
