@@ -4,8 +4,8 @@
 // entry deleted, altered or inserted anywhere breaks its record's hash and every link after.
 //
 // Why records and not one hash per entry: a caseload of 200 persons is ~2,800 decisions per
-// request; one hash, one serialisation and one stored value per batch instead of per entry
-// took the policy's cost from about +80 % CPU per request to a few per cent (bench/REPORT.md).
+// request; one hash, one serialisation and one stored value per entry were most of the
+// policy's cost (bench/REPORT.md, History); per batch, they are a small part of it.
 import { createHash } from 'node:crypto';
 import type { AccessLogEntry, NewAccessLogEntry } from './log.ts';
 
@@ -98,16 +98,6 @@ export function personsOf(record: LogRecord): Set<string> {
   return persons;
 }
 
-/** The canonical serialisation that is hashed: arrays only, so key order cannot vary. */
-export function recordBody(record: LogRecord, groupsJson = JSON.stringify(record.groups)): string {
-  // = JSON.stringify([seq, firstId, groups]), with the groups serialised once for hash and store.
-  return `[${record.seq},${record.firstId},${groupsJson}]`;
-}
-
-export function recordHash(prevHash: string, body: string): string {
-  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
-}
-
 export interface Linked {
   record: ChainedRecord;
   /** JSON of its groups, serialised once: hashed, and stored as it is. */
@@ -116,18 +106,25 @@ export interface Linked {
   groupsBytes: Buffer;
 }
 
-/** Links a record onto a chain whose last hash is `head`. */
-export function chain(head: string, record: LogRecord): Linked {
-  const groupsJson = JSON.stringify(record.groups);
-  const groupsBytes = Buffer.from(groupsJson, 'utf8');
-  // The bytes of recordHash(head, recordBody(record)), without encoding the body a second time.
-  const hash = createHash('sha256')
-    .update(head)
+/**
+ * A record's hash: SHA-256 of the previous record's hash, a newline and the canonical
+ * serialisation `[seq,firstId,groups]` (arrays only, so key order cannot vary), the groups
+ * given as their UTF-8 JSON so that a caller that has them encoded does not encode them twice.
+ */
+export function recordHash(prevHash: string, record: LogRecord, groupsBytes = Buffer.from(JSON.stringify(record.groups), 'utf8')): string {
+  return createHash('sha256')
+    .update(prevHash)
     .update(`\n[${record.seq},${record.firstId},`)
     .update(groupsBytes)
     .update(']')
     .digest('hex');
-  return { record: { ...record, prevHash: head, hash }, groupsJson, groupsBytes };
+}
+
+/** Links a record onto a chain whose last hash is `head`. */
+export function chain(head: string, record: LogRecord): Linked {
+  const groupsJson = JSON.stringify(record.groups);
+  const groupsBytes = Buffer.from(groupsJson, 'utf8');
+  return { record: { ...record, prevHash: head, hash: recordHash(head, record, groupsBytes) }, groupsJson, groupsBytes };
 }
 
 /** Where a record sits, for a verdict a DPO can act on. */
@@ -172,7 +169,7 @@ export class ChainVerifier {
       return fail(where, `record ${seq} is missing or was altered (found record ${record.seq} starting at entry ${record.firstId} in its place)`);
     }
     if (record.prevHash !== this.prev) return fail(where, `record ${seq} does not link to record ${seq - 1}`);
-    if (recordHash(this.prev, recordBody(record)) !== record.hash) return fail(where, `record ${seq} was altered (its hash does not match its content)`);
+    if (recordHash(this.prev, record) !== record.hash) return fail(where, `record ${seq} was altered (its hash does not match its content)`);
     this.prev = record.hash;
     this.records = seq;
     this.count += n;

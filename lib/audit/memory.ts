@@ -21,7 +21,6 @@ import type { AccessLogEntry, AccessLogQuery, AuditLog, NewAccessLogEntry } from
 interface StoredRecord {
   seq: number;
   firstId: number;
-  count: number;
   prevHash: string;
   hash: string;
   /** JSON of the record's groups (UTF-8). */
@@ -44,7 +43,7 @@ export class MemoryAuditLog implements AuditLog {
     if (count === 0) return;
     const { record, groupsBytes } = chain(head, recordOf(this.records.length + 1, this.nextId, groups));
     const index = this.records.length;
-    this.records.push({ seq: record.seq, firstId: record.firstId, count, prevHash: record.prevHash, hash: record.hash, groups: groupsBytes });
+    this.records.push({ seq: record.seq, firstId: record.firstId, prevHash: record.prevHash, hash: record.hash, groups: groupsBytes });
     this.nextId += count;
     for (const avs of personsOf(record)) {
       const list = this.byPerson.get(avs);

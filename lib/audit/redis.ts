@@ -249,14 +249,9 @@ export class RedisAuditLog implements AuditLog {
 
     // Streamed in chunks through the shared verifier, never the whole log in memory.
     const verifier = new ChainVerifier();
-    for (let start = 1; start <= head.seq; start += VERIFY_CHUNK) {
-      const seqs: string[] = [];
-      for (let seq = start; seq <= Math.min(start + VERIFY_CHUNK - 1, head.seq); seq++) seqs.push(String(seq));
-      const raws = await this.redis.hmget(this.recordsKey, ...seqs);
-      for (const raw of raws) {
-        const record = raw === null ? null : (parseRecord(raw) ?? 'unreadable');
-        if (!verifier.push(record)) return verifier.verdict();
-      }
+    for await (const { raw } of this.storedRecords(head.seq)) {
+      const record = raw === null ? null : (parseRecord(raw) ?? 'unreadable');
+      if (!verifier.push(record)) return verifier.verdict();
     }
     const verdict = verifier.verdict();
     if (!verdict.ok) return verdict;
@@ -290,17 +285,22 @@ export class RedisAuditLog implements AuditLog {
     const head = raw === null ? GENESIS : parseHead(raw);
     const entries: AccessLogEntry[] = [];
     const unreadable: string[] = [];
-    for (let start = 1; start <= head.seq; start += chunk) {
-      const seqs: string[] = [];
-      for (let seq = start; seq <= Math.min(start + chunk - 1, head.seq); seq++) seqs.push(String(seq));
-      const raws = await this.redis.hmget(this.recordsKey, ...seqs);
-      raws.forEach((raw, i) => {
-        const record = raw === null ? null : parseRecord(raw);
-        if (record) entries.push(...entriesOf(record));
-        else unreadable.push(`record ${seqs[i]}`);
-      });
+    for await (const { seq, raw } of this.storedRecords(head.seq, chunk)) {
+      const record = raw === null ? null : parseRecord(raw);
+      if (record) entries.push(...entriesOf(record));
+      else unreadable.push(`record ${seq}`);
     }
     return { entries, unreadable };
+  }
+
+  /** Records 1..upTo as stored (null: nothing under that number), read `chunk` per round trip. */
+  private async *storedRecords(upTo: number, chunk = VERIFY_CHUNK): AsyncGenerator<{ seq: number; raw: string | null }> {
+    for (let start = 1; start <= upTo; start += chunk) {
+      const seqs: string[] = [];
+      for (let seq = start; seq <= Math.min(start + chunk - 1, upTo); seq++) seqs.push(String(seq));
+      const raws = await this.redis.hmget(this.recordsKey, ...seqs);
+      for (let i = 0; i < raws.length; i++) yield { seq: start + i, raw: raws[i] ?? null };
+    }
   }
 
   /** The shared client belongs to the stack, which closes it. */

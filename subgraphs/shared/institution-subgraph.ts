@@ -14,6 +14,7 @@ import { sectionOf } from './registry-schema.ts';
 import { subgraphSchemaPath } from './sdl.ts';
 import { SUBJECT } from './subject.ts';
 import type { SubgraphContext } from './definition.ts';
+import { isReleased } from './request-access.ts';
 
 
 export interface InstitutionSubgraphSpec<R extends { avs: string }> {
@@ -70,10 +71,7 @@ export function defineInstitutionSubgraph<R extends { avs: string }>(
           if (!first) throw new Error(`Person.${spec.personField} has no @category`);
           const selected = selectedCategories(info, index).filter((c) => c !== first);
           await ctx.access.decided(person.avs, selected);
-          const released = selected.filter((c) => {
-            const outcome = ctx.access.outcome(person.avs, c);
-            return outcome !== undefined && !(outcome instanceof Error) && outcome.allowed;
-          });
+          const released = selected.filter((c) => isReleased(ctx.access.outcome(person.avs, c)));
           const sections = [first, ...released].map(sectionOf);
           const record = await ctx.files.load({ avs: person.avs, sections });
           return record ? { ...spec.toFile(record), [SUBJECT]: person.avs } : null;

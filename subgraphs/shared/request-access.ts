@@ -24,6 +24,9 @@ export interface AccessDeps {
 /** What is known of one decision: made, failed (the error every field that depends on it gets), or undefined (not yet). */
 export type Outcome = Decision | Error | undefined;
 
+/** Whether an outcome releases the data: made, and allowed. */
+export const isReleased = (outcome: Outcome): boolean => outcome !== undefined && !(outcome instanceof Error) && outcome.allowed;
+
 /** What enforcement asks of a request's access decisions. */
 export interface AccessDecisions {
   readonly requester: Requester;
