@@ -3,7 +3,7 @@
 // the cache as new ones arrive, the cache never grows past its bound, and a different
 // requester under the same request id never gets another's decisions.
 import { describe, expect, it } from 'vitest';
-import { RequestAccessCache } from '../subgraphs/shared/request-access-cache.ts';
+import { RequestAccessCache, requestFingerprint } from '../subgraphs/shared/request-access-cache.ts';
 
 function cache(ttlMs: number, maxEntries = 10_000) {
   let now = 1_000_000;
@@ -48,5 +48,50 @@ describe('RequestAccessCache', () => {
     const counsellor = get('r1', 'AC counsellor');
     expect(counsellor).not.toBe(caseManager);
     expect(get('r1', 'AC counsellor')).toBe(counsellor);
+  });
+
+  it("keeps another requester's entry under a reused id when the first entry's time comes", () => {
+    const { get, advance } = cache(10_000);
+    get('r1', 'AI case-manager');
+    advance(5_000);
+    const counsellor = get('r1', 'AC counsellor');
+    advance(5_000); // the first entry would expire now; the counsellor's lives 5 s more
+    get('other');
+    expect(get('r1', 'AC counsellor')).toBe(counsellor);
+  });
+
+  it('expires and bounds correctly across thousands of requests (its queue is compacted)', () => {
+    const { c, get, advance } = cache(1_000, 2_500);
+    const kept: { id: string }[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 3_000; i++) kept[i] = get(`r${round}-${i}`);
+      // The bound holds: the last 2,500 of this round are kept, the oldest went.
+      expect(c.size).toBe(2_500);
+      expect(get(`r${round}-2999`)).toBe(kept[2999]);
+      expect(get(`r${round}-0`)).not.toBe(kept[0]);
+      advance(1_000);
+    }
+    get('after');
+    expect(c.size).toBe(1);
+  });
+});
+
+describe('requestFingerprint', () => {
+  const r = { institution: 'AI', role: 'case-manager', subject: 'u1' } as const;
+  it('is the same for the same requester and facts, and differs when any part differs', () => {
+    const base = requestFingerprint(r, { purpose: 'cii', caseReference: 'AI-1' });
+    expect(requestFingerprint({ ...r }, { purpose: 'cii', caseReference: 'AI-1' })).toBe(base);
+    for (const other of [
+      requestFingerprint({ ...r, subject: 'u2' }, { purpose: 'cii', caseReference: 'AI-1' }),
+      requestFingerprint({ ...r, role: 'physician' }, { purpose: 'cii', caseReference: 'AI-1' }),
+      requestFingerprint({ ...r, canton: 'GE' }, { purpose: 'cii', caseReference: 'AI-1' }),
+      requestFingerprint(r, { purpose: 'cii' }),
+      requestFingerprint(r, { caseReference: 'AI-1' }),
+      requestFingerprint(r, { purpose: 'cii', caseReference: '' }),
+    ]) expect(other).not.toBe(base);
+  });
+  it('cannot be forged by moving text across a boundary', () => {
+    expect(requestFingerprint({ ...r, subject: 'u1|2:x' }, { purpose: 'cii' })).not.toBe(requestFingerprint(r, { purpose: 'cii', caseReference: 'x' }));
+    expect(requestFingerprint({ ...r, subject: 'a' }, { purpose: 'bc' })).not.toBe(requestFingerprint({ ...r, subject: 'ab' }, { purpose: 'c' }));
   });
 });

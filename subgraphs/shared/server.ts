@@ -17,7 +17,7 @@ import { sendJson, startHttpService, type HttpService } from '../../lib/http-ser
 import type { SubgraphContext, SubgraphDefinition, SubgraphDeps } from './definition.ts';
 import { enforceCategories } from './enforce-categories.ts';
 import { RequestAccess, UnenforcedAccess } from './request-access.ts';
-import { RequestAccessCache } from './request-access-cache.ts';
+import { RequestAccessCache, requestFingerprint } from './request-access-cache.ts';
 import { parseSubgraphSdl } from './sdl.ts';
 import { metricsRoute } from '../../lib/observability/metrics.ts';
 import { observeRequests } from '../../lib/observability/request-plugin.ts';
@@ -45,10 +45,9 @@ function requestContext(def: SubgraphDefinition, deps: SubgraphDeps, cache: Requ
   }
   const facts = { purpose: claims.purpose, caseReference: claims.caseReference };
   if (!deps.enforcement) return { requestId: claims.requestId, access: new UnenforcedAccess(claims.requester) };
-  const fingerprint = JSON.stringify([claims.requester, facts]);
-  const access = cache.get(
+    const access = cache.get(
     claims.requestId,
-    fingerprint,
+    requestFingerprint(claims.requester, facts),
     () =>
       new RequestAccess(
         { policy: deps.policy, consents: deps.consents, audit: deps.auditBatcher, clock: deps.clock },
