@@ -22,7 +22,7 @@ const NO_CONSENT: Decision = Object.freeze({ allowed: false, reason: 'no consent
  * once, so a caseload's thousands of decisions cost little each.
  */
 export class Decider {
-  private readonly releases = new Map<string, Release | undefined>();
+  private readonly releases: ReadonlyMap<string, Release>;
   private readonly recipient: Institution;
   /** Decisions allowed by a legal basis are shared, one per basis: a caseload keeps thousands. */
   private readonly allowedBy = new Map<string, Decision>();
@@ -34,16 +34,12 @@ export class Decider {
     private readonly today: string,
   ) {
     this.recipient = policy.consentRecipientOf(requester.institution, requester.role);
+    this.releases = policy.releasesOf(requester.institution, requester.role);
   }
 
   /** The rule that applies to this requester for a category; undefined: no rule, so no data. */
   releaseOf(category: string): Release | undefined {
-    let release = this.releases.get(category);
-    if (release === undefined && !this.releases.has(category)) {
-      release = this.policy.releaseFor(this.requester.institution, this.requester.role, category);
-      this.releases.set(category, release);
-    }
-    return release;
+    return this.releases.get(category);
   }
 
   /** Whether deciding this category needs the person's consents. */

@@ -75,6 +75,8 @@ export type Release =
   | { kind: 'consent'; rule: number }
   | { kind: 'never'; rule: number };
 
+const NO_RELEASES: ReadonlyMap<string, Release> = new Map();
+
 export class Policy {
   constructor(
     readonly file: string,
@@ -86,9 +88,28 @@ export class Policy {
     private readonly releases: ReadonlyMap<string, Release>,
   ) {}
 
+  /** Per institution and role that exist, the rules by category (built on first use). */
+  private readonly byRequester = new Map<string, ReadonlyMap<string, Release>>();
+
   /** The rule that applies to a requester and a category; undefined: no rule, so no data. */
   releaseFor(institution: Institution, role: string, category: string): Release | undefined {
     return this.releases.get(`${institution}|${role}|${category}`);
+  }
+
+  /**
+   * Every rule that applies to a requester, by category: what a request's decisions read, so
+   * that a request does not look each category up again. Empty for a role unknown there.
+   */
+  releasesOf(institution: Institution, role: string): ReadonlyMap<string, Release> {
+    if (!this.roleExistsAt(institution, role)) return NO_RELEASES;
+    const prefix = `${institution}|${role}|`;
+    let table = this.byRequester.get(prefix);
+    if (!table) {
+      const t = new Map<string, Release>();
+      for (const [key, release] of this.releases) if (key.startsWith(prefix)) t.set(key.slice(prefix.length), release);
+      this.byRequester.set(prefix, (table = t));
+    }
+    return table;
   }
 
   /** The institution a consent must name to release data to this requester. */
