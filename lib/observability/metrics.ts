@@ -27,11 +27,42 @@ export const errorsTotal = new client.Counter({
   registers: [registry],
 });
 
+/**
+ * A subgraph's access decisions, counted in plain numbers as they are made (thousands per
+ * caseload: a labelled prom-client increment each cost more than the decision), and handed
+ * to the counter below when /metrics is read.
+ */
+export class DecisionCounts {
+  /** category → [allowed, denied] since the last scrape. */
+  readonly byCategory = new Map<string, [number, number]>();
+  constructor(readonly subgraph: string) {}
+  count(category: string, allowed: boolean): void {
+    let n = this.byCategory.get(category);
+    if (!n) this.byCategory.set(category, (n = [0, 0]));
+    n[allowed ? 0 : 1]++;
+  }
+}
+const decisionCounts = new Map<string, DecisionCounts>();
+export function decisionCountsOf(subgraph: string): DecisionCounts {
+  let counts = decisionCounts.get(subgraph);
+  if (!counts) decisionCounts.set(subgraph, (counts = new DecisionCounts(subgraph)));
+  return counts;
+}
+
 export const decisionsTotal = new client.Counter({
   name: 'ciigraph_access_decisions_total',
   help: 'Access decisions journaled, by subgraph, data category and decision.',
   labelNames: ['subgraph', 'category', 'decision'] as const,
   registers: [registry],
+  collect() {
+    for (const { subgraph, byCategory } of decisionCounts.values()) {
+      for (const [category, n] of byCategory) {
+        if (n[0]) this.inc({ subgraph, category, decision: 'ALLOWED' }, n[0]);
+        if (n[1]) this.inc({ subgraph, category, decision: 'DENIED' }, n[1]);
+        n[0] = n[1] = 0;
+      }
+    }
+  },
 });
 
 export const subgraphDuration = new client.Histogram({

@@ -12,7 +12,7 @@ import { isoDate, type Clock } from '../../lib/clock.ts';
 import type { ConsentRecord, ConsentStore } from '../../lib/consents/store.ts';
 import { errors } from '../../lib/errors.ts';
 import { log } from '../../lib/log.ts';
-import { decisionsTotal } from '../../lib/observability/metrics.ts';
+import { decisionCountsOf, type DecisionCounts } from '../../lib/observability/metrics.ts';
 
 export interface AccessDeps {
   policy: Policy;
@@ -74,6 +74,7 @@ export class RequestAccess implements AccessDecisions {
   /** The consents read so far in this request, by person. */
   private readonly consents = new Map<string, readonly ConsentRecord[]>();
   private readonly decider: Decider;
+  private readonly counts: DecisionCounts;
 
   constructor(
     private readonly deps: AccessDeps,
@@ -83,6 +84,7 @@ export class RequestAccess implements AccessDecisions {
     private readonly requestId: string,
   ) {
     this.decider = new Decider(deps.policy, requester, facts, isoDate(deps.clock.now()));
+    this.counts = decisionCountsOf(subgraph);
   }
 
   outcome(avs: string, category: string): Outcome {
@@ -174,19 +176,10 @@ export class RequestAccess implements AccessDecisions {
       journaled = false;
     }
     const unavailable = journaled ? undefined : errors.auditUnavailable();
-    /** category → [allowed, denied]: the metric is counted once per batch, not per decision. */
-    const counted = new Map<string, [number, number]>();
     for (let i = 0; i < persons.length; i++) {
       const outcome = unavailable ?? outcomes[i]!;
       this.slots.get(persons[i]!)![slotOf(categories[i]!)] = outcome;
-      if (outcome instanceof Error) continue;
-      let n = counted.get(categories[i]!);
-      if (!n) counted.set(categories[i]!, (n = [0, 0]));
-      n[outcome.allowed ? 0 : 1]++;
-    }
-    for (const [category, [allowed, denied]] of counted) {
-      if (allowed) decisionsTotal.inc({ subgraph: this.subgraph, category, decision: 'ALLOWED' }, allowed);
-      if (denied) decisionsTotal.inc({ subgraph: this.subgraph, category, decision: 'DENIED' }, denied);
+      if (!(outcome instanceof Error)) this.counts.count(categories[i]!, outcome.allowed);
     }
   }
 
