@@ -169,6 +169,29 @@ describe.each(factories)('access log: $name', ({ create }) => {
   });
 });
 
+describe('access log: memory only', () => {
+  it('keeps thousands of records, across its byte chunks and tables, and reads every one back as written', async () => {
+    const log = new MemoryAuditLog();
+    const persons = Array.from({ length: 40 }, (_, i) => `756.0000.${String(2000 + i).padStart(4, '0')}.00`);
+    const written: NewAccessLogEntry[] = [];
+    let head = GENESIS_HASH;
+    // ~3,000 records of 1 to 80 entries: several 4 MiB chunks, tables grown several times.
+    for (let r = 0; r < 3000; r++) {
+      const requestId = `r-${r}`;
+      const batch = Array.from({ length: 1 + ((r * 7) % 80) }, (_, k) => entry({ avs: persons[(r + k) % persons.length]!, requestId, subject: `cm-é-${r}` }));
+      head = chain(head, recordOf(r + 1, written.length + 1, groupEntries(batch))).record.hash;
+      written.push(...batch);
+      await log.append(batch);
+    }
+    expect(await log.verify()).toEqual({ ok: true, count: written.length, records: 3000, head });
+    expect(log.all()).toEqual(numbered(written));
+    const p = persons[13]!;
+    const expected = numbered(written).filter((e) => e.avs === p).reverse();
+    expect(await log.query({ avs: p, first: 100_000 })).toEqual(expected);
+    expect(await log.query({ avs: p, first: 5, before: expected[40]!.id })).toEqual(expected.slice(41, 46));
+  });
+});
+
 describe('access log: redis only', () => {
   const keys = (prefix: string) => ({ records: `${prefix}audit:records`, head: `${prefix}audit:head` });
 

@@ -6,7 +6,7 @@
 // Why records and not one hash per entry: a caseload of 200 persons is ~2,800 decisions per
 // request; one hash, one serialisation and one stored value per entry were most of the
 // policy's cost (bench/REPORT.md, History); per batch, they are a small part of it.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AccessLogEntry, NewAccessLogEntry } from './log.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -102,29 +102,22 @@ export interface Linked {
   record: ChainedRecord;
   /** JSON of its groups, serialised once: hashed, and stored as it is. */
   groupsJson: string;
-  /** The same, UTF-8 encoded once: what was hashed (the in-memory log keeps it). */
-  groupsBytes: Buffer;
 }
 
 /**
  * A record's hash: SHA-256 of the previous record's hash, a newline and the canonical
  * serialisation `[seq,firstId,groups]` (arrays only, so key order cannot vary), the groups
- * given as their UTF-8 JSON so that a caller that has them encoded does not encode them twice.
+ * given as their JSON so that a caller that has them serialised does not do it twice. One
+ * string, hashed in one call: a Hash object per record cost more than the hashing itself.
  */
-export function recordHash(prevHash: string, record: LogRecord, groupsBytes = Buffer.from(JSON.stringify(record.groups), 'utf8')): string {
-  return createHash('sha256')
-    .update(prevHash)
-    .update(`\n[${record.seq},${record.firstId},`)
-    .update(groupsBytes)
-    .update(']')
-    .digest('hex');
+export function recordHash(prevHash: string, record: LogRecord, groupsJson = JSON.stringify(record.groups)): string {
+  return hash('sha256', `${prevHash}\n[${record.seq},${record.firstId},${groupsJson}]`, 'hex');
 }
 
 /** Links a record onto a chain whose last hash is `head`. */
 export function chain(head: string, record: LogRecord): Linked {
   const groupsJson = JSON.stringify(record.groups);
-  const groupsBytes = Buffer.from(groupsJson, 'utf8');
-  return { record: { ...record, prevHash: head, hash: recordHash(head, record, groupsBytes) }, groupsJson, groupsBytes };
+  return { record: { ...record, prevHash: head, hash: recordHash(head, record, groupsJson) }, groupsJson };
 }
 
 /** Where a record sits, for a verdict a DPO can act on. */

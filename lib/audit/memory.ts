@@ -1,8 +1,9 @@
 // In-memory access log: the embedded default (one process, one log), a hash chain of records
-// like the Redis one. Each record is kept as its serialised groups in a Buffer, outside the
-// JavaScript heap: the log only grows, and kept as strings on the heap it made every garbage
-// collection of the process dearer (some 5 ms CPU per 200-person caseload, bench/REPORT.md).
-// Read back only when a DPO asks.
+// like the Redis one. It only grows, so it keeps nothing per record on the JavaScript heap:
+// each record's serialised groups go into large byte chunks, its hash into a byte table, and
+// where they sit into typed arrays. One object (hash strings, a Buffer) per record made every
+// garbage collection of the process dearer as the log grew: a third of the policy's cost per
+// request in the split benchmark (bench/README.md). Read back only when a DPO asks.
 import {
   chain,
   entriesOf,
@@ -18,18 +19,38 @@ import {
 } from './chain.ts';
 import type { AccessLogEntry, AccessLogQuery, AuditLog, NewAccessLogEntry } from './log.ts';
 
-interface StoredRecord {
-  seq: number;
-  firstId: number;
-  prevHash: string;
-  hash: string;
-  /** JSON of the record's groups (UTF-8). */
-  groups: Buffer;
+/** Bytes per chunk of serialised records (a record larger than this gets a chunk of its own). */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+const HASH_BYTES = 32;
+
+/** A growable column of numbers, off the heap (a typed array, doubled when full). */
+class Column {
+  private values = new Float64Array(1024);
+  get(i: number): number {
+    return this.values[i]!;
+  }
+  set(i: number, value: number): void {
+    if (i >= this.values.length) {
+      const bigger = new Float64Array(this.values.length * 2);
+      bigger.set(this.values);
+      this.values = bigger;
+    }
+    this.values[i] = value;
+  }
 }
 
 export class MemoryAuditLog implements AuditLog {
-  private readonly records: StoredRecord[] = [];
-  /** Per person, the indexes (into `records`) of the records holding their entries, ascending. */
+  /** Records are numbered 0.. here (their seq is index + 1). */
+  private count = 0;
+  private readonly firstId = new Column();
+  private readonly chunkOf = new Column();
+  private readonly offsetOf = new Column();
+  private readonly lengthOf = new Column();
+  private readonly chunks: Buffer[] = [];
+  private chunkUsed = CHUNK_BYTES;
+  private hashes = Buffer.allocUnsafeSlow(HASH_BYTES * 1024);
+  private head = GENESIS_HASH;
+  /** Per person, the indexes of the records holding their entries, ascending. */
   private readonly byPerson = new Map<string, number[]>();
   private nextId = 1;
 
@@ -38,12 +59,14 @@ export class MemoryAuditLog implements AuditLog {
   }
 
   async appendGroups(groups: readonly EntryGroup[]): Promise<void> {
-    const head = this.records.at(-1)?.hash ?? GENESIS_HASH;
     const count = entryCount(groups);
     if (count === 0) return;
-    const { record, groupsBytes } = chain(head, recordOf(this.records.length + 1, this.nextId, groups));
-    const index = this.records.length;
-    this.records.push({ seq: record.seq, firstId: record.firstId, prevHash: record.prevHash, hash: record.hash, groups: groupsBytes });
+    const index = this.count;
+    const { record, groupsJson } = chain(this.head, recordOf(index + 1, this.nextId, groups));
+    this.store(index, groupsJson, record.hash);
+    this.firstId.set(index, this.nextId);
+    this.head = record.hash;
+    this.count = index + 1;
     this.nextId += count;
     for (const avs of personsOf(record)) {
       const list = this.byPerson.get(avs);
@@ -58,26 +81,64 @@ export class MemoryAuditLog implements AuditLog {
     const indexes = this.byPerson.get(q.avs) ?? [];
     const keep = (avs: string, caseReference: string | null) => avs === q.avs && (q.caseReference === undefined || caseReference === q.caseReference);
     for (let i = indexes.length - 1; i >= 0 && out.length < q.first; i--) {
-      const stored = this.records[indexes[i]!]!;
-      if (stored.firstId >= before) continue;
-      const mine = entriesOf(this.unpack(stored), keep).filter((e) => Number(e.id) < before);
+      const index = indexes[i]!;
+      if (this.firstId.get(index) >= before) continue;
+      const mine = entriesOf(this.recordAt(index), keep).filter((e) => Number(e.id) < before);
       for (let k = mine.length - 1; k >= 0 && out.length < q.first; k--) out.push(mine[k]!);
     }
     return out;
   }
 
   async verify(): Promise<ChainVerdict> {
-    return verifyChain(this.records.map((r) => this.unpack(r)));
+    return verifyChain(this.allRecords());
   }
 
   /** Every entry, oldest first (tests and the DPO tooling). */
   all(): AccessLogEntry[] {
-    return this.records.flatMap((r) => entriesOf(this.unpack(r)));
+    const out: AccessLogEntry[] = [];
+    for (const r of this.allRecords()) out.push(...entriesOf(r));
+    return out;
   }
 
   async close(): Promise<void> {}
 
-  private unpack(r: StoredRecord): ChainedRecord {
-    return { seq: r.seq, firstId: r.firstId, prevHash: r.prevHash, hash: r.hash, groups: JSON.parse(r.groups.toString('utf8')) as EntryGroup[] };
+  private *allRecords(): Generator<ChainedRecord> {
+    for (let i = 0; i < this.count; i++) yield this.recordAt(i);
+  }
+
+  private store(index: number, groupsJson: string, hash: string): void {
+    const length = Buffer.byteLength(groupsJson, 'utf8');
+    if (this.chunkUsed + length > CHUNK_BYTES || this.chunks.length === 0) {
+      this.chunks.push(Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, length)));
+      this.chunkUsed = 0;
+    }
+    const chunk = this.chunks.length - 1;
+    this.chunks[chunk]!.write(groupsJson, this.chunkUsed, 'utf8');
+    this.chunkOf.set(index, chunk);
+    this.offsetOf.set(index, this.chunkUsed);
+    this.lengthOf.set(index, length);
+    this.chunkUsed += length;
+    if ((index + 1) * HASH_BYTES > this.hashes.length) {
+      const bigger = Buffer.allocUnsafeSlow(this.hashes.length * 2);
+      this.hashes.copy(bigger);
+      this.hashes = bigger;
+    }
+    this.hashes.write(hash, index * HASH_BYTES, HASH_BYTES, 'hex');
+  }
+
+  private hashAt(index: number): string {
+    return index < 0 ? GENESIS_HASH : this.hashes.toString('hex', index * HASH_BYTES, (index + 1) * HASH_BYTES);
+  }
+
+  private recordAt(index: number): ChainedRecord {
+    const offset = this.offsetOf.get(index);
+    const json = this.chunks[this.chunkOf.get(index)]!.toString('utf8', offset, offset + this.lengthOf.get(index));
+    return {
+      seq: index + 1,
+      firstId: this.firstId.get(index),
+      prevHash: this.hashAt(index - 1),
+      hash: this.hashAt(index),
+      groups: JSON.parse(json) as EntryGroup[],
+    };
   }
 }
