@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chain, GENESIS_HASH, groupEntries, recordOf, type ChainedRecord } from '../lib/audit/chain.ts';
+import { chain, GENESIS_HASH, groupEntries, parseRecord, recordOf, serializeRecord, type ChainedRecord, type EntryGroup } from '../lib/audit/chain.ts';
 import type { AccessLogEntry, AuditLog, NewAccessLogEntry } from '../lib/audit/log.ts';
 import { MemoryAuditLog } from '../lib/audit/memory.ts';
 import { RedisAuditLog } from '../lib/audit/redis.ts';
@@ -152,6 +152,31 @@ describe.each(factories)('access log: $name', ({ create }) => {
     expect(mine.every((e) => e.requestId === requestId && e.at === at)).toBe(true);
   });
 
+  it('journals runs (one decision for many persons) as one entry per person, in order, among single rows', async () => {
+    const log = create();
+    const at = new Date(clock).toISOString();
+    const head = [at, 'AI', 'case-manager', 'cm-1', 'cii', 'AI-7', 'unemployment', 'req-runs'] as const;
+    const group: EntryGroup = [
+      ...head,
+      [
+        ['ac.registration', 'ALLOWED', 'LPGA art. 32 al. 1', null, [A, B]],
+        [B, 'ac.entitlement', 'ALLOWED', null, 'consent-1'],
+        ['ac.measures', 'DENIED', null, null, [A, B]],
+      ],
+    ];
+    await log.appendGroups([group]);
+    const common = { at, institution: 'AI', role: 'case-manager', subject: 'cm-1', purpose: 'cii', caseReference: 'AI-7', subgraph: 'unemployment', requestId: 'req-runs' };
+    expect(await log.query({ avs: B, first: 10 })).toEqual([
+      { ...common, id: '5', avs: B, category: 'ac.measures', decision: 'DENIED', legalBasis: null, consentId: null },
+      { ...common, id: '3', avs: B, category: 'ac.entitlement', decision: 'ALLOWED', legalBasis: null, consentId: 'consent-1' },
+      { ...common, id: '2', avs: B, category: 'ac.registration', decision: 'ALLOWED', legalBasis: 'LPGA art. 32 al. 1', consentId: null },
+    ]);
+    expect(ids(await log.query({ avs: A, first: 10 }))).toEqual(['4', '1']);
+    await log.append([entry()]);
+    expect(await log.verify()).toMatchObject({ ok: true, count: 6, records: 2 });
+    expect(chain(GENESIS_HASH, recordOf(1, 1, [group])).record.hash).toBe(chain(GENESIS_HASH, recordOf(1, 1, JSON.parse(JSON.stringify([group])))).record.hash);
+  });
+
   it('keeps one chain when one instance appends many batches at once', async () => {
     const log = create();
     const batches = Array.from({ length: 20 }, (_, b) => [entry({ requestId: `batch-${b}` }), entry({ requestId: `batch-${b}` })]);
@@ -166,6 +191,20 @@ describe.each(factories)('access log: $name', ({ create }) => {
       expect(mine[0]! - mine[1]!).toBe(1);
     }
     expect(await log.verify()).toMatchObject({ ok: true, count: 40 });
+  });
+});
+
+describe('stored record format', () => {
+  const head = ['2026-11-20T08:00:00.000Z', 'AI', 'case-manager', 'cm-1', null, null, 'unemployment', 'r1'];
+  const stored = (items: unknown[]) => serializeRecord(chain(GENESIS_HASH, recordOf(1, 1, [[...head, items] as unknown as EntryGroup])));
+  it('reads back rows and runs as written', () => {
+    const text = stored([[A, 'ac.registration', 'ALLOWED', 'LPGA art. 32 al. 1', null], ['ac.measures', 'DENIED', null, null, [A, B]]]);
+    expect(parseRecord(text)?.groups[0]![8]).toEqual([[A, 'ac.registration', 'ALLOWED', 'LPGA art. 32 al. 1', null], ['ac.measures', 'DENIED', null, null, [A, B]]]);
+  });
+  it('refuses a run without persons or with a person that is not a string, and a row of the wrong length', () => {
+    expect(parseRecord(stored([['ac.measures', 'DENIED', null, null, []]]))).toBeNull();
+    expect(parseRecord(stored([['ac.measures', 'DENIED', null, null, [A, 7]]]))).toBeNull();
+    expect(parseRecord(stored([[A, 'ac.registration', 'ALLOWED']]))).toBeNull();
   });
 });
 

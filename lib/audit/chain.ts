@@ -14,6 +14,18 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** One decision: whose data, which category, the outcome and what released it. */
 export type EntryRow = [avs: string, category: string, decision: 'ALLOWED' | 'DENIED', legalBasis: string | null, consentId: string | null];
 
+/**
+ * The same decision for several persons in a row (a caseload: one category allowed under one
+ * legal basis, or denied, for 200 persons): stated once, then their AVS numbers, one entry
+ * each in that order. A caseload's record is a third of the bytes to serialise, hash and keep.
+ */
+export type EntryRun = [category: string, decision: 'ALLOWED' | 'DENIED', legalBasis: string | null, consentId: string | null, persons: string[]];
+
+/** A group holds rows and runs in entry order; a run is told apart by its list of persons. */
+export type EntryItem = EntryRow | EntryRun;
+
+const isRun = (item: EntryItem): item is EntryRun => Array.isArray(item[4]);
+
 /** Consecutive entries that share when, who, why and where: stated once, then their rows. */
 export type EntryGroup = [
   at: string,
@@ -24,7 +36,7 @@ export type EntryGroup = [
   caseReference: string | null,
   subgraph: string,
   requestId: string,
-  rows: EntryRow[],
+  rows: EntryItem[],
 ];
 
 export interface LogRecord {
@@ -72,7 +84,7 @@ export function recordOf(seq: number, firstId: number, groups: readonly EntryGro
 
 export function entryCount(groups: readonly EntryGroup[]): number {
   let n = 0;
-  for (const g of groups) n += g[8].length;
+  for (const g of groups) for (const item of g[8]) n += isRun(item) ? item[4].length : 1;
   return n;
 }
 
@@ -80,12 +92,16 @@ export function entryCount(groups: readonly EntryGroup[]): number {
 export function entriesOf(record: LogRecord, keep?: (avs: string, caseReference: string | null) => boolean): AccessLogEntry[] {
   const out: AccessLogEntry[] = [];
   let id = record.firstId;
-  for (const [at, institution, role, subject, purpose, caseReference, subgraph, requestId, rows] of record.groups) {
-    for (const [avs, category, decision, legalBasis, consentId] of rows) {
+  for (const [at, institution, role, subject, purpose, caseReference, subgraph, requestId, items] of record.groups) {
+    const take = (avs: string, category: string, decision: 'ALLOWED' | 'DENIED', legalBasis: string | null, consentId: string | null) => {
       if (!keep || keep(avs, caseReference)) {
         out.push({ id: String(id), at, institution, role, subject, avs, category, decision, legalBasis, consentId, purpose, caseReference, subgraph, requestId });
       }
       id++;
+    };
+    for (const item of items) {
+      if (isRun(item)) for (const avs of item[4]) take(avs, item[0], item[1], item[2], item[3]);
+      else take(item[0], item[1], item[2], item[3], item[4]);
     }
   }
   return out;
@@ -94,7 +110,12 @@ export function entriesOf(record: LogRecord, keep?: (avs: string, caseReference:
 /** The persons a record holds entries of, each once. */
 export function personsOf(record: LogRecord): Set<string> {
   const persons = new Set<string>();
-  for (const g of record.groups) for (const row of g[8]) persons.add(row[0]);
+  for (const g of record.groups) {
+    for (const item of g[8]) {
+      if (isRun(item)) for (const avs of item[4]) persons.add(avs);
+      else persons.add(item[0]);
+    }
+  }
   return persons;
 }
 
@@ -192,12 +213,18 @@ export function parseRecord(raw: string): ChainedRecord | null {
       typeof r.prevHash === 'string' &&
       typeof r.hash === 'string' &&
       Array.isArray(r.groups) &&
-      r.groups.every((g) => Array.isArray(g) && g.length === 9 && Array.isArray(g[8]) && g[8].every((row) => Array.isArray(row) && row.length === 5));
+      r.groups.every((g) => Array.isArray(g) && g.length === 9 && Array.isArray(g[8]) && g[8].every(isItem));
     return ok ? (r as ChainedRecord) : null;
   } catch {
     return null;
   }
 }
+
+const isEntryString = (v: unknown) => typeof v === 'string';
+const isItem = (item: unknown): boolean =>
+  Array.isArray(item) &&
+  item.length === 5 &&
+  (Array.isArray(item[4]) ? item[4].length > 0 && item[4].every(isEntryString) && isEntryString(item[0]) : isEntryString(item[0]) && isEntryString(item[1]));
 
 /** The stored form of a record: what Redis holds, and what a DPO reads with redis-cli. */
 export function serializeRecord({ record: r, groupsJson }: Linked): string {
