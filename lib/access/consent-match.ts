@@ -11,12 +11,9 @@ export function releasingConsent(
   today: string,
 ): ConsentRecord | undefined {
   if (!purpose) return undefined;
-  return consents.find(
-    (c) =>
-      c.revokedAt === null &&
-      c.validUntil >= today &&
-      c.purpose === purpose &&
-      c.recipients.includes(recipient) &&
-      c.categories.includes(category),
-  );
+  // A loop, not find(): a caseload matches hundreds of times per request.
+  for (const c of consents) {
+    if (c.revokedAt === null && c.validUntil >= today && c.purpose === purpose && c.recipients.includes(recipient) && c.categories.includes(category)) return c;
+  }
+  return undefined;
 }

@@ -12,7 +12,7 @@ import type { Policy } from '../../lib/access/policy.ts';
 import { errors } from '../../lib/errors.ts';
 import { declaredCategory, declaredPermission } from './categories.ts';
 import type { SubgraphContext } from './definition.ts';
-import type { Outcome } from './request-access.ts';
+import { categorySlot, type Outcome } from './request-access.ts';
 import { subjectOf } from './subject.ts';
 
 type Resolver = GraphQLFieldResolver<unknown, SubgraphContext>;
@@ -34,17 +34,18 @@ export function enforceCategories(schema: GraphQLSchema, policy: Policy): GraphQ
 
 function guarded(category: string, resolve: Resolver, coordinate: string, root: boolean): Resolver {
   const categories = [category];
+  const slot = categorySlot(category);
   return (source, args, ctx, info) => {
     const avs = root ? requireAvs((args as { avs?: unknown }).avs) : subjectOf(source);
     // An object that does not say whose data it holds cannot be decided on: no data.
     if (!avs) throw new Error(`${coordinate}: no subject on the parent object`);
-    const known = ctx.access.outcome(avs, category);
+    const known = ctx.access.outcomeAt(avs, slot);
     if (known !== undefined) {
       assertReleased(known, category, coordinate);
       return resolve(source, args, ctx, info);
     }
     return ctx.access.decided(avs, categories).then(() => {
-      assertReleased(ctx.access.outcome(avs, category), category, coordinate);
+      assertReleased(ctx.access.outcomeAt(avs, slot), category, coordinate);
       return resolve(source, args, ctx, info);
     });
   };

@@ -7,7 +7,7 @@ import type { RequestFacts } from '../../lib/access/conditions/index.ts';
 import type { Policy } from '../../lib/access/policy.ts';
 import type { Requester } from '../../lib/access/requester.ts';
 import type { AuditBatcher } from '../../lib/audit/batcher.ts';
-import type { EntryGroup, EntryRow } from '../../lib/audit/chain.ts';
+import type { EntryGroup, EntryItem, EntryRun } from '../../lib/audit/chain.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import type { ConsentRecord, ConsentStore } from '../../lib/consents/store.ts';
 import { errors } from '../../lib/errors.ts';
@@ -32,6 +32,8 @@ export interface AccessDecisions {
   readonly requester: Requester;
   /** The decision for this person and category, if made (or failed) already: read synchronously. */
   outcome(avs: string, category: string): Outcome;
+  /** The same, by the category's slot (categorySlot): what a guarded field asks, thousands of times per caseload. */
+  outcomeAt(avs: string, slot: number): Outcome;
   /** Resolves (never rejects) once the decisions for this person and these categories are made or failed. */
   decided(avs: string, categories: readonly string[]): Promise<void>;
 }
@@ -47,6 +49,9 @@ export class UnenforcedAccess implements AccessDecisions {
   private static readonly RELEASED: Decision = { allowed: true, legalBasis: 'enforcement off (benchmark baseline)' };
   constructor(readonly requester: Requester) {}
   outcome(): Decision {
+    return UnenforcedAccess.RELEASED;
+  }
+  outcomeAt(): Decision {
     return UnenforcedAccess.RELEASED;
   }
   decided(): Promise<void> {
@@ -66,7 +71,7 @@ type Slot = Decision | Error | Batch | undefined;
 
 export class RequestAccess implements AccessDecisions {
   /**
-   * Per person, one slot per category (see slotOf): no key strings, no promise per decision.
+   * Per person, one slot per category (see categorySlot): no key strings, no promise per decision.
    * A request's decisions are kept for a while (RequestAccessCache), so they are kept small.
    */
   private readonly slots = new Map<string, Slot[]>();
@@ -88,8 +93,12 @@ export class RequestAccess implements AccessDecisions {
   }
 
   outcome(avs: string, category: string): Outcome {
-    const slot = this.slots.get(avs)?.[slotOf(category)];
-    return slot instanceof Batch ? undefined : slot;
+    return this.outcomeAt(avs, categorySlot(category));
+  }
+
+  outcomeAt(avs: string, slot: number): Outcome {
+    const s = this.slots.get(avs)?.[slot];
+    return s instanceof Batch ? undefined : s;
   }
 
   decided(avs: string, categories: readonly string[]): Promise<void> {
@@ -97,7 +106,7 @@ export class RequestAccess implements AccessDecisions {
     if (!mine) this.slots.set(avs, (mine = []));
     let wait: Promise<void> | undefined;
     for (const category of categories) {
-      const i = slotOf(category);
+      const i = categorySlot(category);
       let slot = mine[i];
       if (slot === undefined) {
         slot = this.gathering ?? this.gather();
@@ -138,7 +147,9 @@ export class RequestAccess implements AccessDecisions {
   private async decideAndJournal({ persons, categories }: Batch): Promise<void> {
     const consentsUnavailable = await this.readConsents(persons, categories);
     const outcomes: (Decision | Error)[] = [];
-    const rows: EntryRow[] = [];
+    const items: EntryItem[] = [];
+    /** category → legal basis ('' for a denial) → the run of persons with that decision. */
+    const runs = new Map<string, Map<string, EntryRun>>();
     for (let i = 0; i < persons.length; i++) {
       const avs = persons[i]!;
       const category = categories[i]!;
@@ -153,7 +164,20 @@ export class RequestAccess implements AccessDecisions {
       }
       const d = this.decider.decide(avs, category, theirs);
       outcomes.push(d);
-      rows.push(d.allowed ? [avs, category, 'ALLOWED', d.legalBasis ?? null, d.consentId ?? null] : [avs, category, 'DENIED', null, null]);
+      if (d.allowed && d.consentId !== undefined) {
+        items.push([avs, category, 'ALLOWED', null, d.consentId]);
+        continue;
+      }
+      // The same decision for many persons (a caseload) is journaled as one run of AVS numbers.
+      const basis = d.allowed ? d.legalBasis : '';
+      let byBasis = runs.get(category);
+      if (!byBasis) runs.set(category, (byBasis = new Map()));
+      let run = byBasis.get(basis);
+      if (!run) {
+        byBasis.set(basis, (run = d.allowed ? [category, 'ALLOWED', basis, null, []] : [category, 'DENIED', null, null, []]));
+        items.push(run);
+      }
+      run[4].push(avs);
     }
 
     const { institution, role, subject } = this.requester;
@@ -166,11 +190,11 @@ export class RequestAccess implements AccessDecisions {
       this.facts.caseReference ?? null,
       this.subgraph,
       this.requestId,
-      rows,
+      items,
     ];
     let journaled = true;
     try {
-      if (rows.length > 0) await this.deps.audit.append([group]);
+      if (items.length > 0) await this.deps.audit.append([group]);
     } catch (e) {
       log.error({ service: this.subgraph, reason: (e as Error).message }, 'access log unavailable');
       journaled = false;
@@ -178,7 +202,7 @@ export class RequestAccess implements AccessDecisions {
     const unavailable = journaled ? undefined : errors.auditUnavailable();
     for (let i = 0; i < persons.length; i++) {
       const outcome = unavailable ?? outcomes[i]!;
-      this.slots.get(persons[i]!)![slotOf(categories[i]!)] = outcome;
+      this.slots.get(persons[i]!)![categorySlot(categories[i]!)] = outcome;
       if (!(outcome instanceof Error)) this.counts.count(categories[i]!, outcome.allowed);
     }
   }
@@ -206,7 +230,7 @@ export class RequestAccess implements AccessDecisions {
  * it. Bounded by the categories the schema declares.
  */
 const slots = new Map<string, number>();
-function slotOf(category: string): number {
+export function categorySlot(category: string): number {
   let slot = slots.get(category);
   if (slot === undefined) slots.set(category, (slot = slots.size));
   return slot;
