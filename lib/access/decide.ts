@@ -4,7 +4,7 @@ import type { ConsentRecord } from '../consents/store.ts';
 import type { Institution } from '../../schema/catalogue.ts';
 import type { ConditionInput, RequestFacts } from './conditions/index.ts';
 import { releasingConsent } from './consent-match.ts';
-import type { Policy, Release } from './policy.ts';
+import type { LegalBasis, Policy, Release } from './policy.ts';
 import type { Requester } from './requester.ts';
 
 export type Decision =
@@ -26,6 +26,8 @@ export class Decider {
   private readonly recipient: Institution;
   /** Decisions allowed by a legal basis are shared, one per basis: a caseload keeps thousands. */
   private readonly allowedBy = new Map<string, Decision>();
+  /** Per category, the decision of a legal basis whose conditions do not read the person: the same for a whole caseload. */
+  private readonly shared = new Map<string, Decision>();
 
   constructor(
     private readonly policy: Policy,
@@ -54,26 +56,34 @@ export class Decider {
       case 'never':
         return NEVER;
       case 'legalBasis': {
-        const input: ConditionInput = {
-          purpose: this.facts.purpose,
-          caseReference: this.facts.caseReference,
-          requesterSubject: this.requester.subject,
-          avs,
-        };
-        for (const condition of release.basis.conditions) {
-          const unmet = condition.check(input);
-          if (unmet) return { allowed: false, reason: `${release.basis.citation}: ${unmet}` };
-        }
-        const citation = release.basis.citation;
-        let allowed = this.allowedBy.get(citation);
-        if (!allowed) this.allowedBy.set(citation, (allowed = Object.freeze({ allowed: true, legalBasis: citation })));
-        return allowed;
+        const shared = this.shared.get(category);
+        if (shared) return shared;
+        const d = this.underBasis(release.basis, avs);
+        if (!release.basis.conditions.some((c) => c.readsPerson)) this.shared.set(category, d);
+        return d;
       }
       case 'consent': {
         const consent = releasingConsent(consents, this.recipient, category, this.facts.purpose, this.today);
         return consent ? { allowed: true, consentId: consent.id } : NO_CONSENT;
       }
     }
+  }
+
+  /** Allowed under this legal basis if every condition is met for this person; otherwise the first unmet. */
+  private underBasis(basis: LegalBasis, avs: string): Decision {
+    const input: ConditionInput = {
+      purpose: this.facts.purpose,
+      caseReference: this.facts.caseReference,
+      requesterSubject: this.requester.subject,
+      avs,
+    };
+    for (const condition of basis.conditions) {
+      const unmet = condition.check(input);
+      if (unmet) return { allowed: false, reason: `${basis.citation}: ${unmet}` };
+    }
+    let allowed = this.allowedBy.get(basis.citation);
+    if (!allowed) this.allowedBy.set(basis.citation, (allowed = Object.freeze({ allowed: true, legalBasis: basis.citation })));
+    return allowed;
   }
 }
 

@@ -53,6 +53,8 @@ export interface BoundCondition {
   type: string;
   description: string;
   check(request: ConditionInput): string | null;
+  /** See ConditionDefinition.readsPerson. */
+  readsPerson: boolean;
 }
 
 export interface LegalBasis {
@@ -167,7 +169,7 @@ export function parsePolicy(json: unknown, catalogue: CategoryCatalogue, file: s
       for (const purpose of (params.data as { purposes?: string[] }).purposes ?? []) {
         if (!purposes.has(purpose)) problems.push(`${where}: purpose "${purpose}" is not in the policy's purposes`);
       }
-      conditions.push({ type: c.type, description: def.describe(params.data), check: (req) => def.check(params.data, req) });
+      conditions.push({ type: c.type, description: def.describe(params.data), check: (req) => def.check(params.data, req), readsPerson: def.readsPerson });
     });
     legalBases.set(b.id, { id: b.id, citation: b.citation, summary: b.summary, conditions });
   });

@@ -21,6 +21,12 @@ export interface ConditionDefinition<P> {
   describe(params: P): string;
   /** Null when met; otherwise why not. */
   check(params: P, request: ConditionInput): string | null;
+  /**
+   * Whether the outcome depends on whose data is asked (`avs`). One that does not is checked
+   * once per request and category, not once per person of a caseload. Stated by every
+   * condition: a wrong `false` would release a caseload on one person's outcome.
+   */
+  readsPerson: boolean;
 }
 
 export const defineCondition = <P>(d: ConditionDefinition<P>) => d;
