@@ -107,13 +107,14 @@ export class MemoryAuditLog implements AuditLog {
   }
 
   private store(index: number, groupsJson: string, hash: string): void {
-    const length = Buffer.byteLength(groupsJson, 'utf8');
-    if (this.chunkUsed + length > CHUNK_BYTES || this.chunks.length === 0) {
-      this.chunks.push(Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, length)));
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: with that much room left, no need to measure first.
+    const room = this.chunks.length === 0 ? 0 : CHUNK_BYTES - this.chunkUsed;
+    if (groupsJson.length * 3 > room && Buffer.byteLength(groupsJson, 'utf8') > room) {
+      this.chunks.push(Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, Buffer.byteLength(groupsJson, 'utf8'))));
       this.chunkUsed = 0;
     }
     const chunk = this.chunks.length - 1;
-    this.chunks[chunk]!.write(groupsJson, this.chunkUsed, 'utf8');
+    const length = this.chunks[chunk]!.write(groupsJson, this.chunkUsed, 'utf8');
     this.chunkOf.set(index, chunk);
     this.offsetOf.set(index, this.chunkUsed);
     this.lengthOf.set(index, length);

@@ -63,6 +63,8 @@ export class UnenforcedAccess implements AccessDecisions {
 class Batch {
   readonly persons: string[] = [];
   readonly categories: string[] = [];
+  /** categorySlot of each category. */
+  readonly slots: number[] = [];
   done!: Promise<void>;
 }
 
@@ -112,6 +114,7 @@ export class RequestAccess implements AccessDecisions {
         slot = this.gathering ?? this.gather();
         slot.persons.push(avs);
         slot.categories.push(category);
+        slot.slots.push(i);
         mine[i] = slot;
       }
       if (slot instanceof Batch && slot.done !== wait) wait = wait === undefined ? slot.done : Promise.all([wait, slot.done]).then(() => {});
@@ -144,7 +147,7 @@ export class RequestAccess implements AccessDecisions {
    * released. A consent store that cannot be read fails the decisions that needed it; a log
    * that cannot be written fails all. Never rejects: each slot ends a Decision or an Error.
    */
-  private async decideAndJournal({ persons, categories }: Batch): Promise<void> {
+  private async decideAndJournal({ persons, categories, slots }: Batch): Promise<void> {
     const consentsUnavailable = await this.readConsents(persons, categories);
     const outcomes: (Decision | Error)[] = [];
     const items: EntryItem[] = [];
@@ -202,7 +205,7 @@ export class RequestAccess implements AccessDecisions {
     const unavailable = journaled ? undefined : errors.auditUnavailable();
     for (let i = 0; i < persons.length; i++) {
       const outcome = unavailable ?? outcomes[i]!;
-      this.slots.get(persons[i]!)![categorySlot(categories[i]!)] = outcome;
+      this.slots.get(persons[i]!)![slots[i]!] = outcome;
       if (!(outcome instanceof Error)) this.counts.count(categories[i]!, outcome.allowed);
     }
   }
