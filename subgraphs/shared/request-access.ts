@@ -65,6 +65,8 @@ class Batch {
   readonly categories: string[] = [];
   /** categorySlot of each category. */
   readonly slots: number[] = [];
+  /** Each person's slot array (where the outcome goes). */
+  readonly owners: Slot[][] = [];
   done!: Promise<void>;
 }
 
@@ -82,6 +84,8 @@ export class RequestAccess implements AccessDecisions {
   private readonly consents = new Map<string, readonly ConsentRecord[]>();
   private readonly decider: Decider;
   private readonly counts: DecisionCounts;
+  /** By category slot: whether its decisions need consents (see needsConsents). */
+  private readonly needs: (boolean | undefined)[] = [];
 
   constructor(
     private readonly deps: AccessDeps,
@@ -115,6 +119,7 @@ export class RequestAccess implements AccessDecisions {
         slot.persons.push(avs);
         slot.categories.push(category);
         slot.slots.push(i);
+        slot.owners.push(mine);
         mine[i] = slot;
       }
       if (slot instanceof Batch && slot.done !== wait) wait = wait === undefined ? slot.done : Promise.all([wait, slot.done]).then(() => {});
@@ -147,17 +152,17 @@ export class RequestAccess implements AccessDecisions {
    * released. A consent store that cannot be read fails the decisions that needed it; a log
    * that cannot be written fails all. Never rejects: each slot ends a Decision or an Error.
    */
-  private async decideAndJournal({ persons, categories, slots }: Batch): Promise<void> {
-    const consentsUnavailable = await this.readConsents(persons, categories);
+  private async decideAndJournal({ persons, categories, slots, owners }: Batch): Promise<void> {
+    const consentsUnavailable = await this.readConsents(persons, categories, slots);
     const outcomes: (Decision | Error)[] = [];
     const items: EntryItem[] = [];
-    /** category → legal basis ('' for a denial) → the run of persons with that decision. */
-    const runs = new Map<string, Map<string, EntryRun>>();
+    /** By category slot: legal basis ('' for a denial) → the run of persons with that decision. */
+    const runs: (Map<string, EntryRun> | undefined)[] = [];
     for (let i = 0; i < persons.length; i++) {
       const avs = persons[i]!;
       const category = categories[i]!;
       let theirs: readonly ConsentRecord[] = NO_CONSENTS;
-      if (this.decider.needsConsents(category)) {
+      if (this.needsConsents(slots[i]!, category)) {
         const read = this.consents.get(avs);
         if (!read) {
           outcomes.push(consentsUnavailable ?? errors.consentStoreUnavailable());
@@ -173,8 +178,8 @@ export class RequestAccess implements AccessDecisions {
       }
       // The same decision for many persons (a caseload) is journaled as one run of AVS numbers.
       const basis = d.allowed ? d.legalBasis : '';
-      let byBasis = runs.get(category);
-      if (!byBasis) runs.set(category, (byBasis = new Map()));
+      let byBasis = runs[slots[i]!];
+      if (!byBasis) runs[slots[i]!] = byBasis = new Map();
       let run = byBasis.get(basis);
       if (!run) {
         byBasis.set(basis, (run = d.allowed ? [category, 'ALLOWED', basis, null, []] : [category, 'DENIED', null, null, []]));
@@ -205,16 +210,23 @@ export class RequestAccess implements AccessDecisions {
     const unavailable = journaled ? undefined : errors.auditUnavailable();
     for (let i = 0; i < persons.length; i++) {
       const outcome = unavailable ?? outcomes[i]!;
-      this.slots.get(persons[i]!)![slots[i]!] = outcome;
+      owners[i]![slots[i]!] = outcome;
       if (!(outcome instanceof Error)) this.counts.count(categories[i]!, outcome.allowed);
     }
   }
 
+  /** Whether deciding this category needs the person's consents, looked up once per request and category. */
+  private needsConsents(slot: number, category: string): boolean {
+    let needs = this.needs[slot];
+    if (needs === undefined) this.needs[slot] = needs = this.decider.needsConsents(category);
+    return needs;
+  }
+
   /** Reads, in one call, the consents this batch needs and this request has not read yet; the error if the store failed. */
-  private async readConsents(persons: readonly string[], categories: readonly string[]): Promise<Error | undefined> {
+  private async readConsents(persons: readonly string[], categories: readonly string[], slots: readonly number[]): Promise<Error | undefined> {
     const missing = new Set<string>();
     for (let i = 0; i < persons.length; i++) {
-      if (!this.consents.has(persons[i]!) && this.decider.needsConsents(categories[i]!)) missing.add(persons[i]!);
+      if (this.needsConsents(slots[i]!, categories[i]!) && !this.consents.has(persons[i]!)) missing.add(persons[i]!);
     }
     if (missing.size === 0) return undefined;
     try {
