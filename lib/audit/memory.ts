@@ -10,7 +10,6 @@ import {
   entryCount,
   groupEntries,
   GENESIS_HASH,
-  personsOf,
   recordOf,
   verifyChain,
   type ChainedRecord,
@@ -68,10 +67,11 @@ export class MemoryAuditLog implements AuditLog {
     this.head = record.hash;
     this.count = index + 1;
     this.nextId += count;
-    for (const avs of personsOf(record)) {
-      const list = this.byPerson.get(avs);
-      if (list) list.push(index);
-      else this.byPerson.set(avs, [index]);
+    for (const g of record.groups) {
+      for (const item of g[8]) {
+        if (Array.isArray(item[4])) for (const avs of item[4]) this.index(avs, index);
+        else this.index(item[0], index);
+      }
     }
   }
 
@@ -104,6 +104,13 @@ export class MemoryAuditLog implements AuditLog {
 
   private *allRecords(): Generator<ChainedRecord> {
     for (let i = 0; i < this.count; i++) yield this.recordAt(i);
+  }
+
+  /** Notes that record `index` holds entries of this person (once, however many). */
+  private index(avs: string, index: number): void {
+    const list = this.byPerson.get(avs);
+    if (!list) this.byPerson.set(avs, [index]);
+    else if (list[list.length - 1] !== index) list.push(index);
   }
 
   private store(index: number, groupsJson: string, hash: string): void {
