@@ -128,7 +128,8 @@ export class RequestAccess implements AccessDecisions {
 
   decided(avs: string, categories: readonly string[]): Promise<void> {
     let mine = this.slots.get(avs);
-    if (!mine) this.slots.set(avs, (mine = []));
+    // Sized for the categories asked so far and a few more: an empty array grows to 17 places.
+    if (!mine) this.slots.set(avs, (mine = new Array<Slot>(this.width + 4).fill(undefined)));
     let wait: Promise<void> | undefined;
     for (const category of categories) {
       const i = categorySlot(category);
