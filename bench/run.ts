@@ -15,7 +15,7 @@ import { profileMarkdown, summariseProfile } from './lib/cpuprofile.ts';
 import { readProcCpuSeconds, RssSampler } from './lib/proc.ts';
 import { afterVsBefore, evaluateTargets, historyRow, readHistory, renderReport, variant } from './lib/report.ts';
 import { checkOut, currentCommit, removeAllCheckouts, type Checkout } from './lib/revisions.ts';
-import { linearFit, percentileOfSorted, troughs } from './lib/stats.ts';
+import { linearFit, pairedOverhead, percentileOfSorted, troughs } from './lib/stats.ts';
 import type { BenchResults, Calls, MemoryResult, ScenarioResult, VariantId, VariantResult } from './lib/types.ts';
 import { CONSENTED_CATEGORIES, REQUESTER, scenarios, type Scenario } from './queries.ts';
 import type { ServeOptions } from './serve-stack.ts';
@@ -343,6 +343,8 @@ async function measureScenario(
   const p = (id: VariantId, k: 'p50' | 'p99') => variant(result, id)?.latencyMs[k];
   const on = rps('on'), off = rps('off'), inproc = rps('in-process'), eon = rps('embedded-on'), eoff = rps('embedded-off');
   if (on !== undefined && off !== undefined) result.ratios.policyOverhead = 1 - on / off;
+  const paired = pairedOverhead(variant(result, 'on')?.segmentsReqPerSec ?? [], variant(result, 'off')?.segmentsReqPerSec ?? []);
+  if (paired) result.ratios.policyOverheadPaired = paired;
   if (eon !== undefined && eoff !== undefined) result.ratios.embeddedPolicyOverhead = 1 - eon / eoff;
   if (on !== undefined && inproc !== undefined) result.ratios.inProcessSpeedup = inproc / on;
   if (off !== undefined && inproc !== undefined) result.ratios.inProcessSpeedupOverOff = inproc / off;

@@ -6,8 +6,8 @@ import { buildASTSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { inProcessSchemaDocument } from '../bench/in-process-schema.ts';
 import { SUPERGRAPH_PATH } from '../schema/compose.ts';
-import { linearFit, percentile } from '../bench/lib/stats.ts';
-import { afterVsBefore, changeSummary, historyRow, readHistory, renderReport } from '../bench/lib/report.ts';
+import { linearFit, pairedOverhead, percentile } from '../bench/lib/stats.ts';
+import { afterVsBefore, changeSummary, evaluateTargets, historyRow, policyOverheadRead, readHistory, renderReport } from '../bench/lib/report.ts';
 import type { BenchResults, ScenarioResult, VariantId, VariantResult } from '../bench/lib/types.ts';
 import { packageOf } from '../bench/lib/cpuprofile.ts';
 import { parseArgs } from '../bench/lib/args.ts';
@@ -37,6 +37,32 @@ describe('bench: statistics', () => {
     expect(fit.intercept).toBeCloseTo(1);
     expect(fit.r2).toBeCloseTo(1);
     expect(linearFit([{ x: 1, y: 1 }]).slope).toBeNaN();
+  });
+});
+
+describe('bench: policy overhead over paired parts', () => {
+  it("is 1 − on ÷ off per pair of adjacent parts, summarised by the median and quartiles", () => {
+    const p = pairedOverhead([90, 95, 100, 40, 92], [100, 100, 100, 100, 100])!;
+    expect(p.pairs).toBe(5);
+    expect(p.median).toBeCloseTo(0.08);
+    expect(p.q1).toBeCloseTo(0.05);
+    expect(p.q3).toBeCloseTo(0.1);
+    // One part hit by a burst of other work (40) moves the median little, the pooled ratio much.
+    expect(1 - (90 + 95 + 100 + 40 + 92) / 500).toBeCloseTo(0.166);
+    expect(pairedOverhead([], [])).toBeUndefined();
+  });
+
+  it('is what the target reads once there are enough pairs; with fewer, all requests pooled', () => {
+    const s = (pairs: number): ScenarioResult => ({
+      scenario: 'Q1', title: 'Q1', latencyMs: 0, connections: 1, persons: 1, variants: [], sameData: true, loadAvg1: 1,
+      ratios: { policyOverhead: 0.14, policyOverheadPaired: { median: 0.06, q1: 0.03, q3: 0.09, pairs } },
+    });
+    expect(policyOverheadRead(s(10))).toBe(0.06);
+    expect(policyOverheadRead(s(2))).toBe(0.14);
+    const verdict = (pairs: number) => evaluateTargets({ scenarios: [s(pairs)] } as never).find((t) => t.id === 'policy-overhead')!;
+    expect(verdict(10).pass).toBe(true);
+    expect(verdict(10).detail).toContain('all requests pooled 14.0 %');
+    expect(verdict(2).pass).toBe(false);
   });
 });
 

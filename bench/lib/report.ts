@@ -45,18 +45,35 @@ export function afterVsBefore(s: ScenarioResult): Change | undefined {
   };
 }
 
+/** Pairs of adjacent on/off parts needed before their median is read instead of the pooled ratio. */
+const MIN_PAIRS = 4;
+
+/**
+ * The policy overhead the target reads: the median over pairs of adjacent on/off parts when
+ * there are enough of them (a burst of other work on this shared machine then spoils a pair,
+ * not the figure), else all requests pooled. Both are in the report.
+ */
+export function policyOverheadRead(s: ScenarioResult): number | undefined {
+  const p = s.ratios.policyOverheadPaired;
+  return p && p.pairs >= MIN_PAIRS ? p.median : s.ratios.policyOverhead;
+}
+
+function overheadDetail(s: ScenarioResult): string {
+  const p = s.ratios.policyOverheadPaired;
+  const paired = p ? `median of ${p.pairs} paired parts ${pct(p.median)} (quartiles ${pct(p.q1)} … ${pct(p.q3)}); ` : '';
+  return `${paired}all requests pooled ${pct(s.ratios.policyOverhead)}; CPU per request ${pct(s.ratios.policyCpuOverhead)}`;
+}
+
 export function evaluateTargets(r: Omit<BenchResults, 'targets'>): TargetVerdict[] {
   const out: TargetVerdict[] = [];
   const measured = r.scenarios.filter((s) => s.ratios.policyOverhead !== undefined);
   if (measured.length) {
-    const bad = measured.filter((s) => s.ratios.policyOverhead! > POLICY_OVERHEAD_LIMIT);
+    const bad = measured.filter((s) => policyOverheadRead(s)! > POLICY_OVERHEAD_LIMIT);
     out.push({
       id: 'policy-overhead',
-      title: `Policy overhead ≤ ${POLICY_OVERHEAD_LIMIT * 100} % on Q1 and Q2 (1 − req/s on ÷ req/s off)`,
+      title: `Policy overhead ≤ ${POLICY_OVERHEAD_LIMIT * 100} % on Q1 and Q2 (1 − req/s on ÷ req/s off, median over pairs of adjacent parts)`,
       pass: bad.length === 0,
-      detail: measured
-        .map((s) => `${s.scenario} @ ${s.latencyMs} ms: ${pct(s.ratios.policyOverhead)} (CPU per request: ${pct(s.ratios.policyCpuOverhead)})`)
-        .join('; '),
+      detail: measured.map((s) => `${s.scenario} @ ${s.latencyMs} ms: **${pct(policyOverheadRead(s))}** (${overheadDetail(s)})`).join('; '),
     });
   }
   const q200 = r.scenarios.filter((s) => s.scenario === 'Q2-200' && variant(s, 'on'));
@@ -106,7 +123,7 @@ function scenarioTable(s: ScenarioResult, compared: ComparedRevision | undefined
   });
   const r = s.ratios;
   const notes = [
-    r.policyOverhead !== undefined ? `policy overhead **${pct(r.policyOverhead)}** (in CPU per request ${pct(r.policyCpuOverhead)})` : undefined,
+    r.policyOverhead !== undefined ? `policy overhead **${pct(policyOverheadRead(s))}** (${overheadDetail(s)})` : undefined,
     r.embeddedPolicyOverhead !== undefined ? `embedded layout: ${pct(r.embeddedPolicyOverhead)}` : undefined,
     r.inProcessSpeedup !== undefined ? `in-process ÷ ciigraph req/s **${x(r.inProcessSpeedup)}** (÷ enforcement off ${x(r.inProcessSpeedupOverOff)}; CPU per request ciigraph ÷ in-process ${x(r.cpuVsInProcess)})` : undefined,
     r.p99VsInProcess !== undefined ? `p99 ciigraph ÷ in-process **${x(r.p99VsInProcess)}** (p50 ${x(r.p50VsInProcess)})` : undefined,
@@ -194,7 +211,13 @@ export function historyRow(r: BenchResults): string {
   const lat0 = headlineLatency(r);
   const lat5 = r.settings.latencies.includes(5) ? 5 : r.settings.latencies.at(-1)!;
   const q1 = find('Q1', lat0);
-  const overheads = (lat: number) => ['Q1', 'Q2-50', 'Q2-200'].map((id) => pct(find(id, lat)?.ratios.policyOverhead).replace(' ', '')).join(' · ');
+  const overheads = (lat: number) =>
+    ['Q1', 'Q2-50', 'Q2-200']
+      .map((id) => {
+        const s = find(id, lat);
+        return pct(s ? policyOverheadRead(s) : undefined).replace(' ', '');
+      })
+      .join(' · ');
   const gw = r.memory?.series.find((s) => s.process === 'gateway');
   const gwPeak = Math.max(...r.scenarios.flatMap((s) => s.variants.filter((v) => v.variant === 'on').map((v) => v.peakRssMiB)));
   const passed = r.targets.filter((t) => t.pass).length;
@@ -261,7 +284,7 @@ export function renderReport(r: BenchResults, history: readonly string[], profil
       : []),
     '- **Requester**: an AI case manager (`institution AI, role case-manager`), purpose `cii`, case reference `AI-GE-2026-0815`, a development HS256 token verified per request. Before the run every person of the queries got a consent through the gateway (`grantConsent`: recipients AI, categories ac.entitlement, as.benefits, as.situation, purpose cii), so every field is released: nothing is denied, and every variant returns the same data.',
     '- **Queries** (`bench/queries.ts`): Q1 = the painter `756.1234.5678.97`, all four files and all their fields; Q2 = `persons(avs: [...])` with the same fields for 50 and 200 generated persons (some have a file at an institution, some not).',
-    `- **Runs**: per scenario, variant and registry latency (${latencies.join(' ms, ')} ms): ${r.settings.warmupS} s warm-up, then ${r.settings.measureS} s measured in ${2 * r.settings.rounds} parts run in ${r.settings.rounds} round(s) of ${roundOrder(r)} (drift on the shared machine hits every variant alike; the "parts" column shows each part's req/s). Latency percentiles from every response time autocannon reported. Registry calls per request: from the mocks' \`/__calls\` counters, on 3 sequential requests on a quiet stack ("quiet"), and during the measured load (calls ÷ requests sent). Peak RSS: \`/proc/<pid>/status\` VmRSS sampled every 250 ms during the measured runs. CPU ms/request: user + system time from \`/proc/<pid>/stat\` over the measured runs ÷ requests sent, of the process answering (front) and of every process serving it (total: + subgraphs and mocks; for the in-process schema, + the mocks' process), far less sensitive than req/s to other work on the machine.`,
+    `- **Runs**: per scenario, variant and registry latency (${latencies.join(' ms, ')} ms): ${r.settings.warmupS} s warm-up, then ${r.settings.measureS} s measured in ${2 * r.settings.rounds} parts run in ${r.settings.rounds} round(s) of ${roundOrder(r)} (drift on the shared machine hits every variant alike; the "parts" column shows each part's req/s). The policy overhead the target reads is the median, over the pairs of adjacent on and off parts (on's k-th part and off's k-th part run one after the other), of 1 − req/s on ÷ req/s off: a burst of other work spoils the pairs it falls in, not the figure; the quartiles of those pairs and the ratio of all requests pooled are shown beside it. Latency percentiles from every response time autocannon reported. Registry calls per request: from the mocks' \`/__calls\` counters, on 3 sequential requests on a quiet stack ("quiet"), and during the measured load (calls ÷ requests sent). Peak RSS: \`/proc/<pid>/status\` VmRSS sampled every 250 ms during the measured runs. CPU ms/request: user + system time from \`/proc/<pid>/stat\` over the measured runs ÷ requests sent, of the process answering (front) and of every process serving it (total: + subgraphs and mocks; for the in-process schema, + the mocks' process), far less sensitive than req/s to other work on the machine.`,
     '',
     '## Results',
     '',

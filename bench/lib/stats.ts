@@ -59,3 +59,25 @@ export function troughs<P extends { t: number; y: number }>(points: readonly P[]
   }
   return out;
 }
+
+/** The spread of paired estimates: their median and quartiles, and how many pairs. */
+export interface PairedEstimate {
+  median: number;
+  q1: number;
+  q3: number;
+  pairs: number;
+}
+
+/**
+ * 1 − a/b for each pair of parts measured next to each other (a's k-th part and b's k-th
+ * part are adjacent in the A B … B A rounds), summarised by the median: a burst of other work
+ * on the machine spoils the pairs it falls in, not the estimate.
+ */
+export function pairedOverhead(a: readonly number[], b: readonly number[]): PairedEstimate | undefined {
+  const n = Math.min(a.length, b.length);
+  const ratios: number[] = [];
+  for (let k = 0; k < n; k++) if (b[k]! > 0) ratios.push(1 - a[k]! / b[k]!);
+  if (ratios.length === 0) return undefined;
+  const sorted = ratios.sort((x, y) => x - y);
+  return { median: percentileOfSorted(sorted, 50), q1: percentileOfSorted(sorted, 25), q3: percentileOfSorted(sorted, 75), pairs: sorted.length };
+}

@@ -1,4 +1,5 @@
 // The shape of bench/results/<timestamp>.json (and latest.json).
+import type { PairedEstimate } from './stats.ts';
 import type { RegistrySubgraphName } from '../../lib/config.ts';
 
 export type VariantId = 'on' | 'off' | 'in-process' | 'before' | 'embedded-on' | 'embedded-off';
@@ -73,8 +74,10 @@ export interface ScenarioResult {
   /** 1-minute load average of the machine when the scenario ended (other work on it). */
   loadAvg1: number;
   ratios: {
-    /** 1 − req/s(on) / req/s(off): the policy's cost, split layout. */
+    /** 1 − req/s(on) / req/s(off): the policy's cost, split layout, all requests pooled. */
     policyOverhead?: number;
+    /** The same per pair of adjacent on/off parts: median and quartiles (what the target reads). */
+    policyOverheadPaired?: PairedEstimate;
     /** Same, embedded layout. */
     embeddedPolicyOverhead?: number;
     /** CPU ms per request (all processes) on ÷ off − 1: the policy's cost in CPU. */
