@@ -24,17 +24,26 @@ const HASH_BYTES = 32;
 
 /** A growable column of numbers, off the heap (a typed array, doubled when full). */
 class Column {
-  private values = new Float64Array(1024);
+  private values: Float64Array;
+  /** Values set so far (the highest index set + 1). */
+  length = 0;
+  constructor(capacity = 1024) {
+    this.values = new Float64Array(capacity);
+  }
   get(i: number): number {
     return this.values[i]!;
   }
   set(i: number, value: number): void {
     if (i >= this.values.length) {
-      const bigger = new Float64Array(this.values.length * 2);
+      const bigger = new Float64Array(Math.max(this.values.length * 2, i + 1));
       bigger.set(this.values);
       this.values = bigger;
     }
     this.values[i] = value;
+    if (i >= this.length) this.length = i + 1;
+  }
+  push(value: number): void {
+    this.set(this.length, value);
   }
 }
 
@@ -49,8 +58,8 @@ export class MemoryAuditLog implements AuditLog {
   private chunkUsed = CHUNK_BYTES;
   private hashes = Buffer.allocUnsafeSlow(HASH_BYTES * 1024);
   private head = GENESIS_HASH;
-  /** Per person, the indexes of the records holding their entries, ascending. */
-  private readonly byPerson = new Map<string, number[]>();
+  /** Per person, the indexes of the records holding their entries, ascending (off the heap too: one per person per record). */
+  private readonly byPerson = new Map<string, Column>();
   private nextId = 1;
 
   append(entries: readonly NewAccessLogEntry[]): Promise<void> {
@@ -78,10 +87,10 @@ export class MemoryAuditLog implements AuditLog {
   async query(q: AccessLogQuery): Promise<AccessLogEntry[]> {
     const out: AccessLogEntry[] = [];
     const before = q.before === undefined ? Infinity : Number(q.before);
-    const indexes = this.byPerson.get(q.avs) ?? [];
+    const indexes = this.byPerson.get(q.avs) ?? new Column(0);
     const keep = (avs: string, caseReference: string | null) => avs === q.avs && (q.caseReference === undefined || caseReference === q.caseReference);
     for (let i = indexes.length - 1; i >= 0 && out.length < q.first; i--) {
-      const index = indexes[i]!;
+      const index = indexes.get(i);
       if (this.firstId.get(index) >= before) continue;
       const mine = entriesOf(this.recordAt(index), keep).filter((e) => Number(e.id) < before);
       for (let k = mine.length - 1; k >= 0 && out.length < q.first; k--) out.push(mine[k]!);
@@ -108,9 +117,9 @@ export class MemoryAuditLog implements AuditLog {
 
   /** Notes that record `index` holds entries of this person (once, however many). */
   private index(avs: string, index: number): void {
-    const list = this.byPerson.get(avs);
-    if (!list) this.byPerson.set(avs, [index]);
-    else if (list[list.length - 1] !== index) list.push(index);
+    let list = this.byPerson.get(avs);
+    if (!list) this.byPerson.set(avs, (list = new Column(8)));
+    if (list.length === 0 || list.get(list.length - 1) !== index) list.push(index);
   }
 
   private store(index: number, groupsJson: string, hash: string): void {
