@@ -11,4 +11,6 @@ export interface GatewayContext {
   traceParent?: Context;
   /** This request's span; subgraph calls carry it. */
   span?: Span;
+  /** Calls the query plan makes to each subgraph (plan-fetches.ts), once the plan is known. */
+  fetches?: ReadonlyMap<string, number>;
 }

@@ -26,6 +26,7 @@ import type { GatewayContext } from './context.ts';
 import { operationLimits } from './limits/index.ts';
 import { dropErrorsOfUnselectedFields } from './unselected-field-errors.ts';
 import { checkSubgraphs } from './readiness.ts';
+import { fetchesPerSubgraph } from './plan-fetches.ts';
 import { SubgraphTransport } from './subgraph-transport.ts';
 import { metricsRoute } from '../lib/observability/metrics.ts';
 import { observeRequests } from '../lib/observability/request-plugin.ts';
@@ -65,6 +66,10 @@ export async function startGateway({
     supergraphSdl: sdl,
     buildService: ({ name }) =>
       new SubgraphTransport(name, config.subgraphUrls[name as SubgraphName], config.subgraphTimeoutMs, credentialKeys),
+    // Each call's credential says how many calls the plan makes to that subgraph (plan-fetches.ts).
+    experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => {
+      (requestContext.context as GatewayContext).fetches = fetchesPerSubgraph(queryPlan);
+    },
   });
   const limits = operationLimits(config.limits);
   const production = config.env === 'production';

@@ -60,6 +60,7 @@ export class SubgraphTransport extends RemoteGraphQLDataSource<GatewayContext> {
           requestId: context.requestId,
           ...(context.purpose !== undefined ? { purpose: context.purpose } : {}),
           ...(context.caseReference !== undefined ? { caseReference: context.caseReference } : {}),
+          ...(context.fetches?.has(this.subgraph) ? { fetches: context.fetches.get(this.subgraph)! } : {}),
         },
         this.subgraph,
       ),

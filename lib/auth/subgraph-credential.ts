@@ -45,6 +45,8 @@ export const CredentialClaims = z.object({
   purpose: z.string().optional(),
   caseReference: z.string().optional(),
   requestId: z.string(),
+  /** Calls the gateway's plan makes to this subgraph for the request (an upper bound); absent: unknown. */
+  fetches: z.number().int().positive().optional(),
 });
 export type CredentialClaims = z.infer<typeof CredentialClaims>;
 

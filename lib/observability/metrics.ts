@@ -49,6 +49,21 @@ export function decisionCountsOf(subgraph: string): DecisionCounts {
   return counts;
 }
 
+/** Per subgraph, how many requests' decisions it keeps for a later call (read when scraped). */
+const keptRequests = new Map<string, () => number>();
+export function reportKeptRequests(subgraph: string, size: () => number): void {
+  keptRequests.set(subgraph, size);
+}
+new client.Gauge({
+  name: 'ciigraph_request_access_kept',
+  help: "Requests whose access decisions a subgraph keeps for the gateway's next call to it.",
+  labelNames: ['subgraph'] as const,
+  registers: [registry],
+  collect() {
+    for (const [subgraph, size] of keptRequests) this.set({ subgraph }, size());
+  },
+});
+
 export const decisionsTotal = new client.Counter({
   name: 'ciigraph_access_decisions_total',
   help: 'Access decisions journaled, by subgraph, data category and decision.',

@@ -19,7 +19,7 @@ import { enforceCategories } from './enforce-categories.ts';
 import { RequestAccess, UnenforcedAccess } from './request-access.ts';
 import { RequestAccessCache, requestFingerprint } from './request-access-cache.ts';
 import { parseSubgraphSdl } from './sdl.ts';
-import { metricsRoute } from '../../lib/observability/metrics.ts';
+import { metricsRoute, reportKeptRequests } from '../../lib/observability/metrics.ts';
 import { observeRequests } from '../../lib/observability/request-plugin.ts';
 import { extractContext } from '../../lib/observability/tracing.ts';
 
@@ -45,18 +45,16 @@ function requestContext(def: SubgraphDefinition, deps: SubgraphDeps, cache: Requ
   }
   const facts = { purpose: claims.purpose, caseReference: claims.caseReference };
   if (!deps.enforcement) return { requestId: claims.requestId, access: new UnenforcedAccess(claims.requester) };
-    const access = cache.get(
-    claims.requestId,
-    requestFingerprint(claims.requester, facts),
-    () =>
-      new RequestAccess(
-        { policy: deps.policy, consents: deps.consents, audit: deps.auditBatcher, clock: deps.clock },
-        claims.requester,
-        facts,
-        def.name,
-        claims.requestId,
-      ),
-  );
+    const create = () =>
+    new RequestAccess(
+      { policy: deps.policy, consents: deps.consents, audit: deps.auditBatcher, clock: deps.clock },
+      claims.requester,
+      facts,
+      def.name,
+      claims.requestId,
+    );
+  // Called once for this request (the gateway's plan says so): nothing to keep for a next call.
+  const access = claims.fetches === 1 ? create() : cache.get(claims.requestId, requestFingerprint(claims.requester, facts), create);
   return { requestId: claims.requestId, access };
 }
 
@@ -79,6 +77,7 @@ export async function startSubgraph(
   await server.start();
   // A request's decisions live as long as the gateway may still call for it.
   const accessCache = new RequestAccessCache(2 * deps.config.subgraphTimeoutMs);
+  reportKeptRequests(def.name, () => accessCache.size);
   const service = await startHttpService({
     name: def.name,
     host: deps.config.host,
