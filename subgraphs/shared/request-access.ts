@@ -81,6 +81,9 @@ export class RequestAccess implements AccessDecisions {
    * A request's decisions are kept for a while (RequestAccessCache), so they are kept small.
    */
   private readonly slots = new Map<string, Slot[]>();
+  /** The person outcomeAt read last, and their slot array (see outcomeAt). */
+  private lastPerson: string | undefined;
+  private lastSlots: Slot[] | undefined;
   private gathering: Batch | undefined;
   /** The consents read so far in this request, by person. */
   private readonly consents = new Map<string, readonly ConsentRecord[]>();
@@ -110,7 +113,13 @@ export class RequestAccess implements AccessDecisions {
   outcomeAt(avs: string, slot: number): Outcome {
     const column = this.columns[slot];
     if (column === undefined) return undefined;
-    const s = this.slots.get(avs)?.[column];
+    // graphql-js resolves an object's fields one after the other: the same person, many times.
+    // (A person's array, once made, stays the same array; until then, look again.)
+    if (avs !== this.lastPerson || this.lastSlots === undefined) {
+      this.lastPerson = avs;
+      this.lastSlots = this.slots.get(avs);
+    }
+    const s = this.lastSlots?.[column];
     return s instanceof Batch ? undefined : s;
   }
 
