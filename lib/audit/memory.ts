@@ -60,6 +60,8 @@ export class MemoryAuditLog implements AuditLog {
   private head = GENESIS_HASH;
   /** Per person, the indexes of the records holding their entries, ascending (off the heap too: one per person per record). */
   private readonly byPerson = new Map<string, Column>();
+  /** Records indexed in byPerson so far (see catchUpIndex). */
+  private indexed = 0;
   private nextId = 1;
 
   append(entries: readonly NewAccessLogEntry[]): Promise<void> {
@@ -76,10 +78,19 @@ export class MemoryAuditLog implements AuditLog {
     this.head = record.hash;
     this.count = index + 1;
     this.nextId += count;
-    for (const g of record.groups) {
-      for (const item of g[8]) {
-        if (Array.isArray(item[4])) for (const avs of item[4]) this.index(avs, index);
-        else this.index(item[0], index);
+  }
+
+  /**
+   * Indexes, by person, the records appended since the last query: on the DPO's first query
+   * rather than on every append (the index is for reading, which is rare; appends are many).
+   */
+  private catchUpIndex(): void {
+    for (; this.indexed < this.count; this.indexed++) {
+      for (const g of this.groupsAt(this.indexed)) {
+        for (const item of g[8]) {
+          if (Array.isArray(item[4])) for (const avs of item[4]) this.index(avs, this.indexed);
+          else this.index(item[0], this.indexed);
+        }
       }
     }
   }
@@ -87,6 +98,7 @@ export class MemoryAuditLog implements AuditLog {
   async query(q: AccessLogQuery): Promise<AccessLogEntry[]> {
     const out: AccessLogEntry[] = [];
     const before = q.before === undefined ? Infinity : Number(q.before);
+    this.catchUpIndex();
     const indexes = this.byPerson.get(q.avs) ?? new Column(0);
     const keep = (avs: string, caseReference: string | null) => avs === q.avs && (q.caseReference === undefined || caseReference === q.caseReference);
     for (let i = indexes.length - 1; i >= 0 && out.length < q.first; i--) {
@@ -147,15 +159,12 @@ export class MemoryAuditLog implements AuditLog {
     return index < 0 ? GENESIS_HASH : this.hashes.toString('hex', index * HASH_BYTES, (index + 1) * HASH_BYTES);
   }
 
-  private recordAt(index: number): ChainedRecord {
+  private groupsAt(index: number): EntryGroup[] {
     const offset = this.offsetOf.get(index);
-    const json = this.chunks[this.chunkOf.get(index)]!.toString('utf8', offset, offset + this.lengthOf.get(index));
-    return {
-      seq: index + 1,
-      firstId: this.firstId.get(index),
-      prevHash: this.hashAt(index - 1),
-      hash: this.hashAt(index),
-      groups: JSON.parse(json) as EntryGroup[],
-    };
+    return JSON.parse(this.chunks[this.chunkOf.get(index)]!.toString('utf8', offset, offset + this.lengthOf.get(index))) as EntryGroup[];
+  }
+
+  private recordAt(index: number): ChainedRecord {
+    return { seq: index + 1, firstId: this.firstId.get(index), prevHash: this.hashAt(index - 1), hash: this.hashAt(index), groups: this.groupsAt(index) };
   }
 }
