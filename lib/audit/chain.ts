@@ -132,8 +132,12 @@ export interface Linked {
  * string, hashed in one call: a Hash object per record cost more than the hashing itself.
  */
 export function recordHash(prevHash: string, record: LogRecord, groupsJson = JSON.stringify(record.groups)): string {
-  return hash('sha256', `${prevHash}\n[${record.seq},${record.firstId},${groupsJson}]`, 'hex');
+  return hash('sha256', `${hashedBefore(prevHash, record.seq, record.firstId)}${groupsJson}${HASHED_AFTER}`, 'hex');
 }
+
+/** What a record's hash covers before its groups' JSON, and after it (see recordHash). */
+export const hashedBefore = (prevHash: string, seq: number, firstId: number) => `${prevHash}\n[${seq},${firstId},`;
+export const HASHED_AFTER = ']';
 
 /** Links a record onto a chain whose last hash is `head`. */
 export function chain(head: string, record: LogRecord): Linked {

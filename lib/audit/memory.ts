@@ -4,13 +4,14 @@
 // where they sit into typed arrays. One object (hash strings, a Buffer) per record made every
 // garbage collection of the process dearer as the log grew: a third of the policy's cost per
 // request in the split benchmark (bench/README.md). Read back only when a DPO asks.
+import { hash } from 'node:crypto';
 import {
-  chain,
   entriesOf,
   entryCount,
   groupEntries,
   GENESIS_HASH,
-  recordOf,
+  HASHED_AFTER,
+  hashedBefore,
   verifyChain,
   type ChainedRecord,
   type ChainVerdict,
@@ -72,10 +73,11 @@ export class MemoryAuditLog implements AuditLog {
     const count = entryCount(groups);
     if (count === 0) return;
     const index = this.count;
-    const { record, groupsJson } = chain(this.head, recordOf(index + 1, this.nextId, groups));
-    this.store(index, groupsJson, record.hash);
+    // The bytes the hash covers are written once, into the log's chunk, and hashed there: the
+    // groups' JSON is encoded once, not once to hash and once to keep.
+    const hash = this.store(index, hashedBefore(this.head, index + 1, this.nextId), JSON.stringify(groups));
     this.firstId.set(index, this.nextId);
-    this.head = record.hash;
+    this.head = hash;
     this.count = index + 1;
     this.nextId += count;
   }
@@ -134,25 +136,36 @@ export class MemoryAuditLog implements AuditLog {
     if (list.length === 0 || list.get(list.length - 1) !== index) list.push(index);
   }
 
-  private store(index: number, groupsJson: string, hash: string): void {
+  /** Keeps a record (what its hash covers: `before`, the groups' JSON, HASHED_AFTER) and returns its hash. */
+  private store(index: number, before: string, groupsJson: string): string {
+    const units = before.length + groupsJson.length + HASHED_AFTER.length;
     // UTF-8 takes at most 3 bytes per UTF-16 unit: with that much room left, no need to measure first.
     const room = this.chunks.length === 0 ? 0 : CHUNK_BYTES - this.chunkUsed;
-    if (groupsJson.length * 3 > room && Buffer.byteLength(groupsJson, 'utf8') > room) {
-      this.chunks.push(Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, Buffer.byteLength(groupsJson, 'utf8'))));
-      this.chunkUsed = 0;
+    if (units * 3 > room) {
+      const bytes = Buffer.byteLength(before) + Buffer.byteLength(groupsJson, 'utf8') + HASHED_AFTER.length;
+      if (bytes > room) {
+        this.chunks.push(Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, bytes)));
+        this.chunkUsed = 0;
+      }
     }
     const chunk = this.chunks.length - 1;
-    const length = this.chunks[chunk]!.write(groupsJson, this.chunkUsed, 'utf8');
+    const into = this.chunks[chunk]!;
+    const start = this.chunkUsed;
+    const groupsAt = start + into.write(before, start, 'utf8');
+    const groupsEnd = groupsAt + into.write(groupsJson, groupsAt, 'utf8');
+    const end = groupsEnd + into.write(HASHED_AFTER, groupsEnd, 'utf8');
+    this.chunkUsed = end;
     this.chunkOf.set(index, chunk);
-    this.offsetOf.set(index, this.chunkUsed);
-    this.lengthOf.set(index, length);
-    this.chunkUsed += length;
+    this.offsetOf.set(index, groupsAt);
+    this.lengthOf.set(index, groupsEnd - groupsAt);
+    const digest = hash('sha256', into.subarray(start, end), 'hex');
     if ((index + 1) * HASH_BYTES > this.hashes.length) {
       const bigger = Buffer.allocUnsafeSlow(this.hashes.length * 2);
       this.hashes.copy(bigger);
       this.hashes = bigger;
     }
-    this.hashes.write(hash, index * HASH_BYTES, HASH_BYTES, 'hex');
+    this.hashes.write(digest, index * HASH_BYTES, HASH_BYTES, 'hex');
+    return digest;
   }
 
   private hashAt(index: number): string {
