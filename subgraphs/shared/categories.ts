@@ -33,6 +33,14 @@ export const declaredPermission = (field: GraphQLField<unknown, unknown>) => dir
 /** typeName → fieldName → category id, for every annotated field of the schema. */
 export type CategoryIndex = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
+const indexes = new WeakMap<GraphQLSchema, CategoryIndex>();
+/** indexCategories of a schema, built once. */
+export function categoryIndexOf(schema: GraphQLSchema): CategoryIndex {
+  let index = indexes.get(schema);
+  if (!index) indexes.set(schema, (index = indexCategories(schema)));
+  return index;
+}
+
 export function indexCategories(schema: GraphQLSchema): CategoryIndex {
   const index = new Map<string, Map<string, string>>();
   for (const type of Object.values(schema.getTypeMap())) {

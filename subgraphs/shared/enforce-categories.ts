@@ -10,7 +10,7 @@ import { defaultFieldResolver, isObjectType, type GraphQLFieldResolver, type Gra
 import { requireAvs } from '../../lib/avs.ts';
 import type { Policy } from '../../lib/access/policy.ts';
 import { errors } from '../../lib/errors.ts';
-import { declaredCategory, declaredPermission } from './categories.ts';
+import { categoryIndexOf, declaredCategory, declaredPermission, selectedCategories } from './categories.ts';
 import type { SubgraphContext } from './definition.ts';
 import { categorySlot, type Outcome } from './request-access.ts';
 import { subjectOf } from './subject.ts';
@@ -51,7 +51,10 @@ function guarded(category: string, resolve: Resolver, coordinate: string, root: 
       }
       return resolve(source, args, ctx, info);
     }
-    return ctx.access.decided(avs, categories).then(() => {
+    // What is selected under this field is decided with it, if it is released: one batch, one
+    // journal record, where the field's resolver would otherwise ask for a second.
+    const under = selectedCategories(info, categoryIndexOf(info.schema));
+    return ctx.access.decided(avs, categories, under.length ? under : undefined).then(() => {
       assertReleased(ctx.access.outcomeAt(avs, slot), category, coordinate);
       return resolve(source, args, ctx, info);
     });

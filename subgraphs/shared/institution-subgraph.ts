@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { requireAvs } from '../../lib/avs.ts';
 import type { RegistrySubgraphName } from '../../lib/config.ts';
 import type { Institution } from '../../schema/catalogue.ts';
-import { indexCategories, selectedCategories, type CategoryIndex } from './categories.ts';
+import { categoryIndexOf, selectedCategories } from './categories.ts';
 import type { SubgraphDefinition, SubgraphDeps } from './definition.ts';
 import { createFileLoader, type FileLoader } from './file-loader.ts';
 import { RegistryClient } from './registry-client.ts';
@@ -31,12 +31,6 @@ export interface InstitutionContext<R> {
   files: FileLoader<R>;
 }
 
-const indexes = new WeakMap<object, CategoryIndex>();
-function categoryIndex(info: GraphQLResolveInfo): CategoryIndex {
-  let index = indexes.get(info.schema);
-  if (!index) indexes.set(info.schema, (index = indexCategories(info.schema)));
-  return index;
-}
 
 export function defineInstitutionSubgraph<R extends { avs: string }>(
   spec: InstitutionSubgraphSpec<R>,
@@ -62,7 +56,7 @@ export function defineInstitutionSubgraph<R extends { avs: string }>(
           ctx: InstitutionContext<R> & SubgraphContext,
           info: GraphQLResolveInfo,
         ) => {
-          const index = categoryIndex(info);
+          const index = categoryIndexOf(info.schema);
           // The file field's own category is the existence section: always asked with the rest
           // (enforcement released it before this resolver ran). The other selected categories
           // are decided first, and the registry is asked only for those released: it never

@@ -34,8 +34,13 @@ export interface AccessDecisions {
   outcome(avs: string, category: string): Outcome;
   /** The same, by the category's slot (categorySlot): what a guarded field asks, thousands of times per caseload. */
   outcomeAt(avs: string, slot: number): Outcome;
-  /** Resolves (never rejects) once the decisions for this person and these categories are made or failed. */
-  decided(avs: string, categories: readonly string[]): Promise<void>;
+  /**
+   * Resolves (never rejects) once the decisions for this person and these categories are made
+   * or failed. `under`: the categories selected under the field being decided, decided in the
+   * same batch (one journal record) if, and only if, that field's category is allowed: nothing
+   * under a denied field is decided or logged.
+   */
+  decided(avs: string, categories: readonly string[], under?: readonly string[]): Promise<void>;
 }
 
 const DONE: Promise<void> = Promise.resolve();
@@ -69,6 +74,18 @@ class Batch {
   readonly columns: number[] = [];
   /** Each person's slot array (where the outcome goes). */
   readonly owners: Slot[][] = [];
+  /** The categories to decide next for that person if this one is allowed (see decided). */
+  readonly under: (readonly string[] | undefined)[] = [];
+
+  add(avs: string, category: string, slot: number, column: number, owner: Slot[], under: readonly string[] | undefined): void {
+    this.persons.push(avs);
+    this.categories.push(category);
+    this.slots.push(slot);
+    this.columns.push(column);
+    this.owners.push(owner);
+    this.under.push(under);
+    owner[column] = this;
+  }
   done!: Promise<void>;
 }
 
@@ -135,7 +152,7 @@ export class RequestAccess implements AccessDecisions {
     return column;
   }
 
-  decided(avs: string, categories: readonly string[]): Promise<void> {
+  decided(avs: string, categories: readonly string[], under?: readonly string[]): Promise<void> {
     let mine = this.slots.get(avs);
     // Sized for the categories asked so far and a few more: an empty array grows to 17 places.
     if (!mine) this.slots.set(avs, (mine = new Array<Slot>(this.width + 4).fill(undefined)));
@@ -146,12 +163,7 @@ export class RequestAccess implements AccessDecisions {
       let slot = mine[column];
       if (slot === undefined) {
         slot = this.gathering ?? this.gather();
-        slot.persons.push(avs);
-        slot.categories.push(category);
-        slot.slots.push(i);
-        slot.columns.push(column);
-        slot.owners.push(mine);
-        mine[column] = slot;
+        slot.add(avs, category, i, column, mine, under?.length ? under : undefined);
       }
       if (slot instanceof Batch && slot.done !== wait) wait = wait === undefined ? slot.done : Promise.all([wait, slot.done]).then(() => {});
     }
@@ -183,8 +195,9 @@ export class RequestAccess implements AccessDecisions {
    * released. A consent store that cannot be read fails the decisions that needed it; a log
    * that cannot be written fails all. Never rejects: each slot ends a Decision or an Error.
    */
-  private async decideAndJournal({ persons, categories, slots, columns, owners }: Batch): Promise<void> {
-    const consentsUnavailable = await this.readConsents(persons, categories, slots);
+  private async decideAndJournal(batch: Batch): Promise<void> {
+    const { persons, categories, slots, columns, owners, under } = batch;
+    const consentsUnavailable = await this.readConsents(batch);
     const outcomes: (Decision | Error)[] = [];
     const items: EntryItem[] = [];
     /** By category slot: legal basis ('' for a denial) → the run of persons with that decision. */
@@ -203,6 +216,15 @@ export class RequestAccess implements AccessDecisions {
       }
       const d = this.decider.decide(avs, category, theirs);
       outcomes.push(d);
+      // Allowed: what is selected under it joins this batch (and is decided later in this loop).
+      const next = d.allowed ? under[i] : undefined;
+      if (next) {
+        for (const c of next) {
+          const slot = categorySlot(c);
+          const column = this.columnOf(slot);
+          if (owners[i]![column] === undefined) batch.add(avs, c, slot, column, owners[i]!, undefined);
+        }
+      }
       if (d.allowed && d.consentId !== undefined) {
         items.push([avs, category, 'ALLOWED', null, d.consentId]);
         continue;
@@ -254,10 +276,12 @@ export class RequestAccess implements AccessDecisions {
   }
 
   /** Reads, in one call, the consents this batch needs and this request has not read yet; the error if the store failed. */
-  private async readConsents(persons: readonly string[], categories: readonly string[], slots: readonly number[]): Promise<Error | undefined> {
+  private async readConsents({ persons, categories, slots, under }: Batch): Promise<Error | undefined> {
     const missing = new Set<string>();
     for (let i = 0; i < persons.length; i++) {
-      if (this.needsConsents(slots[i]!, categories[i]!) && !this.consents.has(persons[i]!)) missing.add(persons[i]!);
+      if (this.consents.has(persons[i]!)) continue;
+      // Also for what may be decided under it: read now, in the same call, and used only if it is.
+      if (this.needsConsents(slots[i]!, categories[i]!) || under[i]?.some((c) => this.needsConsents(categorySlot(c), c))) missing.add(persons[i]!);
     }
     if (missing.size === 0) return undefined;
     try {
