@@ -108,7 +108,7 @@ export function entriesOf(record: LogRecord, keep?: (avs: string, caseReference:
 }
 
 /** The persons a record holds entries of, each once. */
-export function personsOf(record: LogRecord): Set<string> {
+export function personsOf(record: Pick<LogRecord, 'groups'>): Set<string> {
   const persons = new Set<string>();
   for (const g of record.groups) {
     for (const item of g[8]) {

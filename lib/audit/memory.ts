@@ -12,6 +12,7 @@ import {
   GENESIS_HASH,
   HASHED_AFTER,
   hashedBefore,
+  personsOf,
   verifyChain,
   type ChainedRecord,
   type ChainVerdict,
@@ -88,11 +89,10 @@ export class MemoryAuditLog implements AuditLog {
    */
   private catchUpIndex(): void {
     for (; this.indexed < this.count; this.indexed++) {
-      for (const g of this.groupsAt(this.indexed)) {
-        for (const item of g[8]) {
-          if (Array.isArray(item[4])) for (const avs of item[4]) this.index(avs, this.indexed);
-          else this.index(item[0], this.indexed);
-        }
+      for (const avs of personsOf({ groups: this.groupsAt(this.indexed) })) {
+        let list = this.byPerson.get(avs);
+        if (!list) this.byPerson.set(avs, (list = new Column(8)));
+        list.push(this.indexed);
       }
     }
   }
@@ -127,13 +127,6 @@ export class MemoryAuditLog implements AuditLog {
 
   private *allRecords(): Generator<ChainedRecord> {
     for (let i = 0; i < this.count; i++) yield this.recordAt(i);
-  }
-
-  /** Notes that record `index` holds entries of this person (once, however many). */
-  private index(avs: string, index: number): void {
-    let list = this.byPerson.get(avs);
-    if (!list) this.byPerson.set(avs, (list = new Column(8)));
-    if (list.length === 0 || list.get(list.length - 1) !== index) list.push(index);
   }
 
   /** Keeps a record (what its hash covers: `before`, the groups' JSON, HASHED_AFTER) and returns its hash. */
