@@ -30,7 +30,7 @@ export class Decider {
   private readonly shared = new Map<string, Decision>();
 
   constructor(
-    private readonly policy: Policy,
+    policy: Policy,
     private readonly requester: Requester,
     private readonly facts: RequestFacts,
     private readonly today: string,

@@ -68,8 +68,6 @@ export class UnenforcedAccess implements AccessDecisions {
 class Batch {
   readonly persons: string[] = [];
   readonly categories: string[] = [];
-  /** categorySlot of each category. */
-  readonly slots: number[] = [];
   /** The column of each category in this request's slot arrays (see RequestAccess.columnOf). */
   readonly columns: number[] = [];
   /** Each person's slot array (where the outcome goes). */
@@ -77,10 +75,9 @@ class Batch {
   /** The categories to decide next for that person if this one is allowed (see decided). */
   readonly under: (readonly string[] | undefined)[] = [];
 
-  add(avs: string, category: string, slot: number, column: number, owner: Slot[], under: readonly string[] | undefined): void {
+  add(avs: string, category: string, column: number, owner: Slot[], under: readonly string[] | undefined): void {
     this.persons.push(avs);
     this.categories.push(category);
-    this.slots.push(slot);
     this.columns.push(column);
     this.owners.push(owner);
     this.under.push(under);
@@ -109,7 +106,7 @@ export class RequestAccess implements AccessDecisions {
   /** By category slot: its column in the persons' slot arrays (see columnOf). */
   private readonly columns: number[] = [];
   private width = 0;
-  /** By category slot: whether its decisions need consents (see needsConsents). */
+  /** By column: whether its category's decisions need consents (see needsConsents). */
   private readonly needs: (boolean | undefined)[] = [];
 
   constructor(
@@ -158,12 +155,11 @@ export class RequestAccess implements AccessDecisions {
     if (!mine) this.slots.set(avs, (mine = new Array<Slot>(this.width + 4).fill(undefined)));
     let wait: Promise<void> | undefined;
     for (const category of categories) {
-      const i = categorySlot(category);
-      const column = this.columnOf(i);
+      const column = this.columnOf(categorySlot(category));
       let slot = mine[column];
       if (slot === undefined) {
         slot = this.gathering ?? this.gather();
-        slot.add(avs, category, i, column, mine, under?.length ? under : undefined);
+        slot.add(avs, category, column, mine, under?.length ? under : undefined);
       }
       if (slot instanceof Batch && slot.done !== wait) wait = wait === undefined ? slot.done : Promise.all([wait, slot.done]).then(() => {});
     }
@@ -196,17 +192,17 @@ export class RequestAccess implements AccessDecisions {
    * that cannot be written fails all. Never rejects: each slot ends a Decision or an Error.
    */
   private async decideAndJournal(batch: Batch): Promise<void> {
-    const { persons, categories, slots, columns, owners, under } = batch;
+    const { persons, categories, columns, owners, under } = batch;
     const consentsUnavailable = await this.readConsents(batch);
     const outcomes: (Decision | Error)[] = [];
     const items: EntryItem[] = [];
-    /** By category slot: legal basis ('' for a denial) → the run of persons with that decision. */
+    /** By column: legal basis ('' for a denial) → the run of persons with that decision. */
     const runs: (Map<string, EntryRun> | undefined)[] = [];
     for (let i = 0; i < persons.length; i++) {
       const avs = persons[i]!;
       const category = categories[i]!;
       let theirs: readonly ConsentRecord[] = NO_CONSENTS;
-      if (this.needsConsents(slots[i]!, category)) {
+      if (this.needsConsents(columns[i]!, category)) {
         const read = this.consents.get(avs);
         if (!read) {
           outcomes.push(consentsUnavailable ?? errors.consentStoreUnavailable());
@@ -220,9 +216,8 @@ export class RequestAccess implements AccessDecisions {
       const next = d.allowed ? under[i] : undefined;
       if (next) {
         for (const c of next) {
-          const slot = categorySlot(c);
-          const column = this.columnOf(slot);
-          if (owners[i]![column] === undefined) batch.add(avs, c, slot, column, owners[i]!, undefined);
+          const column = this.columnOf(categorySlot(c));
+          if (owners[i]![column] === undefined) batch.add(avs, c, column, owners[i]!, undefined);
         }
       }
       if (d.allowed && d.consentId !== undefined) {
@@ -231,8 +226,8 @@ export class RequestAccess implements AccessDecisions {
       }
       // The same decision for many persons (a caseload) is journaled as one run of AVS numbers.
       const basis = d.allowed ? d.legalBasis : '';
-      let byBasis = runs[slots[i]!];
-      if (!byBasis) runs[slots[i]!] = byBasis = new Map();
+      let byBasis = runs[columns[i]!];
+      if (!byBasis) runs[columns[i]!] = byBasis = new Map();
       let run = byBasis.get(basis);
       if (!run) {
         byBasis.set(basis, (run = d.allowed ? [category, 'ALLOWED', basis, null, []] : [category, 'DENIED', null, null, []]));
@@ -268,20 +263,20 @@ export class RequestAccess implements AccessDecisions {
     }
   }
 
-  /** Whether deciding this category needs the person's consents, looked up once per request and category. */
-  private needsConsents(slot: number, category: string): boolean {
-    let needs = this.needs[slot];
-    if (needs === undefined) this.needs[slot] = needs = this.decider.needsConsents(category);
+  /** Whether deciding this category (in this column) needs the person's consents, looked up once per request and category. */
+  private needsConsents(column: number, category: string): boolean {
+    let needs = this.needs[column];
+    if (needs === undefined) this.needs[column] = needs = this.decider.needsConsents(category);
     return needs;
   }
 
   /** Reads, in one call, the consents this batch needs and this request has not read yet; the error if the store failed. */
-  private async readConsents({ persons, categories, slots, under }: Batch): Promise<Error | undefined> {
+  private async readConsents({ persons, categories, columns, under }: Batch): Promise<Error | undefined> {
     const missing = new Set<string>();
     for (let i = 0; i < persons.length; i++) {
       if (this.consents.has(persons[i]!)) continue;
       // Also for what may be decided under it: read now, in the same call, and used only if it is.
-      if (this.needsConsents(slots[i]!, categories[i]!) || under[i]?.some((c) => this.needsConsents(categorySlot(c), c))) missing.add(persons[i]!);
+      if (this.needsConsents(columns[i]!, categories[i]!) || under[i]?.some((c) => this.needsConsents(this.columnOf(categorySlot(c)), c))) missing.add(persons[i]!);
     }
     if (missing.size === 0) return undefined;
     try {

@@ -45,7 +45,7 @@ function requestContext(def: SubgraphDefinition, deps: SubgraphDeps, cache: Requ
   }
   const facts = { purpose: claims.purpose, caseReference: claims.caseReference };
   if (!deps.enforcement) return { requestId: claims.requestId, access: new UnenforcedAccess(claims.requester) };
-    const create = () =>
+  const create = () =>
     new RequestAccess(
       { policy: deps.policy, consents: deps.consents, audit: deps.auditBatcher, clock: deps.clock },
       claims.requester,
