@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chain, GENESIS_HASH, groupEntries, parseRecord, recordOf, serializeRecord, type ChainedRecord, type EntryGroup } from '../lib/audit/chain.ts';
+import { chain, entriesOf, entryCount, GENESIS_HASH, groupEntries, parseRecord, personsOf, recordOf, serializeRecord, sharePersons, type ChainedRecord, type EntryGroup, type EntryItem } from '../lib/audit/chain.ts';
 import type { AccessLogEntry, AuditLog, NewAccessLogEntry } from '../lib/audit/log.ts';
 import { MemoryAuditLog } from '../lib/audit/memory.ts';
 import { RedisAuditLog } from '../lib/audit/redis.ts';
@@ -205,6 +205,41 @@ describe('stored record format', () => {
     expect(parseRecord(stored([['ac.measures', 'DENIED', null, null, []]]))).toBeNull();
     expect(parseRecord(stored([['ac.measures', 'DENIED', null, null, [A, 7]]]))).toBeNull();
     expect(parseRecord(stored([[A, 'ac.registration', 'ALLOWED']]))).toBeNull();
+  });
+  it('writes the persons of runs decided alike once: a later run names the earlier one, and reads back as every entry', () => {
+    const C = '756.5555.4444.36';
+    const items: EntryItem[] = [
+      ['ac.registration', 'ALLOWED', 'LPGA art. 32 al. 1', null, [A, B, C]],
+      ['ac.measures', 'DENIED', null, null, [A, C]],
+      ['ac.entitlement', 'ALLOWED', 'LPGA art. 32 al. 1', null, [A, B, C]],
+      [B, 'ac.employability', 'ALLOWED', null, 'consent-1'],
+      ['ac.employability', 'DENIED', null, null, [A, C]],
+      ['ai.file', 'DENIED', null, null, [B, A, C]],
+    ];
+    sharePersons(items);
+    expect(items.map((i) => i[4])).toEqual([[A, B, C], [A, C], 0, 'consent-1', 1, [B, A, C]]);
+    const record = parseRecord(stored(items))!;
+    expect(record.groups[0]![8]).toEqual(items);
+    const read = entriesOf(record).map((e) => [e.id, e.avs, e.category, e.decision]);
+    expect(read).toEqual([
+      ['1', A, 'ac.registration', 'ALLOWED'], ['2', B, 'ac.registration', 'ALLOWED'], ['3', C, 'ac.registration', 'ALLOWED'],
+      ['4', A, 'ac.measures', 'DENIED'], ['5', C, 'ac.measures', 'DENIED'],
+      ['6', A, 'ac.entitlement', 'ALLOWED'], ['7', B, 'ac.entitlement', 'ALLOWED'], ['8', C, 'ac.entitlement', 'ALLOWED'],
+      ['9', B, 'ac.employability', 'ALLOWED'],
+      ['10', A, 'ac.employability', 'DENIED'], ['11', C, 'ac.employability', 'DENIED'],
+      ['12', B, 'ai.file', 'DENIED'], ['13', A, 'ai.file', 'DENIED'], ['14', C, 'ai.file', 'DENIED'],
+    ]);
+    expect(entryCount(record.groups)).toBe(14);
+    expect([...personsOf(record)].sort()).toEqual([A, B, C].sort());
+  });
+  it('refuses a run naming itself, a later item, a row or a run that names another', () => {
+    const run = (persons: unknown) => ['ac.measures', 'DENIED', null, null, persons];
+    expect(parseRecord(stored([run([A]), run(0)]))).not.toBeNull();
+    expect(parseRecord(stored([run(0)]))).toBeNull();
+    expect(parseRecord(stored([run(1), run([A])]))).toBeNull();
+    expect(parseRecord(stored([[A, 'ac.registration', 'ALLOWED', 'LPGA art. 32 al. 1', null], run(0)]))).toBeNull();
+    expect(parseRecord(stored([run([A]), run(0), run(1)]))).toBeNull();
+    expect(parseRecord(stored([run([A]), run(0.5)]))).toBeNull();
   });
 });
 

@@ -18,13 +18,45 @@ export type EntryRow = [avs: string, category: string, decision: 'ALLOWED' | 'DE
  * The same decision for several persons in a row (a caseload: one category allowed under one
  * legal basis, or denied, for 200 persons): stated once, then their AVS numbers, one entry
  * each in that order. A caseload's record is a third of the bytes to serialise, hash and keep.
+ * `persons` is the list, or the index in its group of an earlier run with its own list of the
+ * same persons in the same order (see sharePersons): a caseload's categories are mostly
+ * decided alike for the same persons, so their AVS numbers are written once per group.
  */
-export type EntryRun = [category: string, decision: 'ALLOWED' | 'DENIED', legalBasis: string | null, consentId: string | null, persons: string[]];
+export type EntryRun = [category: string, decision: 'ALLOWED' | 'DENIED', legalBasis: string | null, consentId: string | null, persons: string[] | number];
 
-/** A group holds rows and runs in entry order; a run is told apart by its list of persons. */
+/** A group holds rows and runs in entry order; a run is told apart by its persons (a list, or an index). */
 export type EntryItem = EntryRow | EntryRun;
 
-const isRun = (item: EntryItem): item is EntryRun => Array.isArray(item[4]);
+const isRun = (item: EntryItem): item is EntryRun => typeof item[4] === 'number' || Array.isArray(item[4]);
+
+/** A run's persons, in a group's items: its own list, or that of the earlier run it names. */
+function personsOfRun(items: readonly EntryItem[], run: EntryRun): string[] {
+  const p = run[4];
+  return typeof p === 'number' ? (items[p] as EntryRun)[4] as string[] : p;
+}
+
+/**
+ * Makes each run whose persons are those of an earlier run of the same items (same persons,
+ * same order) name that run instead of repeating the list. Runs are compared by length first,
+ * then element by element: the same AVS strings, so mostly pointer comparisons.
+ */
+export function sharePersons(items: EntryItem[]): void {
+  const lists: number[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (!isRun(item) || typeof item[4] === 'number') continue;
+    const mine = item[4];
+    const same = lists.find((k) => sameList((items[k] as EntryRun)[4] as string[], mine));
+    if (same === undefined) lists.push(i);
+    else item[4] = same;
+  }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** Consecutive entries that share when, who, why and where: stated once, then their rows. */
 export type EntryGroup = [
@@ -84,7 +116,7 @@ export function recordOf(seq: number, firstId: number, groups: readonly EntryGro
 
 export function entryCount(groups: readonly EntryGroup[]): number {
   let n = 0;
-  for (const g of groups) for (const item of g[8]) n += isRun(item) ? item[4].length : 1;
+  for (const g of groups) for (const item of g[8]) n += isRun(item) ? personsOfRun(g[8], item).length : 1;
   return n;
 }
 
@@ -100,7 +132,7 @@ export function entriesOf(record: LogRecord, keep?: (avs: string, caseReference:
       id++;
     };
     for (const item of items) {
-      if (isRun(item)) for (const avs of item[4]) take(avs, item[0], item[1], item[2], item[3]);
+      if (isRun(item)) for (const avs of personsOfRun(items, item)) take(avs, item[0], item[1], item[2], item[3]);
       else take(item[0], item[1], item[2], item[3], item[4]);
     }
   }
@@ -112,7 +144,10 @@ export function personsOf(record: Pick<LogRecord, 'groups'>): Set<string> {
   const persons = new Set<string>();
   for (const g of record.groups) {
     for (const item of g[8]) {
-      if (isRun(item)) for (const avs of item[4]) persons.add(avs);
+      // A run naming an earlier run adds no one new.
+      if (isRun(item)) {
+        if (typeof item[4] !== 'number') for (const avs of item[4]) persons.add(avs);
+      }
       else persons.add(item[0]);
     }
   }
@@ -225,10 +260,16 @@ export function parseRecord(raw: string): ChainedRecord | null {
 }
 
 const isEntryString = (v: unknown) => typeof v === 'string';
-const isItem = (item: unknown): boolean =>
-  Array.isArray(item) &&
-  item.length === 5 &&
-  (Array.isArray(item[4]) ? item[4].length > 0 && item[4].every(isEntryString) && isEntryString(item[0]) : isEntryString(item[0]) && isEntryString(item[1]));
+/** A row, a run with its list, or a run naming an earlier run of its group that has its own list. */
+const isItem = (item: unknown, i: number, items: readonly unknown[]): boolean => {
+  if (!Array.isArray(item) || item.length !== 5 || !isEntryString(item[0])) return false;
+  const p: unknown = item[4];
+  if (typeof p === 'number') {
+    const named: unknown = Number.isInteger(p) && p >= 0 && p < i ? items[p] : undefined;
+    return Array.isArray(named) && Array.isArray(named[4]);
+  }
+  return Array.isArray(p) ? p.length > 0 && p.every(isEntryString) : isEntryString(item[1]);
+};
 
 /** The stored form of a record: what Redis holds, and what a DPO reads with redis-cli. */
 export function serializeRecord({ record: r, groupsJson }: Linked): string {

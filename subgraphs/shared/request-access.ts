@@ -7,7 +7,7 @@ import type { RequestFacts } from '../../lib/access/conditions/index.ts';
 import type { Policy } from '../../lib/access/policy.ts';
 import type { Requester } from '../../lib/access/requester.ts';
 import type { AuditBatcher } from '../../lib/audit/batcher.ts';
-import type { EntryGroup, EntryItem, EntryRun } from '../../lib/audit/chain.ts';
+import { sharePersons, type EntryGroup, type EntryItem, type EntryRun } from '../../lib/audit/chain.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import type { ConsentRecord, ConsentStore } from '../../lib/consents/store.ts';
 import { errors } from '../../lib/errors.ts';
@@ -233,8 +233,10 @@ export class RequestAccess implements AccessDecisions {
         byBasis.set(basis, (run = d.allowed ? [category, 'ALLOWED', basis, null, []] : [category, 'DENIED', null, null, []]));
         items.push(run);
       }
-      run[4].push(avs);
+      (run[4] as string[]).push(avs);
     }
+    // A caseload's categories decided alike for the same persons: their list is written once.
+    sharePersons(items);
 
     const { institution, role, subject } = this.requester;
     const group: EntryGroup = [
