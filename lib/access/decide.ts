@@ -44,23 +44,21 @@ export class Decider {
     return this.releases.get(category);
   }
 
-  /** Whether deciding this category needs the person's consents. */
-  needsConsents(category: string): boolean {
-    return this.releaseOf(category)?.kind === 'consent';
+  decide(avs: string, category: string, consents: readonly ConsentRecord[]): Decision {
+    return this.decideUnder(this.releaseOf(category), avs, category, consents);
   }
 
-  decide(avs: string, category: string, consents: readonly ConsentRecord[]): Decision {
-    const release = this.releaseOf(category);
+  /** The same, with the category's rule (releaseOf) looked up by the caller, once per request and category. */
+  decideUnder(release: Release | undefined, avs: string, category: string, consents: readonly ConsentRecord[]): Decision {
     if (!release) return NO_RULE;
     switch (release.kind) {
       case 'never':
         return NEVER;
       case 'legalBasis': {
-        const shared = this.shared.get(category);
-        if (shared) return shared;
-        const d = this.underBasis(release.basis, avs);
-        if (!release.basis.conditions.some((c) => c.readsPerson)) this.shared.set(category, d);
-        return d;
+        if (release.basis.readsPerson) return this.underBasis(release.basis, avs);
+        let shared = this.shared.get(category);
+        if (!shared) this.shared.set(category, (shared = this.underBasis(release.basis, avs)));
+        return shared;
       }
       case 'consent': {
         const consent = releasingConsent(consents, this.recipient, category, this.facts.purpose, this.today);

@@ -62,6 +62,8 @@ export interface LegalBasis {
   citation: string;
   summary: string;
   conditions: BoundCondition[];
+  /** Whether any condition reads the person (else one decision serves a whole caseload). */
+  readsPerson: boolean;
 }
 
 export interface Role {
@@ -171,7 +173,7 @@ export function parsePolicy(json: unknown, catalogue: CategoryCatalogue, file: s
       }
       conditions.push({ type: c.type, description: def.describe(params.data), check: (req) => def.check(params.data, req), readsPerson: def.readsPerson });
     });
-    legalBases.set(b.id, { id: b.id, citation: b.citation, summary: b.summary, conditions });
+    legalBases.set(b.id, { id: b.id, citation: b.citation, summary: b.summary, conditions, readsPerson: conditions.some((c) => c.readsPerson) });
   });
 
   const releases = new Map<string, Release>();

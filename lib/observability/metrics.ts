@@ -36,10 +36,12 @@ export class DecisionCounts {
   /** category → [allowed, denied] since the last scrape. */
   readonly byCategory = new Map<string, [number, number]>();
   constructor(readonly subgraph: string) {}
-  count(category: string, allowed: boolean): void {
+  /** A batch's decisions of one category at once. */
+  add(category: string, allowed: number, denied: number): void {
     let n = this.byCategory.get(category);
     if (!n) this.byCategory.set(category, (n = [0, 0]));
-    n[allowed ? 0 : 1]++;
+    n[0] += allowed;
+    n[1] += denied;
   }
 }
 const decisionCounts = new Map<string, DecisionCounts>();

@@ -16,7 +16,6 @@ import { SUBJECT } from './subject.ts';
 import type { SubgraphContext } from './definition.ts';
 import { isReleased } from './request-access.ts';
 
-
 export interface InstitutionSubgraphSpec<R extends { avs: string }> {
   name: RegistrySubgraphName;
   institution: Institution;
@@ -31,6 +30,16 @@ export interface InstitutionContext<R> {
   files: FileLoader<R>;
 }
 
+/**
+ * The selected categories other than the file's own, one list per selection: the same list
+ * for every person of a caseload, so what is derived from it (its slots) is derived once.
+ */
+const otherThanFile = new WeakMap<readonly string[], string[]>();
+function besides(selected: readonly string[], fileCategory: string): string[] {
+  let others = otherThanFile.get(selected);
+  if (!others) otherThanFile.set(selected, (others = selected.filter((c) => c !== fileCategory)));
+  return others;
+}
 
 export function defineInstitutionSubgraph<R extends { avs: string }>(
   spec: InstitutionSubgraphSpec<R>,
@@ -63,7 +72,7 @@ export function defineInstitutionSubgraph<R extends { avs: string }>(
           // sends what will not be returned.
           const first = index.get('Person')?.get(spec.personField);
           if (!first) throw new Error(`Person.${spec.personField} has no @category`);
-          const selected = selectedCategories(info, index).filter((c) => c !== first);
+          const selected = besides(selectedCategories(info, index), first);
           await ctx.access.decided(person.avs, selected);
           const released = selected.filter((c) => isReleased(ctx.access.outcome(person.avs, c)));
           const sections = [first, ...released].map(sectionOf);

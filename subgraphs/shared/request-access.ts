@@ -4,7 +4,7 @@
 // decision fails, and so does every field that depends on it: fail closed.
 import { Decider, type Decision } from '../../lib/access/decide.ts';
 import type { RequestFacts } from '../../lib/access/conditions/index.ts';
-import type { Policy } from '../../lib/access/policy.ts';
+import type { Policy, Release } from '../../lib/access/policy.ts';
 import type { Requester } from '../../lib/access/requester.ts';
 import type { AuditBatcher } from '../../lib/audit/batcher.ts';
 import { sharePersons, type EntryGroup, type EntryItem, type EntryRun } from '../../lib/audit/chain.ts';
@@ -106,8 +106,10 @@ export class RequestAccess implements AccessDecisions {
   /** By category slot: its column in the persons' slot arrays (see columnOf). */
   private readonly columns: number[] = [];
   private width = 0;
-  /** By column: whether its category's decisions need consents (see needsConsents). */
-  private readonly needs: (boolean | undefined)[] = [];
+  /** By list of categories (`under`): whether any needs consents (see anyNeedsConsents). */
+  private readonly anyNeeds = new WeakMap<readonly string[], boolean>();
+  /** By column: the rule that applies to its category, looked up once per request (see releaseAt); null: none. */
+  private readonly releases: (Release | null | undefined)[] = [];
 
   constructor(
     private readonly deps: AccessDeps,
@@ -154,8 +156,10 @@ export class RequestAccess implements AccessDecisions {
     // Sized for the categories asked so far and a few more: an empty array grows to 17 places.
     if (!mine) this.slots.set(avs, (mine = new Array<Slot>(this.width + 4).fill(undefined)));
     let wait: Promise<void> | undefined;
-    for (const category of categories) {
-      const column = this.columnOf(categorySlot(category));
+    const slots = slotsOf(categories);
+    for (let k = 0; k < categories.length; k++) {
+      const category = categories[k]!;
+      const column = this.columnOf(slots[k]!);
       let slot = mine[column];
       if (slot === undefined) {
         slot = this.gathering ?? this.gather();
@@ -210,14 +214,15 @@ export class RequestAccess implements AccessDecisions {
         }
         theirs = read;
       }
-      const d = this.decider.decide(avs, category, theirs);
+      const d = this.decider.decideUnder(this.releaseAt(columns[i]!, category), avs, category, theirs);
       outcomes.push(d);
       // Allowed: what is selected under it joins this batch (and is decided later in this loop).
       const next = d.allowed ? under[i] : undefined;
       if (next) {
-        for (const c of next) {
-          const column = this.columnOf(categorySlot(c));
-          if (owners[i]![column] === undefined) batch.add(avs, c, column, owners[i]!, undefined);
+        const slots = slotsOf(next);
+        for (let k = 0; k < next.length; k++) {
+          const column = this.columnOf(slots[k]!);
+          if (owners[i]![column] === undefined) batch.add(avs, next[k]!, column, owners[i]!, undefined);
         }
       }
       if (d.allowed && d.consentId !== undefined) {
@@ -258,18 +263,43 @@ export class RequestAccess implements AccessDecisions {
       journaled = false;
     }
     const unavailable = journaled ? undefined : errors.auditUnavailable();
+    /** By column: [allowed, denied] of this batch, counted into the metrics once per category. */
+    const tally: number[] = [];
+    const counted: string[] = [];
     for (let i = 0; i < persons.length; i++) {
       const outcome = unavailable ?? outcomes[i]!;
-      owners[i]![columns[i]!] = outcome;
-      if (!(outcome instanceof Error)) this.counts.count(categories[i]!, outcome.allowed);
+      const column = columns[i]!;
+      owners[i]![column] = outcome;
+      if (outcome instanceof Error) continue;
+      if (counted[column] === undefined) {
+        counted[column] = categories[i]!;
+        tally[2 * column] = tally[2 * column + 1] = 0;
+      }
+      tally[2 * column + (outcome.allowed ? 0 : 1)]!++;
     }
+    counted.forEach((category, column) => this.counts.add(category, tally[2 * column]!, tally[2 * column + 1]!));
   }
 
-  /** Whether deciding this category (in this column) needs the person's consents, looked up once per request and category. */
+  /** The rule for this category (in this column), looked up once per request and category. */
+  private releaseAt(column: number, category: string): Release | undefined {
+    let release = this.releases[column];
+    if (release === undefined) this.releases[column] = release = this.decider.releaseOf(category) ?? null;
+    return release ?? undefined;
+  }
+
+  /** Whether deciding this category (in this column) needs the person's consents. */
   private needsConsents(column: number, category: string): boolean {
-    let needs = this.needs[column];
-    if (needs === undefined) this.needs[column] = needs = this.decider.needsConsents(category);
-    return needs;
+    return this.releaseAt(column, category)?.kind === 'consent';
+  }
+
+  /** Whether deciding any of these categories needs consents: asked per person of a caseload, of the same list each time. */
+  private anyNeedsConsents(categories: readonly string[]): boolean {
+    let any = this.anyNeeds.get(categories);
+    if (any === undefined) {
+      const slots = slotsOf(categories);
+      this.anyNeeds.set(categories, (any = categories.some((c, k) => this.needsConsents(this.columnOf(slots[k]!), c))));
+    }
+    return any;
   }
 
   /** Reads, in one call, the consents this batch needs and this request has not read yet; the error if the store failed. */
@@ -278,7 +308,8 @@ export class RequestAccess implements AccessDecisions {
     for (let i = 0; i < persons.length; i++) {
       if (this.consents.has(persons[i]!)) continue;
       // Also for what may be decided under it: read now, in the same call, and used only if it is.
-      if (this.needsConsents(columns[i]!, categories[i]!) || under[i]?.some((c) => this.needsConsents(this.columnOf(categorySlot(c)), c))) missing.add(persons[i]!);
+      const next = under[i];
+      if (this.needsConsents(columns[i]!, categories[i]!) || (next !== undefined && this.anyNeedsConsents(next))) missing.add(persons[i]!);
     }
     if (missing.size === 0) return undefined;
     try {
@@ -301,6 +332,18 @@ export function categorySlot(category: string): number {
   let slot = slots.get(category);
   if (slot === undefined) slots.set(category, (slot = slots.size));
   return slot;
+}
+
+/**
+ * The slots of a list of categories, by the list: the lists enforcement passes (a field's
+ * own category, what is selected under it) are made once per field or selection and passed
+ * for every person of a caseload.
+ */
+const slotLists = new WeakMap<readonly string[], readonly number[]>();
+function slotsOf(categories: readonly string[]): readonly number[] {
+  let slots = slotLists.get(categories);
+  if (!slots) slotLists.set(categories, (slots = categories.map(categorySlot)));
+  return slots;
 }
 
 const NO_CONSENTS: readonly ConsentRecord[] = Object.freeze([]);
