@@ -232,6 +232,25 @@ describe('stored record format', () => {
     expect(entryCount(record.groups)).toBe(14);
     expect([...personsOf(record)].sort()).toEqual([A, B, C].sort());
   });
+  it('reads a run of releases by consent as one entry per person with their own consent id', () => {
+    const items: EntryItem[] = [
+      ['as.benefits', 'ALLOWED', null, ['consent-a', 'consent-b'], [A, B]],
+      ['as.situation', 'ALLOWED', null, ['consent-a', 'consent-b'], 0],
+    ];
+    const record = parseRecord(stored(items))!;
+    expect(entriesOf(record).map((e) => [e.avs, e.category, e.decision, e.legalBasis, e.consentId])).toEqual([
+      [A, 'as.benefits', 'ALLOWED', null, 'consent-a'],
+      [B, 'as.benefits', 'ALLOWED', null, 'consent-b'],
+      [A, 'as.situation', 'ALLOWED', null, 'consent-a'],
+      [B, 'as.situation', 'ALLOWED', null, 'consent-b'],
+    ]);
+  });
+  it('refuses consent ids that are not one string per person of the run, and a list of them on a row', () => {
+    expect(parseRecord(stored([['as.benefits', 'ALLOWED', null, ['consent-a'], [A, B]]]))).toBeNull();
+    expect(parseRecord(stored([['as.benefits', 'ALLOWED', null, ['consent-a', 7], [A, B]]]))).toBeNull();
+    expect(parseRecord(stored([['as.benefits', 'ALLOWED', null, ['consent-a', 'consent-b'], [A, B]], ['as.situation', 'ALLOWED', null, ['consent-a'], 0]]))).toBeNull();
+    expect(parseRecord(stored([[A, 'as.benefits', 'ALLOWED', ['x'], 'consent-a']]))).toBeNull();
+  });
   it('refuses a run naming itself, a later item, a row or a run that names another', () => {
     const run = (persons: unknown) => ['ac.measures', 'DENIED', null, null, persons];
     expect(parseRecord(stored([run([A]), run(0)]))).not.toBeNull();

@@ -59,5 +59,9 @@ describe('a caseload journaled as one record', () => {
     expect(capacity.map((e) => [e.avs, e.decision]).sort()).toEqual([[P[0], 'DENIED'], [P[1], 'ALLOWED'], [P[2], 'DENIED']].sort());
     const deniedRun = group[8].find((i) => i[0] === 'ai.workCapacity' && i[1] === 'DENIED')!;
     expect(deniedRun[4]).toEqual([P[0], P[2]]);
+    // The release by consent is a run too, with the person's consent id beside their AVS number.
+    const [consentId] = capacity.filter((e) => e.decision === 'ALLOWED').map((e) => e.consentId);
+    expect(consentId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(group[8].find((i) => i[0] === 'ai.workCapacity' && i[1] === 'ALLOWED')).toEqual(['ai.workCapacity', 'ALLOWED', null, [consentId], [P[1]]]);
   });
 });

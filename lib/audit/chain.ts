@@ -21,8 +21,10 @@ export type EntryRow = [avs: string, category: string, decision: 'ALLOWED' | 'DE
  * `persons` is the list, or the index in its group of an earlier run with its own list of the
  * same persons in the same order (see sharePersons): a caseload's categories are mostly
  * decided alike for the same persons, so their AVS numbers are written once per group.
+ * Releases by consent are runs too: `consentId` is then the list of each person's consent
+ * id, in the order of `persons` (a caseload's consents are one per person).
  */
-export type EntryRun = [category: string, decision: 'ALLOWED' | 'DENIED', legalBasis: string | null, consentId: string | null, persons: string[] | number];
+export type EntryRun = [category: string, decision: 'ALLOWED' | 'DENIED', legalBasis: string | null, consentId: string | null | string[], persons: string[] | number];
 
 /** A group holds rows and runs in entry order; a run is told apart by its persons (a list, or an index). */
 export type EntryItem = EntryRow | EntryRun;
@@ -132,7 +134,10 @@ export function entriesOf(record: LogRecord, keep?: (avs: string, caseReference:
       id++;
     };
     for (const item of items) {
-      if (isRun(item)) for (const avs of personsOfRun(items, item)) take(avs, item[0], item[1], item[2], item[3]);
+      if (isRun(item)) {
+        const consents = item[3];
+        personsOfRun(items, item).forEach((avs, k) => take(avs, item[0], item[1], item[2], Array.isArray(consents) ? consents[k]! : consents));
+      }
       else take(item[0], item[1], item[2], item[3], item[4]);
     }
   }
@@ -264,11 +269,18 @@ const isEntryString = (v: unknown) => typeof v === 'string';
 const isItem = (item: unknown, i: number, items: readonly unknown[]): boolean => {
   if (!Array.isArray(item) || item.length !== 5 || !isEntryString(item[0])) return false;
   const p: unknown = item[4];
+  let persons: unknown;
   if (typeof p === 'number') {
     const named: unknown = Number.isInteger(p) && p >= 0 && p < i ? items[p] : undefined;
-    return Array.isArray(named) && Array.isArray(named[4]);
+    persons = Array.isArray(named) ? named[4] : undefined;
+  } else {
+    persons = p;
   }
-  return Array.isArray(p) ? p.length > 0 && p.every(isEntryString) : isEntryString(item[1]);
+  if (!Array.isArray(persons)) return typeof p !== 'number' && isEntryString(item[1]) && !Array.isArray(item[3]);
+  if (persons.length === 0 || !persons.every(isEntryString)) return false;
+  // A run's consent ids, if listed, are one per person.
+  const consents: unknown = item[3];
+  return !Array.isArray(consents) || (consents.length === persons.length && consents.every(isEntryString));
 };
 
 /** The stored form of a record: what Redis holds, and what a DPO reads with redis-cli. */

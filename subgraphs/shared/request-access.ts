@@ -200,8 +200,8 @@ export class RequestAccess implements AccessDecisions {
     const consentsUnavailable = await this.readConsents(batch);
     const outcomes: (Decision | Error)[] = [];
     const items: EntryItem[] = [];
-    /** By column: legal basis ('' for a denial) → the run of persons with that decision. */
-    const runs: (Map<string, EntryRun> | undefined)[] = [];
+    /** By column: legal basis ('' for a denial, BY_CONSENT) → the run of persons with that decision. */
+    const runs: (Map<string | typeof BY_CONSENT, EntryRun> | undefined)[] = [];
     for (let i = 0; i < persons.length; i++) {
       const avs = persons[i]!;
       const category = categories[i]!;
@@ -225,19 +225,19 @@ export class RequestAccess implements AccessDecisions {
           if (owners[i]![column] === undefined) batch.add(avs, next[k]!, column, owners[i]!, undefined);
         }
       }
-      if (d.allowed && d.consentId !== undefined) {
-        items.push([avs, category, 'ALLOWED', null, d.consentId]);
-        continue;
-      }
-      // The same decision for many persons (a caseload) is journaled as one run of AVS numbers.
-      const basis = d.allowed ? d.legalBasis : '';
-      let byBasis = runs[columns[i]!];
-      if (!byBasis) runs[columns[i]!] = byBasis = new Map();
-      let run = byBasis.get(basis);
+      // The same decision for many persons (a caseload) is journaled as one run of AVS numbers;
+      // releases by consent as one run per category too, with each person's consent id.
+      const consentId = d.allowed ? d.consentId : undefined;
+      const key = !d.allowed ? '' : consentId !== undefined ? BY_CONSENT : d.legalBasis!;
+      let byKey = runs[columns[i]!];
+      if (!byKey) runs[columns[i]!] = byKey = new Map();
+      let run = byKey.get(key);
       if (!run) {
-        byBasis.set(basis, (run = d.allowed ? [category, 'ALLOWED', basis, null, []] : [category, 'DENIED', null, null, []]));
+        run = !d.allowed ? [category, 'DENIED', null, null, []] : consentId !== undefined ? [category, 'ALLOWED', null, [], []] : [category, 'ALLOWED', d.legalBasis!, null, []];
+        byKey.set(key, run);
         items.push(run);
       }
+      if (consentId !== undefined) (run[3] as string[]).push(consentId);
       (run[4] as string[]).push(avs);
     }
     // A caseload's categories decided alike for the same persons: their list is written once.
@@ -347,3 +347,5 @@ function slotsOf(categories: readonly string[]): readonly number[] {
 }
 
 const NO_CONSENTS: readonly ConsentRecord[] = Object.freeze([]);
+/** The key of a category's run of releases by consent (no legal basis can be it). */
+const BY_CONSENT = Symbol('released by consent');
