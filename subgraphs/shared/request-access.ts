@@ -106,8 +106,9 @@ export class RequestAccess implements AccessDecisions {
   /** By category slot: its column in the persons' slot arrays (see columnOf). */
   private readonly columns: number[] = [];
   private width = 0;
-  /** By list of categories (`under`): whether any needs consents (see anyNeedsConsents). */
-  private readonly anyNeeds = new WeakMap<readonly string[], boolean>();
+  /** The list of categories anyNeedsConsents was asked about last, and its answer (the same list for a whole caseload). */
+  private anyNeedsOf: readonly string[] | undefined;
+  private anyNeeds = false;
   /** By column: the rule that applies to its category, looked up once per request (see releaseAt); null: none. */
   private readonly releases: (Release | null | undefined)[] = [];
 
@@ -197,7 +198,8 @@ export class RequestAccess implements AccessDecisions {
    */
   private async decideAndJournal(batch: Batch): Promise<void> {
     const { persons, categories, columns, owners, under } = batch;
-    const consentsUnavailable = await this.readConsents(batch);
+    const reading = this.readConsents(batch);
+    const consentsUnavailable = reading && (await reading);
     const outcomes: (Decision | Error)[] = [];
     const items: EntryItem[] = [];
     /** By column: legal basis ('' for a denial, BY_CONSENT) → the run of persons with that decision. */
@@ -294,24 +296,31 @@ export class RequestAccess implements AccessDecisions {
 
   /** Whether deciding any of these categories needs consents: asked per person of a caseload, of the same list each time. */
   private anyNeedsConsents(categories: readonly string[]): boolean {
-    let any = this.anyNeeds.get(categories);
-    if (any === undefined) {
+    if (categories !== this.anyNeedsOf) {
       const slots = slotsOf(categories);
-      this.anyNeeds.set(categories, (any = categories.some((c, k) => this.needsConsents(this.columnOf(slots[k]!), c))));
+      this.anyNeeds = categories.some((c, k) => this.needsConsents(this.columnOf(slots[k]!), c));
+      this.anyNeedsOf = categories;
     }
-    return any;
+    return this.anyNeeds;
   }
 
-  /** Reads, in one call, the consents this batch needs and this request has not read yet; the error if the store failed. */
-  private async readConsents({ persons, categories, columns, under }: Batch): Promise<Error | undefined> {
-    const missing = new Set<string>();
+  /**
+   * Reads, in one call, the consents this batch needs and this request has not read yet; the
+   * error if the store failed. Nothing to read (a batch of legal-basis categories only): no
+   * promise, the batch is decided in the same turn.
+   */
+  private readConsents({ persons, categories, columns, under }: Batch): Promise<Error | undefined> | undefined {
+    let missing: Set<string> | undefined;
     for (let i = 0; i < persons.length; i++) {
       if (this.consents.has(persons[i]!)) continue;
       // Also for what may be decided under it: read now, in the same call, and used only if it is.
       const next = under[i];
-      if (this.needsConsents(columns[i]!, categories[i]!) || (next !== undefined && this.anyNeedsConsents(next))) missing.add(persons[i]!);
+      if (this.needsConsents(columns[i]!, categories[i]!) || (next !== undefined && this.anyNeedsConsents(next))) (missing ??= new Set()).add(persons[i]!);
     }
-    if (missing.size === 0) return undefined;
+    return missing && this.readMissing(missing);
+  }
+
+  private async readMissing(missing: Set<string>): Promise<Error | undefined> {
     try {
       const found = await this.deps.consents.forPersons([...missing]);
       for (const avs of missing) this.consents.set(avs, found.get(avs) ?? NO_CONSENTS);
