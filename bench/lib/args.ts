@@ -34,9 +34,9 @@ export const USAGE = `npm run bench [-- options]
   --label "text"          names this run in the report's History (e.g. "before plan cache")
   --latencies 0,5         registry latencies to measure, ms (default 0,5; quick 0)
   --warmup S              warm-up per variant and scenario (default 1.5; quick 0.5)
-  --duration S            measured seconds per variant and scenario (default 10; quick 2)
+  --duration S            measured seconds per variant and scenario (default 16; quick 2)
   --rounds N              the measured time is split over N rounds of A B C C B A, so drift
-                          of a shared machine hits every variant alike (default 5; quick 2)
+                          of a shared machine hits every variant alike (default 8; quick 2)
   --memory S              memory-growth run of Q1 (default 60; quick 30; 0 skips it)
   --only Q1,Q2-50,Q2-200  scenarios to run (default all)
   --no-embedded           skip the embedded-layout rows (Q1 at the first latency; default
@@ -61,8 +61,8 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     label: '',
     latencies: quick ? [0] : [0, 5],
     warmupS: quick ? 0.5 : 1.5,
-    measureS: quick ? 2 : 10,
-    rounds: quick ? 2 : 5,
+    measureS: quick ? 2 : 16,
+    rounds: quick ? 2 : 8,
     memoryS: quick ? 30 : 60,
     only: undefined,
     embedded: !quick,
