@@ -306,8 +306,8 @@ export class RequestAccess implements AccessDecisions {
 
   /**
    * Reads, in one call, the consents this batch needs and this request has not read yet; the
-   * error if the store failed. Nothing to read (a batch of legal-basis categories only): no
-   * promise, the batch is decided in the same turn.
+   * error if the store failed. Nothing to read (a batch of legal-basis categories only, or
+   * consents read earlier in the request): no promise to wait for before deciding.
    */
   private readConsents({ persons, categories, columns, under }: Batch): Promise<Error | undefined> | undefined {
     let missing: Set<string> | undefined;
