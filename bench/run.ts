@@ -38,7 +38,18 @@ interface Target {
   cpuPids: number[];
   /** Access decisions on: the persons need their consents granted through it first. */
   enforcement: boolean;
+  /**
+   * Other process instances of the same variant (split layout, --instances): round r is
+   * measured on instance r mod n, so a process instance that happens to run slower (JIT,
+   * memory layout) weighs on one part in n, not on every part of its variant.
+   */
+  alternates?: Instance[];
 }
+
+type Instance = Pick<Target, 'url' | 'pid' | 'backendPid' | 'cpuPids'>;
+
+/** The target and its alternates: every process instance that answers for it. */
+const instancesOf = (t: Target): Instance[] => [t, ...(t.alternates ?? [])];
 
 interface Env {
   dir: string;
@@ -255,7 +266,7 @@ async function measureScenario(
     for (let i = 0; i < 3; i++) await post(t.url, env.headers, s.body);
     quiet.set(t.id, perRequest(await readCalls(t.mocksUrl), 3));
 
-    if (args.warmupS > 0) await load(t, s, env.headers, args.warmupS, false);
+    if (args.warmupS > 0) for (const i of instancesOf(t)) await load({ ...t, ...i }, s, env.headers, args.warmupS, false);
     await quiesce(t.mocksUrl);
     acc.set(t.id, {
       completed: 0, sent: 0, seconds: 0, segments: [], latencies: [], errors: 0, timeouts: 0, non2xx: 0, mismatches: 0,
@@ -264,9 +275,15 @@ async function measureScenario(
   }
 
   // Rounds of A B C … C B A, so slow drift of the machine hits every variant alike.
-  const order = Array.from({ length: args.rounds }, () => [...targets, ...[...targets].reverse()]).flat();
+  // Round r measures each variant on its instance r mod n (see Target.alternates).
+  const order = Array.from({ length: args.rounds }, (_, r) =>
+    [...targets, ...[...targets].reverse()].map((t) => {
+      const all = instancesOf(t);
+      return { ...t, ...all[r % all.length]! };
+    }),
+  ).flat();
   const half = args.measureS / (2 * args.rounds);
-  const pids = [...new Set(targets.flatMap((t) => [t.pid, ...(t.backendPid ? [t.backendPid] : [])]))];
+  const pids = [...new Set(targets.flatMap((t) => instancesOf(t).flatMap((i) => [i.pid, ...(i.backendPid ? [i.backendPid] : [])])))];
   for (const t of order) {
     const a = acc.get(t.id)!;
     // Quiet already: every warm-up and every part ends by waiting for its last calls.
@@ -380,28 +397,36 @@ interface Stacks {
   inProcess: Child;
   /** --compare: the compared revision's own gateway and subgraphs (enforcement on), same mocks. */
   before: { gateway: Child; subgraphs: Child } | undefined;
+  /** --instances: further process instances of on, off and before (see Target.alternates). */
+  spares: { on: SplitPair[]; off: SplitPair[]; before: SplitPair[] };
   embedded: { on: Child; off: Child } | undefined;
   /** Latency the embedded stacks' own mocks were started with. */
   embeddedLatencyMs: number;
 }
 
+type SplitPair = { gateway: Child; subgraphs: Child };
+
 function splitTargets(st: Stacks): Target[] {
   const mocksUrl = st.mocks.ready.mocksUrl!;
   const m = st.mocks.pid;
-  const split = (id: VariantId, { gateway, subgraphs }: { gateway: Child; subgraphs: Child }, enforcement: boolean): Target => ({
-    id,
+  const instance = ({ gateway, subgraphs }: SplitPair): Instance => ({
     url: gateway.ready.url!,
-    mocksUrl,
     pid: gateway.pid,
     backendPid: subgraphs.pid,
     cpuPids: [gateway.pid, subgraphs.pid, m],
+  });
+  const split = (id: VariantId, first: SplitPair, spares: SplitPair[], enforcement: boolean): Target => ({
+    id,
+    ...instance(first),
+    mocksUrl,
     enforcement,
+    ...(spares.length ? { alternates: spares.map(instance) } : {}),
   });
   return [
-    split('on', st.on, true),
-    split('off', st.off, false),
+    split('on', st.on, st.spares.on, true),
+    split('off', st.off, st.spares.off, false),
     { id: 'in-process', url: st.inProcess.ready.url!, mocksUrl, pid: st.inProcess.pid, cpuPids: [st.inProcess.pid, m], enforcement: false },
-    ...(st.before ? [split('before', st.before, true)] : []),
+    ...(st.before ? [split('before', st.before, st.spares.before, true)] : []),
   ];
 }
 
@@ -420,12 +445,12 @@ type StartFn = (name: string, serve: ServeOptions, extraEnv?: Record<string, str
  * The compared revision's gateway and subgraphs, from its own serve-stack.ts, checked to be
  * the same split layout (the subgraphs on our mocks, not mocks of their own).
  */
-async function startBefore(before: Checkout, start: StartFn, subgraphsEnv: Record<string, string>, gatewayEnv: Record<string, string>): Promise<NonNullable<Stacks['before']>> {
+async function startBefore(before: Checkout, start: StartFn, subgraphsEnv: Record<string, string>, gatewayEnv: Record<string, string>, suffix = ''): Promise<NonNullable<Stacks['before']>> {
   try {
-    const subgraphs = await start('subgraphs-before', { mode: 'subgraphs', enforcement: true }, subgraphsEnv, before.dir);
+    const subgraphs = await start(`subgraphs-before${suffix}`, { mode: 'subgraphs', enforcement: true }, subgraphsEnv, before.dir);
     if (!subgraphs.ready.subgraphUrls) throw new Error('its subgraphs mode named no subgraphUrls');
     if (subgraphs.ready.mocksUrl) throw new Error('its subgraphs started mock registries of their own instead of reading <SUBGRAPH>_REGISTRY_URL');
-    const gateway = await start('gateway-before', { mode: 'gateway', subgraphUrls: subgraphs.ready.subgraphUrls }, gatewayEnv, before.dir);
+    const gateway = await start(`gateway-before${suffix}`, { mode: 'gateway', subgraphUrls: subgraphs.ready.subgraphUrls }, gatewayEnv, before.dir);
     if (!gateway.ready.url) throw new Error('its gateway mode named no url');
     await waitFor(`${gateway.ready.url}/readyz`);
     return { gateway, subgraphs };
@@ -436,7 +461,7 @@ async function startBefore(before: Checkout, start: StartFn, subgraphsEnv: Recor
   }
 }
 
-async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, before?: Checkout): Promise<Stacks> {
+async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, instances: number, before?: Checkout): Promise<Stacks> {
   const children: Child[] = [];
   const start: StartFn = async (name, serve, extraEnv = {}, checkout) => {
     const runtimeFlags = await runtimeFlagsOf(checkout);
@@ -462,6 +487,18 @@ async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, b
       withEmbedded ? start('embedded-on', { mode: 'embedded', mockLatencyMs: latencyMs, enforcement: true }) : undefined,
       withEmbedded ? start('embedded-off', { mode: 'embedded', mockLatencyMs: latencyMs, enforcement: false }) : undefined,
     ]);
+    // Further instances of each split variant, started one variant after the other.
+    const spares: Stacks['spares'] = { on: [], off: [], before: [] };
+    for (let n = 2; n <= instances; n++) {
+      const pair = async (variant: 'on' | 'off'): Promise<SplitPair> => {
+        const subgraphs = await start(`subgraphs-${variant}-${n}`, { mode: 'subgraphs', enforcement: variant === 'on' }, pub);
+        const gateway = await start(`gateway-${variant}-${n}`, { mode: 'gateway', subgraphUrls: subgraphs.ready.subgraphUrls! }, priv);
+        return { gateway, subgraphs };
+      };
+      spares.on.push(await pair('on'));
+      spares.off.push(await pair('off'));
+      if (before) spares.before.push(await startBefore(before, start, pub, priv, `-${n}`));
+    }
     const st: Stacks = {
       children: children.filter((c) => c !== mocks),
       mocks,
@@ -470,10 +507,13 @@ async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, b
       off: { gateway: gwOff, subgraphs: subOff },
       inProcess,
       before: beforeStack,
+      spares,
       embedded: embOn && embOff ? { on: embOn, off: embOff } : undefined,
       embeddedLatencyMs: latencyMs,
     };
-    for (const t of [...splitTargets(st), ...embeddedTargets(st)]) await waitFor(t.id === 'in-process' ? `${t.url}/healthz` : `${t.url}/readyz`);
+    for (const t of [...splitTargets(st), ...embeddedTargets(st)]) {
+      for (const i of instancesOf(t)) await waitFor(t.id === 'in-process' ? `${i.url}/healthz` : `${i.url}/readyz`);
+    }
     return st;
   } catch (e) {
     await Promise.all(children.map((c) => c.stop()));
@@ -494,7 +534,7 @@ async function setRegistryLatency(st: Stacks, latencyMs: number, env: Env, peaks
   });
   await waitFor(`${st.mocks.ready.mocksUrl}/healthz`);
   // Pooled connections to the old mocks are gone: one request per target reconnects them.
-  for (const t of splitTargets(st)) await post(t.url, env.headers, scenarios()[0]!.body).catch(() => undefined);
+  for (const t of splitTargets(st)) for (const i of instancesOf(t)) await post(i.url, env.headers, scenarios()[0]!.body).catch(() => undefined);
 }
 
 async function stopEmbedded(st: Stacks, peaks: Record<string, number>): Promise<void> {
@@ -606,7 +646,7 @@ async function profileRun(args: BenchArgs, env: Env, stamp: string): Promise<voi
   const q1 = scenarios().find((s) => s.id === wanted);
   if (!q1) throw new Error(`--only ${wanted}: no such scenario (Q1, Q2-50, Q2-200)`);
   const latency = args.latencies[0]!;
-  const st = await startStacks(latency, env, false);
+  const st = await startStacks(latency, env, false, 1);
   const out: string[] = [
     `# CPU profile: ${q1.id} @ ${latency} ms registry latency`,
     '',
@@ -692,11 +732,11 @@ async function main(): Promise<void> {
 
     const withEmbedded = args.embedded && all.some((s) => s.id === 'Q1');
     log(`starting the stacks: split layout (gateway | subgraphs | mocks, enforcement on and off), in-process${before ? `, before (${before.sha})` : ''}${withEmbedded ? ', embedded' : ''}`);
-    const stacks = await startStacks(args.latencies[0]!, env, withEmbedded, before);
+    const stacks = await startStacks(args.latencies[0]!, env, withEmbedded, args.instances, before);
     try {
       log('granting the consents');
       // Enforcement on only: the other variants release everything anyway.
-      for (const t of [...splitTargets(stacks), ...embeddedTargets(stacks)]) if (t.enforcement) await seedConsents(t.url, env.headers, persons);
+      for (const t of [...splitTargets(stacks), ...embeddedTargets(stacks)]) if (t.enforcement) for (const i of instancesOf(t)) await seedConsents(i.url, env.headers, persons);
       for (const [i, latency] of args.latencies.entries()) {
         if (i > 0) {
           await stopEmbedded(stacks, childPeaks);
@@ -725,7 +765,7 @@ async function main(): Promise<void> {
       commit: currentCommit(),
       label: args.label,
       mode: args.quick ? 'quick' : 'full',
-      settings: { latencies: args.latencies, warmupS: args.warmupS, measureS: args.measureS, rounds: args.rounds, memoryS: args.memoryS, embedded: args.embedded },
+      settings: { latencies: args.latencies, warmupS: args.warmupS, measureS: args.measureS, rounds: args.rounds, instances: args.instances, memoryS: args.memoryS, embedded: args.embedded },
       ...(before ? { compare: { rev: before.rev, sha: before.sha, subject: before.subject, sameDependencies: before.sameDependencies } } : {}),
       machine: {
         nproc: os.availableParallelism(),

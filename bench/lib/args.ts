@@ -11,6 +11,8 @@ export interface BenchArgs {
   measureS: number;
   /** Rounds of A B C … C B A (each round runs every variant twice, in mirrored order). */
   rounds: number;
+  /** Process instances per split variant (on, off, before); round r runs on instance r mod n. */
+  instances: number;
   /** Length of the memory-growth run, s. */
   memoryS: number;
   /** Which scenarios (Q1, Q2-50, Q2-200). */
@@ -37,6 +39,10 @@ export const USAGE = `npm run bench [-- options]
   --duration S            measured seconds per variant and scenario (default 16; quick 2)
   --rounds N              the measured time is split over N rounds of A B C C B A, so drift
                           of a shared machine hits every variant alike (default 8; quick 2)
+  --instances N           process instances of each split variant (on, off, --compare's
+                          before); round r runs on instance r mod N, so one instance that
+                          happens to run slower (JIT, memory layout) does not bias a whole
+                          variant (default 2; quick 1)
   --memory S              memory-growth run of Q1 (default 60; quick 30; 0 skips it)
   --only Q1,Q2-50,Q2-200  scenarios to run (default all)
   --no-embedded           skip the embedded-layout rows (Q1 at the first latency; default
@@ -63,6 +69,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     warmupS: quick ? 0.5 : 1.5,
     measureS: quick ? 2 : 16,
     rounds: quick ? 2 : 8,
+    instances: quick ? 1 : 2,
     memoryS: quick ? 30 : 60,
     only: undefined,
     embedded: !quick,
@@ -109,6 +116,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         break;
       case '--rounds':
         a.rounds = Math.max(1, Math.round(num(arg, next())));
+        break;
+      case '--instances':
+        a.instances = Math.max(1, Math.round(num(arg, next())));
         break;
       case '--compare': {
         const rev = next();

@@ -174,6 +174,8 @@ export interface BenchResults {
     warmupS: number;
     measureS: number;
     rounds: number;
+    /** Process instances per split variant (absent in reports from before --instances: 1). */
+    instances?: number;
     memoryS: number;
     embedded: boolean;
   };
