@@ -12,6 +12,11 @@ export function ean13CheckDigit(first12: string): number {
   return (10 - (sum % 10)) % 10;
 }
 
+/** Whether the 13th of these 13 digits is the EAN-13 check digit of the first 12. */
+function checkDigitHolds(digits: string): boolean {
+  return ean13CheckDigit(digits.slice(0, 12)) === Number(digits[12]);
+}
+
 /** Canonical form: 756.XXXX.XXXX.XC */
 export function formatAvs(digits: string): string {
   return `${digits.slice(0, 3)}.${digits.slice(3, 7)}.${digits.slice(7, 11)}.${digits.slice(11)}`;
@@ -25,7 +30,7 @@ export const Avs = z
     message: 'An AVS number has the form 756.XXXX.XXXX.XC (or 13 digits starting with 756).',
   })
   .transform((s) => s.replaceAll('.', ''))
-  .refine((d) => ean13CheckDigit(d.slice(0, 12)) === Number(d[12]), {
+  .refine(checkDigitHolds, {
     message: 'The AVS number has a wrong check digit.',
   })
   .transform(formatAvs)
@@ -35,7 +40,7 @@ export type Avs = z.infer<typeof Avs>;
 export function parseAvs(input: string): { ok: true; avs: Avs } | { ok: false; message: string } {
   // Already canonical (what the gateway passes on, 200 times per caseload and subgraph): the
   // same two checks as the schema, without its pipeline of copies.
-  if (DOTTED.test(input) && ean13CheckDigit(input.slice(0, 3) + input.slice(4, 8) + input.slice(9, 13) + input[14]) === Number(input[15])) {
+  if (DOTTED.test(input) && checkDigitHolds(input.replaceAll('.', ''))) {
     return { ok: true, avs: input as Avs };
   }
   const r = Avs.safeParse(input);
