@@ -30,7 +30,7 @@ import { subjectOf } from './subject.ts';
 type Resolver = GraphQLFieldResolver<unknown, SubgraphContext>;
 
 export function enforceCategories(schema: GraphQLSchema, policy: Policy): GraphQLSchema {
-  const roots = new Set([schema.getQueryType(), schema.getMutationType()].filter(Boolean).map((t) => t!.name));
+  const roots = rootNames(schema);
   const onArrival = decidedOnArrival(schema);
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
@@ -71,7 +71,7 @@ export function decidedOnArrival(schema: GraphQLSchema): Map<string, string> {
       via.push(declaredCategory(field));
     }
   }
-  const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].map((t) => t?.name));
+  const roots = rootNames(schema);
   const decided = new Map<string, string>();
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__') || roots.has(type.name) || inAbstract.has(type.name) || isEntity(type)) continue;
@@ -80,6 +80,11 @@ export function decidedOnArrival(schema: GraphQLSchema): Map<string, string> {
     if (category !== undefined && via!.every((c) => c === category)) decided.set(type.name, category);
   }
   return decided;
+}
+
+/** The schema's root types: their fields take whose data from an `avs` argument. */
+function rootNames(schema: GraphQLSchema): Set<string> {
+  return new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((t) => (t ? [t.name] : [])));
 }
 
 /** An entity (@key): the gateway may ask for it directly through _entities. */
