@@ -149,11 +149,9 @@ export function personsOf(record: Pick<LogRecord, 'groups'>): Set<string> {
   const persons = new Set<string>();
   for (const g of record.groups) {
     for (const item of g[8]) {
+      if (!isRun(item)) persons.add(item[0]);
       // A run naming an earlier run adds no one new.
-      if (isRun(item)) {
-        if (typeof item[4] !== 'number') for (const avs of item[4]) persons.add(avs);
-      }
-      else persons.add(item[0]);
+      else if (typeof item[4] !== 'number') for (const avs of item[4]) persons.add(avs);
     }
   }
   return persons;
