@@ -17,6 +17,14 @@ const NEVER: Decision = Object.freeze({ allowed: false, reason: 'never' });
 const NO_CONSENT: Decision = Object.freeze({ allowed: false, reason: 'no consent in force' });
 
 /**
+ * Whether a rule decides the same for every person of a request: it reads neither the
+ * person's consents nor the person (no rule, never, a legal basis whose conditions read only
+ * the request). A caseload's column of such a category is decided once.
+ */
+export const decidesAlike = (release: Release | undefined): boolean =>
+  release === undefined || release.kind === 'never' || (release.kind === 'legalBasis' && !release.basis.readsPerson);
+
+/**
  * The decisions of one request: one requester, one set of request facts, one day. What does
  * not depend on the person (the rule per category, whom a consent must name) is looked up
  * once, so a caseload's thousands of decisions cost little each.

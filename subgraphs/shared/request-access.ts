@@ -2,7 +2,7 @@
 // once and remembered; consents read in one batch for all persons of the request; every
 // decision journaled before it is acted upon. If the log or the consent store fails, the
 // decision fails, and so does every field that depends on it: fail closed.
-import { Decider, type Decision } from '../../lib/access/decide.ts';
+import { Decider, decidesAlike, type Decision } from '../../lib/access/decide.ts';
 import type { RequestFacts } from '../../lib/access/conditions/index.ts';
 import type { Policy, Release } from '../../lib/access/policy.ts';
 import type { Requester } from '../../lib/access/requester.ts';
@@ -41,6 +41,8 @@ export interface AccessDecisions {
    * under a denied field is decided or logged.
    */
   decided(avs: string, categories: readonly string[], under?: readonly string[]): Promise<void>;
+  /** Those of these categories released for this person (decided already): the list itself if all are. */
+  released(avs: string, categories: readonly string[]): readonly string[];
 }
 
 const DONE: Promise<void> = Promise.resolve();
@@ -62,28 +64,62 @@ export class UnenforcedAccess implements AccessDecisions {
   decided(): Promise<void> {
     return DONE;
   }
+  released(_avs: string, categories: readonly string[]): readonly string[] {
+    return categories;
+  }
 }
 
-/** The decisions asked for in one turn (person i, category i): made and journaled together, one consent read, one append. */
-class Batch {
+/**
+ * The persons asked for one category in one turn, with what is selected under the field that
+ * asked (the same list for a whole caseload): decided as a column, so a rule that decides alike
+ * for everyone (no rule, never, a legal basis that does not read the person) is applied once
+ * for the column, not once per person.
+ */
+class Part {
   readonly persons: string[] = [];
-  readonly categories: string[] = [];
-  /** The column of each category in this request's slot arrays (see RequestAccess.columnOf). */
-  readonly columns: number[] = [];
   /** Each person's slot array (where the outcome goes). */
   readonly owners: Slot[][] = [];
-  /** The categories to decide next for that person if this one is allowed (see decided). */
-  readonly under: (readonly string[] | undefined)[] = [];
+  /** Set by decideAndJournal: the one decision of all (alike), or each person's. */
+  alike: Decision | undefined;
+  each: (Decision | Error)[] | undefined;
+  constructor(
+    readonly category: string,
+    /** The category's column in this request's slot arrays (see RequestAccess.columnOf). */
+    readonly column: number,
+    /** The categories to decide next for a person if this one is allowed (see decided). */
+    readonly under: readonly string[] | undefined,
+  ) {}
+}
+
+/** The decisions asked for in one turn: made and journaled together, one consent read, one append. */
+class Batch {
+  readonly parts: Part[] = [];
+  /** Parts before this index are being or have been decided: nothing joins them any more. */
+  private open = 0;
+  /** The part added to last: a caseload adds its persons to the same part one after the other. */
+  private last: Part | undefined;
+  done!: Promise<void>;
 
   add(avs: string, category: string, column: number, owner: Slot[], under: readonly string[] | undefined): void {
-    this.persons.push(avs);
-    this.categories.push(category);
-    this.columns.push(column);
-    this.owners.push(owner);
-    this.under.push(under);
+    let part = this.last;
+    if (part === undefined || part.column !== column || part.under !== under) part = this.partFor(category, column, under);
+    part.persons.push(avs);
+    part.owners.push(owner);
     owner[column] = this;
   }
-  done!: Promise<void>;
+
+  /** Closes the parts up to this one: what joins the batch from now on goes into later parts. */
+  seal(upTo: number): void {
+    this.open = upTo + 1;
+    this.last = undefined;
+  }
+
+  private partFor(category: string, column: number, under: readonly string[] | undefined): Part {
+    let part: Part | undefined;
+    for (let p = this.open; p < this.parts.length && !part; p++) if (this.parts[p]!.column === column && sameCategories(this.parts[p]!.under, under)) part = this.parts[p];
+    if (!part) this.parts.push((part = new Part(category, column, under)));
+    return (this.last = part);
+  }
 }
 
 /** A person's decisions in a request, by category slot: made, failed, or waiting in a batch. */
@@ -138,6 +174,17 @@ export class RequestAccess implements AccessDecisions {
     }
     const s = this.lastSlots?.[column];
     return s instanceof Batch ? undefined : s;
+  }
+
+  released(avs: string, categories: readonly string[]): readonly string[] {
+    const slots = slotsOf(categories);
+    let some: string[] | undefined;
+    for (let k = 0; k < categories.length; k++) {
+      const yes = isReleased(this.outcomeAt(avs, slots[k]!));
+      if (!yes && some === undefined) some = categories.slice(0, k);
+      else if (yes && some !== undefined) some.push(categories[k]!);
+    }
+    return some ?? categories;
   }
 
   /**
@@ -197,50 +244,25 @@ export class RequestAccess implements AccessDecisions {
    * that cannot be written fails all. Never rejects: each slot ends a Decision or an Error.
    */
   private async decideAndJournal(batch: Batch): Promise<void> {
-    const { persons, categories, columns, owners, under } = batch;
     const reading = this.readConsents(batch);
     const consentsUnavailable = reading && (await reading);
-    const outcomes: (Decision | Error)[] = [];
     const items: EntryItem[] = [];
-    /** By column: legal basis ('' for a denial, BY_CONSENT) → the run of persons with that decision. */
-    const runs: (Map<string | typeof BY_CONSENT, EntryRun> | undefined)[] = [];
-    for (let i = 0; i < persons.length; i++) {
-      const avs = persons[i]!;
-      const category = categories[i]!;
-      let theirs: readonly ConsentRecord[] = NO_CONSENTS;
-      if (this.needsConsents(columns[i]!, category)) {
-        const read = this.consents.get(avs);
-        if (!read) {
-          outcomes.push(consentsUnavailable ?? errors.consentStoreUnavailable());
-          continue;
-        }
-        theirs = read;
+    const { parts } = batch;
+    // What is selected under an allowed field joins the batch as later parts: decided in this loop.
+    for (let p = 0; p < parts.length; p++) {
+      const part = parts[p]!;
+      batch.seal(p);
+      const release = this.releaseAt(part.column, part.category);
+      if (decidesAlike(release)) {
+        // One decision, one run of AVS numbers in the journal, for the whole column.
+        const d = this.decider.decideUnder(release, part.persons[0]!, part.category, NO_CONSENTS);
+        part.alike = d;
+        items.push(d.allowed ? [part.category, 'ALLOWED', d.legalBasis!, null, part.persons] : [part.category, 'DENIED', null, null, part.persons]);
+        if (d.allowed && part.under) this.addUnder(batch, part);
+      } else {
+        part.each = this.decideEach(part, release!, consentsUnavailable, items);
+        if (part.under) this.addUnder(batch, part);
       }
-      const d = this.decider.decideUnder(this.releaseAt(columns[i]!, category), avs, category, theirs);
-      outcomes.push(d);
-      // Allowed: what is selected under it joins this batch (and is decided later in this loop).
-      const next = d.allowed ? under[i] : undefined;
-      if (next) {
-        const slots = slotsOf(next);
-        for (let k = 0; k < next.length; k++) {
-          const column = this.columnOf(slots[k]!);
-          if (owners[i]![column] === undefined) batch.add(avs, next[k]!, column, owners[i]!, undefined);
-        }
-      }
-      // The same decision for many persons (a caseload) is journaled as one run of AVS numbers;
-      // releases by consent as one run per category too, with each person's consent id.
-      const consentId = d.allowed ? d.consentId : undefined;
-      const key = !d.allowed ? '' : consentId !== undefined ? BY_CONSENT : d.legalBasis!;
-      let byKey = runs[columns[i]!];
-      if (!byKey) runs[columns[i]!] = byKey = new Map();
-      let run = byKey.get(key);
-      if (!run) {
-        run = !d.allowed ? [category, 'DENIED', null, null, []] : consentId !== undefined ? [category, 'ALLOWED', null, [], []] : [category, 'ALLOWED', d.legalBasis!, null, []];
-        byKey.set(key, run);
-        items.push(run);
-      }
-      if (consentId !== undefined) (run[3] as string[]).push(consentId);
-      (run[4] as string[]).push(avs);
     }
     // A caseload's categories decided alike for the same persons: their list is written once.
     sharePersons(items);
@@ -265,21 +287,69 @@ export class RequestAccess implements AccessDecisions {
       journaled = false;
     }
     const unavailable = journaled ? undefined : errors.auditUnavailable();
-    /** By column: [allowed, denied] of this batch, counted into the metrics once per category. */
-    const tally: number[] = [];
-    const counted: string[] = [];
-    for (let i = 0; i < persons.length; i++) {
-      const outcome = unavailable ?? outcomes[i]!;
-      const column = columns[i]!;
-      owners[i]![column] = outcome;
-      if (outcome instanceof Error) continue;
-      if (counted[column] === undefined) {
-        counted[column] = categories[i]!;
-        tally[2 * column] = tally[2 * column + 1] = 0;
+    for (const { owners, column, category, alike, each } of parts) {
+      let allowed = 0;
+      let denied = 0;
+      for (let i = 0; i < owners.length; i++) {
+        const outcome = unavailable ?? alike ?? each![i]!;
+        owners[i]![column] = outcome;
+        if (outcome instanceof Error) continue;
+        if (outcome.allowed) allowed++;
+        else denied++;
       }
-      tally[2 * column + (outcome.allowed ? 0 : 1)]!++;
+      if (allowed + denied > 0) this.counts.add(category, allowed, denied);
     }
-    counted.forEach((category, column) => this.counts.add(category, tally[2 * column]!, tally[2 * column + 1]!));
+  }
+
+  /**
+   * Each person's decision on a part whose rule reads the person or their consents. Persons
+   * decided alike are journaled as one run: releases by consent as one run per category, with
+   * each person's consent id.
+   */
+  private decideEach(part: Part, release: Release, consentsUnavailable: Error | undefined, items: EntryItem[]): (Decision | Error)[] {
+    const { persons, category } = part;
+    const byConsent = release.kind === 'consent';
+    const each: (Decision | Error)[] = new Array(persons.length);
+    /** Legal basis ('' for a denial, BY_CONSENT) → the run of persons with that decision. */
+    const runs = new Map<string | typeof BY_CONSENT, EntryRun>();
+    for (let i = 0; i < persons.length; i++) {
+      const avs = persons[i]!;
+      let theirs: readonly ConsentRecord[] = NO_CONSENTS;
+      if (byConsent) {
+        const read = this.consents.get(avs);
+        if (!read) {
+          each[i] = consentsUnavailable ?? errors.consentStoreUnavailable();
+          continue;
+        }
+        theirs = read;
+      }
+      const d = this.decider.decideUnder(release, avs, category, theirs);
+      each[i] = d;
+      const consentId = d.allowed ? d.consentId : undefined;
+      const key = !d.allowed ? '' : consentId !== undefined ? BY_CONSENT : d.legalBasis!;
+      let run = runs.get(key);
+      if (!run) {
+        run = !d.allowed ? [category, 'DENIED', null, null, []] : consentId !== undefined ? [category, 'ALLOWED', null, [], []] : [category, 'ALLOWED', d.legalBasis!, null, []];
+        runs.set(key, run);
+        items.push(run);
+      }
+      if (consentId !== undefined) (run[3] as string[]).push(consentId);
+      (run[4] as string[]).push(avs);
+    }
+    return each;
+  }
+
+  /** What is selected under a part's field joins the batch for the persons it was allowed for, where not decided yet. */
+  private addUnder(batch: Batch, { under, persons, owners, alike, each }: Part): void {
+    const slots = slotsOf(under!);
+    for (let k = 0; k < under!.length; k++) {
+      const category = under![k]!;
+      const column = this.columnOf(slots[k]!);
+      for (let i = 0; i < persons.length; i++) {
+        if (!alike && !isReleased(each![i])) continue;
+        if (owners[i]![column] === undefined) batch.add(persons[i]!, category, column, owners[i]!, undefined);
+      }
+    }
   }
 
   /** The rule for this category (in this column), looked up once per request and category. */
@@ -309,13 +379,12 @@ export class RequestAccess implements AccessDecisions {
    * error if the store failed. Nothing to read (a batch of legal-basis categories only, or
    * consents read earlier in the request): no promise to wait for before deciding.
    */
-  private readConsents({ persons, categories, columns, under }: Batch): Promise<Error | undefined> | undefined {
+  private readConsents({ parts }: Batch): Promise<Error | undefined> | undefined {
     let missing: Set<string> | undefined;
-    for (let i = 0; i < persons.length; i++) {
-      if (this.consents.has(persons[i]!)) continue;
+    for (const { persons, column, category, under } of parts) {
       // Also for what may be decided under it: read now, in the same call, and used only if it is.
-      const next = under[i];
-      if (this.needsConsents(columns[i]!, categories[i]!) || (next !== undefined && this.anyNeedsConsents(next))) (missing ??= new Set()).add(persons[i]!);
+      if (!this.needsConsents(column, category) && !(under !== undefined && this.anyNeedsConsents(under))) continue;
+      for (const avs of persons) if (!this.consents.has(avs)) (missing ??= new Set()).add(avs);
     }
     return missing && this.readMissing(missing);
   }
@@ -353,6 +422,13 @@ function slotsOf(categories: readonly string[]): readonly number[] {
   let slots = slotLists.get(categories);
   if (!slots) slotLists.set(categories, (slots = categories.map(categorySlot)));
   return slots;
+}
+
+/** The same list of categories: mostly the same array (made once per selection), else the same items. */
+function sameCategories(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  return a.every((c, k) => c === b[k]);
 }
 
 const NO_CONSENTS: readonly ConsentRecord[] = Object.freeze([]);
