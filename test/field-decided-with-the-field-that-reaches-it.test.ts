@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../lib/access/policy.ts';
 import { loadCatalogue } from '../schema/catalogue.ts';
 import { decidedOnArrival, enforceCategories } from '../subgraphs/shared/enforce-categories.ts';
-import { categorySlot, type AccessDecisions, type Outcome } from '../subgraphs/shared/request-access.ts';
+import { categorySlot, isReleased, type AccessDecisions, type Outcome } from '../subgraphs/shared/request-access.ts';
 import { parseSubgraphSdl, subgraphSchemaPath } from '../subgraphs/shared/sdl.ts';
 import { SUBJECT } from '../subgraphs/shared/subject.ts';
 
@@ -73,6 +73,9 @@ class Scripted implements AccessDecisions {
   }
   decided(): Promise<void> {
     return Promise.resolve();
+  }
+  released(avs: string, categories: readonly string[]): readonly string[] {
+    return categories.filter((c) => isReleased(this.outcome(avs, c)));
   }
   private readonly categories = new Set(['f', 'g']);
 }

@@ -17,6 +17,7 @@ import {
   isUnionType,
   type GraphQLFieldResolver,
   type GraphQLObjectType,
+  type GraphQLResolveInfo,
   type GraphQLSchema,
 } from 'graphql';
 import { requireAvs } from '../../lib/avs.ts';
@@ -96,6 +97,9 @@ function guarded(category: string, resolve: Resolver, coordinate: string, root: 
   // Most guarded fields are plain properties of their parent: read them here (as graphql-js's
   // default resolver would) rather than through one more call per field of a caseload.
   const plain = !root && resolve === defaultFieldResolver;
+  let lastNodes: GraphQLResolveInfo['fieldNodes'] | undefined;
+  let lastVariables: GraphQLResolveInfo['variableValues'] | undefined;
+  let lastUnder: readonly string[] | undefined;
   return (source, args, ctx, info) => {
     const avs = root ? requireAvs((args as { avs?: unknown }).avs) : subjectOf(source);
     // An object that does not say whose data it holds cannot be decided on: no data.
@@ -110,9 +114,15 @@ function guarded(category: string, resolve: Resolver, coordinate: string, root: 
       return resolve(source, args, ctx, info);
     }
     // What is selected under this field is decided with it, if it is released: one batch, one
-    // journal record, where the field's resolver would otherwise ask for a second.
-    const under = selectedCategories(info, categoryIndexOf(info.schema));
-    return ctx.access.decided(avs, categories, under.length ? under : undefined).then(() => {
+    // journal record, where the field's resolver would otherwise ask for a second. The same
+    // selection for every person of a caseload: looked up once per operation and variables.
+    if (info.fieldNodes !== lastNodes || info.variableValues !== lastVariables) {
+      const selected = selectedCategories(info, categoryIndexOf(info.schema));
+      lastUnder = selected.length ? selected : undefined;
+      lastNodes = info.fieldNodes;
+      lastVariables = info.variableValues;
+    }
+    return ctx.access.decided(avs, categories, lastUnder).then(() => {
       assertReleased(ctx.access.outcomeAt(avs, slot), category, coordinate);
       return resolve(source, args, ctx, info);
     });

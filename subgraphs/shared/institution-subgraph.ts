@@ -14,7 +14,6 @@ import { sectionOf } from './registry-schema.ts';
 import { subgraphSchemaPath } from './sdl.ts';
 import { SUBJECT } from './subject.ts';
 import type { SubgraphContext } from './definition.ts';
-import { isReleased } from './request-access.ts';
 
 export interface InstitutionSubgraphSpec<R extends { avs: string }> {
   name: RegistrySubgraphName;
@@ -74,7 +73,7 @@ export function defineInstitutionSubgraph<R extends { avs: string }>(
           if (!first) throw new Error(`Person.${spec.personField} has no @category`);
           const selected = besides(selectedCategories(info, index), first);
           await ctx.access.decided(person.avs, selected);
-          const released = selected.filter((c) => isReleased(ctx.access.outcome(person.avs, c)));
+          const released = ctx.access.released(person.avs, selected);
           const sections = [first, ...released].map(sectionOf);
           const record = await ctx.files.load({ avs: person.avs, sections });
           return record ? { ...spec.toFile(record), [SUBJECT]: person.avs } : null;
