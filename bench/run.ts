@@ -404,13 +404,14 @@ interface Stacks {
   embeddedLatencyMs: number;
 }
 
-type SplitPair = { gateway: Child; subgraphs: Child };
+/** A gateway and its subgraphs; `url`: where this variant answers, if not the gateway's own URL (a twin's). */
+type SplitPair = { gateway: Child; subgraphs: Child; url?: string };
 
 function splitTargets(st: Stacks): Target[] {
   const mocksUrl = st.mocks.ready.mocksUrl!;
   const m = st.mocks.pid;
-  const instance = ({ gateway, subgraphs }: SplitPair): Instance => ({
-    url: gateway.ready.url!,
+  const instance = ({ gateway, subgraphs, url }: SplitPair): Instance => ({
+    url: url ?? gateway.ready.url!,
     pid: gateway.pid,
     backendPid: subgraphs.pid,
     cpuPids: [gateway.pid, subgraphs.pid, m],
@@ -461,7 +462,7 @@ async function startBefore(before: Checkout, start: StartFn, subgraphsEnv: Recor
   }
 }
 
-async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, instances: number, before?: Checkout): Promise<Stacks> {
+async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, instances: number, twin: boolean, before?: Checkout): Promise<Stacks> {
   const children: Child[] = [];
   const start: StartFn = async (name, serve, extraEnv = {}, checkout) => {
     const runtimeFlags = await runtimeFlagsOf(checkout);
@@ -475,14 +476,24 @@ async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, i
     const registries = Object.fromEntries(REGISTRY_SUBGRAPHS.map((r) => [`${envPrefix(r)}_REGISTRY_URL`, `${mocksUrl}${REGISTRY_PATHS[r]}`]));
     const pub = { GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE: env.publicKeyFile, ...registries };
     const priv = { GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: env.privateKeyFile };
-    const [subOn, subOff] = await Promise.all([
-      start('subgraphs-on', { mode: 'subgraphs', enforcement: true }, pub),
-      start('subgraphs-off', { mode: 'subgraphs', enforcement: false }, pub),
-    ]);
-    const [beforeStack, gwOn, gwOff, inProcess, embOn, embOff] = await Promise.all([
+    // Twins: one subgraphs process holding the enforcement-on and -off subgraphs, one gateway
+    // process holding a gateway on each (see ServeOptions.twin).
+    const twins = async (n: string): Promise<{ on: SplitPair; off: SplitPair }> => {
+      const subgraphs = await start(`subgraphs-twins${n}`, { mode: 'subgraphs', enforcement: true, twin: true }, pub);
+      const { subgraphUrls, twinSubgraphUrls } = subgraphs.ready;
+      if (!twinSubgraphUrls) throw new Error('the subgraphs process started no twin');
+      const gateway = await start(`gateway-twins${n}`, { mode: 'gateway', subgraphUrls: subgraphUrls!, twinSubgraphUrls }, priv);
+      return { on: { gateway, subgraphs }, off: { gateway, subgraphs, url: gateway.ready.twinUrl! } };
+    };
+    const separate = async (variant: 'on' | 'off', n: string): Promise<SplitPair> => {
+      const subgraphs = await start(`subgraphs-${variant}${n}`, { mode: 'subgraphs', enforcement: variant === 'on' }, pub);
+      const gateway = await start(`gateway-${variant}${n}`, { mode: 'gateway', subgraphUrls: subgraphs.ready.subgraphUrls! }, priv);
+      return { gateway, subgraphs };
+    };
+    const onAndOff = async (n: string) => (twin ? twins(n) : { on: await separate('on', n), off: await separate('off', n) });
+    const [first, beforeStack, inProcess, embOn, embOff] = await Promise.all([
+      onAndOff(''),
       before ? startBefore(before, start, pub, priv) : undefined,
-      start('gateway-on', { mode: 'gateway', subgraphUrls: subOn.ready.subgraphUrls! }, priv),
-      start('gateway-off', { mode: 'gateway', subgraphUrls: subOff.ready.subgraphUrls! }, priv),
       start('in-process', { mode: 'in-process', registryBaseUrl: mocksUrl }),
       withEmbedded ? start('embedded-on', { mode: 'embedded', mockLatencyMs: latencyMs, enforcement: true }) : undefined,
       withEmbedded ? start('embedded-off', { mode: 'embedded', mockLatencyMs: latencyMs, enforcement: false }) : undefined,
@@ -490,21 +501,17 @@ async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, i
     // Further instances of each split variant, started one variant after the other.
     const spares: Stacks['spares'] = { on: [], off: [], before: [] };
     for (let n = 2; n <= instances; n++) {
-      const pair = async (variant: 'on' | 'off'): Promise<SplitPair> => {
-        const subgraphs = await start(`subgraphs-${variant}-${n}`, { mode: 'subgraphs', enforcement: variant === 'on' }, pub);
-        const gateway = await start(`gateway-${variant}-${n}`, { mode: 'gateway', subgraphUrls: subgraphs.ready.subgraphUrls! }, priv);
-        return { gateway, subgraphs };
-      };
-      spares.on.push(await pair('on'));
-      spares.off.push(await pair('off'));
+      const { on, off } = await onAndOff(`-${n}`);
+      spares.on.push(on);
+      spares.off.push(off);
       if (before) spares.before.push(await startBefore(before, start, pub, priv, `-${n}`));
     }
     const st: Stacks = {
       children: children.filter((c) => c !== mocks),
       mocks,
       mocksPort: Number(new URL(mocksUrl).port),
-      on: { gateway: gwOn, subgraphs: subOn },
-      off: { gateway: gwOff, subgraphs: subOff },
+      on: first.on,
+      off: first.off,
       inProcess,
       before: beforeStack,
       spares,
@@ -646,7 +653,7 @@ async function profileRun(args: BenchArgs, env: Env, stamp: string): Promise<voi
   const q1 = scenarios().find((s) => s.id === wanted);
   if (!q1) throw new Error(`--only ${wanted}: no such scenario (Q1, Q2-50, Q2-200)`);
   const latency = args.latencies[0]!;
-  const st = await startStacks(latency, env, false, 1);
+  const st = await startStacks(latency, env, false, 1, false);
   const out: string[] = [
     `# CPU profile: ${q1.id} @ ${latency} ms registry latency`,
     '',
@@ -732,7 +739,7 @@ async function main(): Promise<void> {
 
     const withEmbedded = args.embedded && all.some((s) => s.id === 'Q1');
     log(`starting the stacks: split layout (gateway | subgraphs | mocks, enforcement on and off), in-process${before ? `, before (${before.sha})` : ''}${withEmbedded ? ', embedded' : ''}`);
-    const stacks = await startStacks(args.latencies[0]!, env, withEmbedded, args.instances, before);
+    const stacks = await startStacks(args.latencies[0]!, env, withEmbedded, args.instances, args.twin, before);
     try {
       log('granting the consents');
       // Enforcement on only: the other variants release everything anyway.
@@ -765,7 +772,7 @@ async function main(): Promise<void> {
       commit: currentCommit(),
       label: args.label,
       mode: args.quick ? 'quick' : 'full',
-      settings: { latencies: args.latencies, warmupS: args.warmupS, measureS: args.measureS, rounds: args.rounds, instances: args.instances, memoryS: args.memoryS, embedded: args.embedded },
+      settings: { latencies: args.latencies, warmupS: args.warmupS, measureS: args.measureS, rounds: args.rounds, instances: args.instances, twin: args.twin, memoryS: args.memoryS, embedded: args.embedded },
       ...(before ? { compare: { rev: before.rev, sha: before.sha, subject: before.subject, sameDependencies: before.sameDependencies } } : {}),
       machine: {
         nproc: os.availableParallelism(),

@@ -39,8 +39,16 @@ export interface ServeOptions {
   mockLatencyMs?: number;
   /** False: the same services without access decisions or journaling (embedded, subgraphs). */
   enforcement?: boolean;
+  /**
+   * subgraphs: also start, in this same process, the same subgraphs with enforcement off (its
+   * twin), so the policy's cost is read between two stacks that share a process: whatever makes
+   * one process instance run faster than another (JIT, memory layout, vCPU) hits both alike.
+   */
+  twin?: boolean;
   /** gateway: where the subgraphs are. */
   subgraphUrls?: Record<SubgraphName, string>;
+  /** gateway: also start, in this same process, a gateway on these subgraphs (the twin's). */
+  twinSubgraphUrls?: Record<SubgraphName, string>;
   /** in-process: base URL of the mock registries (their paths are appended). */
   registryBaseUrl?: string;
   /** mocks: the port to listen on (0: a free one). */
@@ -55,6 +63,9 @@ export interface ServeReady {
   url?: string;
   subgraphUrls?: Record<SubgraphName, string>;
   mocksUrl?: string;
+  /** twin / twinSubgraphUrls: the second stack's subgraphs, or the second gateway. */
+  twinSubgraphUrls?: Record<SubgraphName, string>;
+  twinUrl?: string;
 }
 
 async function main(): Promise<void> {
@@ -77,6 +88,11 @@ async function main(): Promise<void> {
       if (opts.mode === 'embedded') ready.url = stack.gatewayUrl;
       ready.subgraphUrls = stack.config.subgraphUrls;
       if (stack.mocks) ready.mocksUrl = stack.mocks.url;
+      if (opts.twin && opts.mode === 'subgraphs') {
+        const twin = await startStack({ config, ephemeralPorts: true, mockLatencyMs: opts.mockLatencyMs ?? 0, enforcement: false, gateway: false });
+        close = async () => void (await Promise.all([stack.close(), twin.close()]));
+        ready.twinSubgraphUrls = twin.config.subgraphUrls;
+      }
       break;
     }
     case 'gateway': {
@@ -84,14 +100,15 @@ async function main(): Promise<void> {
       const keyFile = config.credentialKeyFiles.privateKey;
       if (!keyFile) throw new Error('gateway mode needs GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE');
       const policy = loadPolicy(loadCatalogue(), config.policyFile);
-      const gateway = await startGateway({
-        config: { ...config, subgraphUrls: opts.subgraphUrls },
-        policy,
-        credentialKeys: credentialKeysFromPem({ privateKey: readFileSync(keyFile, 'utf8') }),
-        port: 0,
-      });
+      const credentialKeys = credentialKeysFromPem({ privateKey: readFileSync(keyFile, 'utf8') });
+      const gateway = await startGateway({ config: { ...config, subgraphUrls: opts.subgraphUrls }, policy, credentialKeys, port: 0 });
       close = gateway.close;
       ready.url = gateway.url;
+      if (opts.twinSubgraphUrls) {
+        const twin = await startGateway({ config: { ...config, subgraphUrls: opts.twinSubgraphUrls }, policy, credentialKeys, port: 0 });
+        close = async () => void (await Promise.all([gateway.close(), twin.close()]));
+        ready.twinUrl = twin.url;
+      }
       break;
     }
     case 'in-process': {

@@ -95,6 +95,8 @@ describe('bench: report', () => {
     expect(() => parseArgs(['--bogus'])).toThrow(/unknown option/);
     expect(parseArgs(['--compare', 'HEAD~1', '--quick']).compare).toBe('HEAD~1');
     expect(parseArgs([]).compare).toBeUndefined();
+    expect(parseArgs([]).twin).toBe(true);
+    expect(parseArgs(['--separate']).twin).toBe(false);
     expect(() => parseArgs(['--compare'])).toThrow(/git revision/);
     expect(() => parseArgs(['--compare', '--quick'])).toThrow(/git revision/);
     expect(() => parseArgs(['--compare', 'HEAD', '--profile'])).toThrow(/--profile/);

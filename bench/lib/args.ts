@@ -13,6 +13,11 @@ export interface BenchArgs {
   rounds: number;
   /** Process instances per split variant (on, off, before); round r runs on instance r mod n. */
   instances: number;
+  /**
+   * The enforcement-off stack in the same processes as the enforcement-on one (twins), so
+   * per-process bias cancels out of the policy overhead; false: each in processes of its own.
+   */
+  twin: boolean;
   /** Length of the memory-growth run, s. */
   memoryS: number;
   /** Which scenarios (Q1, Q2-50, Q2-200). */
@@ -43,6 +48,10 @@ export const USAGE = `npm run bench [-- options]
                           before); round r runs on instance r mod N, so one instance that
                           happens to run slower (JIT, memory layout) does not bias a whole
                           variant (default 2; quick 1)
+  --separate              run the enforcement-off stack in processes of its own instead of
+                          as the twin of the enforcement-on stack in the same gateway and
+                          subgraphs processes (the default: what makes one process
+                          instance faster than another then hits on and off alike)
   --memory S              memory-growth run of Q1 (default 60; quick 30; 0 skips it)
   --only Q1,Q2-50,Q2-200  scenarios to run (default all)
   --no-embedded           skip the embedded-layout rows (Q1 at the first latency; default
@@ -70,6 +79,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     measureS: quick ? 2 : 16,
     rounds: quick ? 2 : 8,
     instances: quick ? 1 : 2,
+    twin: true,
     memoryS: quick ? 30 : 60,
     only: undefined,
     embedded: !quick,
@@ -119,6 +129,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         break;
       case '--instances':
         a.instances = Math.max(1, Math.round(num(arg, next())));
+        break;
+      case '--separate':
+        a.twin = false;
         break;
       case '--compare': {
         const rev = next();
