@@ -744,6 +744,18 @@ async function main(): Promise<void> {
       log('granting the consents');
       // Enforcement on only: the other variants release everything anyway.
       for (const t of [...splitTargets(stacks), ...embeddedTargets(stacks)]) if (t.enforcement) for (const i of instancesOf(t)) await seedConsents(i.url, env.headers, persons);
+      // Every process, every scenario, before anything is measured: the gateway's code keeps
+      // getting faster for some 20 s of load (JIT tiers), so a first scenario warmed only by
+      // its own short warm-up read a variant with more code (the policy) as slower, and a
+      // variant split over more process instances (--compare's before) slower still.
+      if (args.warmupStartS > 0) {
+        log(`warming up every process: ${args.warmupStartS} s of each scenario on each instance`);
+        for (const s of all) {
+          for (const t of s.id === 'Q1' ? [...splitTargets(stacks), ...embeddedTargets(stacks)] : splitTargets(stacks)) {
+            for (const i of instancesOf(t)) await load({ ...t, ...i }, s, env.headers, args.warmupStartS, false);
+          }
+        }
+      }
       for (const [i, latency] of args.latencies.entries()) {
         if (i > 0) {
           await stopEmbedded(stacks, childPeaks);
@@ -772,7 +784,7 @@ async function main(): Promise<void> {
       commit: currentCommit(),
       label: args.label,
       mode: args.quick ? 'quick' : 'full',
-      settings: { latencies: args.latencies, warmupS: args.warmupS, measureS: args.measureS, rounds: args.rounds, instances: args.instances, twin: args.twin, memoryS: args.memoryS, embedded: args.embedded },
+      settings: { latencies: args.latencies, warmupS: args.warmupS, warmupStartS: args.warmupStartS, measureS: args.measureS, rounds: args.rounds, instances: args.instances, twin: args.twin, memoryS: args.memoryS, embedded: args.embedded },
       ...(before ? { compare: { rev: before.rev, sha: before.sha, subject: before.subject, sameDependencies: before.sameDependencies } } : {}),
       machine: {
         nproc: os.availableParallelism(),

@@ -97,6 +97,8 @@ describe('bench: report', () => {
     expect(parseArgs([]).compare).toBeUndefined();
     expect(parseArgs([]).twin).toBe(true);
     expect(parseArgs(['--separate']).twin).toBe(false);
+    expect(parseArgs(['--quick']).warmupStartS).toBe(0);
+    expect(parseArgs(['--warmup-start', '2']).warmupStartS).toBe(2);
     expect(() => parseArgs(['--compare'])).toThrow(/git revision/);
     expect(() => parseArgs(['--compare', '--quick'])).toThrow(/git revision/);
     expect(() => parseArgs(['--compare', 'HEAD', '--profile'])).toThrow(/--profile/);

@@ -7,6 +7,8 @@ export interface BenchArgs {
   latencies: number[];
   /** Warm-up per variant and scenario, s. */
   warmupS: number;
+  /** Warm-up of every process instance with every scenario before any measurement, s per scenario and instance. */
+  warmupStartS: number;
   /** Measured time per variant and scenario, s, split over `rounds` interleaved rounds. */
   measureS: number;
   /** Rounds of A B C … C B A (each round runs every variant twice, in mirrored order). */
@@ -41,6 +43,9 @@ export const USAGE = `npm run bench [-- options]
   --label "text"          names this run in the report's History (e.g. "before plan cache")
   --latencies 0,5         registry latencies to measure, ms (default 0,5; quick 0)
   --warmup S              warm-up per variant and scenario (default 1.5; quick 0.5)
+  --warmup-start S        before anything is measured, S seconds of every scenario on every
+                          process instance (default 4; quick 0): the JIT keeps speeding the
+                          gateway up for some 20 s of load
   --duration S            measured seconds per variant and scenario (default 16; quick 2)
   --rounds N              the measured time is split over N rounds of A B C C B A, so drift
                           of a shared machine hits every variant alike (default 8; quick 2)
@@ -76,6 +81,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     label: '',
     latencies: quick ? [0] : [0, 5],
     warmupS: quick ? 0.5 : 1.5,
+    warmupStartS: quick ? 0 : 4,
     measureS: quick ? 2 : 16,
     rounds: quick ? 2 : 8,
     instances: quick ? 1 : 2,
@@ -108,6 +114,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         break;
       case '--warmup':
         a.warmupS = num(arg, next());
+        break;
+      case '--warmup-start':
+        a.warmupStartS = num(arg, next());
         break;
       case '--duration':
         a.measureS = num(arg, next());

@@ -176,6 +176,8 @@ export interface BenchResults {
     rounds: number;
     /** Process instances per split variant (absent in reports from before --instances: 1). */
     instances?: number;
+    /** Warm-up of every process with every scenario before any measurement, s (absent in reports from before: none). */
+    warmupStartS?: number;
     /** Enforcement off as the twin of on, in the same processes (absent in reports from before: separate processes). */
     twin?: boolean;
     memoryS: number;
