@@ -46,7 +46,7 @@ export const USAGE = `npm run bench [-- options]
   --warmup-start S        before anything is measured, S seconds of every scenario on every
                           process instance (default 4; quick 0): the JIT keeps speeding the
                           gateway up for some 20 s of load
-  --duration S            measured seconds per variant and scenario (default 16; quick 2)
+  --duration S            measured seconds per variant and scenario (default 32; quick 2)
   --rounds N              the measured time is split over N rounds of A B C C B A, so drift
                           of a shared machine hits every variant alike (default 8; quick 2)
   --instances N           process instances of each split variant (on, off, --compare's
@@ -82,7 +82,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     latencies: quick ? [0] : [0, 5],
     warmupS: quick ? 0.5 : 1.5,
     warmupStartS: quick ? 0 : 4,
-    measureS: quick ? 2 : 16,
+    measureS: quick ? 2 : 32,
     rounds: quick ? 2 : 8,
     instances: quick ? 1 : 2,
     twin: true,
