@@ -2,29 +2,17 @@
 // their AVS numbers once per record, and later runs name that list. Every entry still reads
 // back, each person's own, and decisions that differ between persons keep their own lists.
 import { describe, expect, it } from 'vitest';
-import { loadPolicy } from '../lib/access/policy.ts';
-import { AuditBatcher } from '../lib/audit/batcher.ts';
-import { entriesOf, recordOf, type EntryGroup } from '../lib/audit/chain.ts';
-import type { AuditLog } from '../lib/audit/log.ts';
+import { entriesOf, recordOf } from '../lib/audit/chain.ts';
 import { MemoryConsentStore } from '../lib/consents/memory.ts';
-import { loadCatalogue } from '../schema/catalogue.ts';
-import { RequestAccess } from '../subgraphs/shared/request-access.ts';
+import { seedConsent } from './support/consents.ts';
+import { counsellorAccess } from './support/request-access.ts';
 
 const P = ['756.1234.5678.97', '756.9876.5432.17', '756.1111.2222.39'];
-const policy = loadPolicy(loadCatalogue());
 
-async function journal(prepare?: (consents: MemoryConsentStore) => Promise<void>) {
-  const groups: EntryGroup[] = [];
-  const log = { appendGroups: async (g: readonly EntryGroup[]) => void groups.push(...g) } as unknown as AuditLog;
+async function journal(prepare?: (consents: MemoryConsentStore) => Promise<unknown>) {
   const consents = new MemoryConsentStore();
   await prepare?.(consents);
-  const access = new RequestAccess(
-    { policy, consents, audit: new AuditBatcher(log), clock: { now: () => new Date('2026-11-30T10:00:00Z') } },
-    { institution: 'AC', role: 'counsellor', subject: 'c-1' },
-    { purpose: 'cii', caseReference: 'AC-1' },
-    'disability',
-    'r-1',
-  );
+  const { access, groups } = counsellorAccess(consents);
   await Promise.all(P.map((p) => access.decided(p, ['ai.file'], ['ai.decision', 'ai.measures', 'ai.medical', 'ai.workCapacity'])));
   expect(groups).toHaveLength(1);
   return groups[0]!;
@@ -43,18 +31,7 @@ describe('a caseload journaled as one record', () => {
 
   it('keeps a list of its own for a decision that differs between persons', async () => {
     // ai.workCapacity is released to the AC only by the person's consent: one of the three signed.
-    const group = await journal(async (consents) => {
-      await consents.grant({
-        avs: P[1]!,
-        recipients: ['AC'],
-        categories: ['ai.workCapacity'],
-        purpose: 'cii',
-        validUntil: '2027-12-31',
-        grantedAt: '2026-11-01',
-        evidence: 'a'.repeat(64),
-        recordedBy: { institution: 'AC', role: 'counsellor', subject: 'c-1' },
-      } as never);
-    });
+    const group = await journal((consents) => seedConsent(consents, { avs: P[1]!, recipients: ['AC'], categories: ['ai.workCapacity'], purpose: 'cii' }));
     const capacity = entriesOf(recordOf(1, 1, [group])).filter((e) => e.category === 'ai.workCapacity');
     expect(capacity.map((e) => [e.avs, e.decision]).sort()).toEqual([[P[0], 'DENIED'], [P[1], 'ALLOWED'], [P[2], 'DENIED']].sort());
     const deniedRun = group[8].find((i) => i[0] === 'ai.workCapacity' && i[1] === 'DENIED')!;

@@ -3,40 +3,18 @@
 // and what is selected under an allowed field joins the turn even where the same category was
 // decided earlier in that turn for other persons: no one is left without a decision.
 import { describe, expect, it } from 'vitest';
-import { loadPolicy } from '../lib/access/policy.ts';
-import { AuditBatcher } from '../lib/audit/batcher.ts';
 import { entriesOf, recordOf, type EntryGroup } from '../lib/audit/chain.ts';
-import type { AuditLog } from '../lib/audit/log.ts';
 import { MemoryConsentStore } from '../lib/consents/memory.ts';
-import { loadCatalogue } from '../schema/catalogue.ts';
-import { RequestAccess } from '../subgraphs/shared/request-access.ts';
+import { seedConsent } from './support/consents.ts';
+import { counsellorAccess } from './support/request-access.ts';
 
 const [A, B, C] = ['756.1234.5678.97', '756.9876.5432.17', '756.1111.2222.39'];
-const policy = loadPolicy(loadCatalogue());
 
 async function setUp() {
-  const groups: EntryGroup[] = [];
-  const log = { appendGroups: async (g: readonly EntryGroup[]) => void groups.push(...g) } as unknown as AuditLog;
   const consents = new MemoryConsentStore();
   // ai.workCapacity is released to the AC only by the person's consent: B signed one.
-  await consents.grant({
-    avs: B,
-    recipients: ['AC'],
-    categories: ['ai.workCapacity'],
-    purpose: 'cii',
-    validUntil: '2027-12-31',
-    grantedAt: '2026-11-01',
-    evidence: 'a'.repeat(64),
-    recordedBy: { institution: 'AC', role: 'counsellor', subject: 'c-1' },
-  } as never);
-  const access = new RequestAccess(
-    { policy, consents, audit: new AuditBatcher(log), clock: { now: () => new Date('2026-11-30T10:00:00Z') } },
-    { institution: 'AC', role: 'counsellor', subject: 'c-1' },
-    { purpose: 'cii', caseReference: 'AC-1' },
-    'disability',
-    'r-1',
-  );
-  return { access, groups };
+  await seedConsent(consents, { avs: B!, recipients: ['AC'], categories: ['ai.workCapacity'], purpose: 'cii' });
+  return counsellorAccess(consents);
 }
 
 const entries = (groups: EntryGroup[]) => entriesOf(recordOf(1, 1, groups)).map((e) => `${e.avs} ${e.category} ${e.decision}`);
