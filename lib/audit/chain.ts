@@ -54,7 +54,8 @@ export function sharePersons(items: EntryItem[]): void {
   }
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
+/** The same strings in the same order (the same array, mostly). */
+export function sameList(a: readonly string[], b: readonly string[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -7,7 +7,7 @@ import type { RequestFacts } from '../../lib/access/conditions/index.ts';
 import type { Policy, Release } from '../../lib/access/policy.ts';
 import type { Requester } from '../../lib/access/requester.ts';
 import type { AuditBatcher } from '../../lib/audit/batcher.ts';
-import { sharePersons, type EntryGroup, type EntryItem, type EntryRun } from '../../lib/audit/chain.ts';
+import { sameList, sharePersons, type EntryGroup, type EntryItem, type EntryRun } from '../../lib/audit/chain.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import type { ConsentRecord, ConsentStore } from '../../lib/consents/store.ts';
 import { errors } from '../../lib/errors.ts';
@@ -424,12 +424,9 @@ function slotsOf(categories: readonly string[]): readonly number[] {
   return slots;
 }
 
-/** The same list of categories: mostly the same array (made once per selection), else the same items. */
-function sameCategories(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined || a.length !== b.length) return false;
-  return a.every((c, k) => c === b[k]);
-}
+/** The same list of categories under a field, or none for both. */
+const sameCategories = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && sameList(a, b));
 
 const NO_CONSENTS: readonly ConsentRecord[] = Object.freeze([]);
 /** The key of a category's run of releases by consent (no legal basis can be it). */
