@@ -33,7 +33,7 @@ import type { Config, SubgraphName } from '../lib/config.ts';
 import { SUBGRAPHS } from '../lib/config.ts';
 import type { SubgraphContext, SubgraphDeps } from '../subgraphs/shared/definition.ts';
 import { UnenforcedAccess } from '../subgraphs/shared/request-access.ts';
-import { subgraphSchemaPath } from '../subgraphs/shared/sdl.ts';
+import { subgraphSchemaPath } from '../lib/schema/subgraph-sdl.ts';
 import { readFileSync } from 'node:fs';
 
 /** Directives that exist only for federation: dropped from the merged SDL. */

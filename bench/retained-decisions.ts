@@ -2,7 +2,7 @@
 // request for its decisions (RequestAccess, kept while the gateway may call again: 10 s by
 // default), for a 200-person caseload in the social-assistance subgraph (3 categories), in a
 // process whose other subgraphs' categories were numbered first. Deterministic, unlike speed.
-import { loadCatalogue } from '../schema/catalogue.ts';
+import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { loadPolicy } from '../lib/access/policy.ts';
 import { MemoryConsentStore } from '../lib/consents/memory.ts';
 import { AuditBatcher } from '../lib/audit/batcher.ts';

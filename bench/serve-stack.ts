@@ -27,7 +27,7 @@ import { loadPolicy } from '../lib/access/policy.ts';
 import { credentialKeysFromPem } from '../lib/auth/subgraph-credential.ts';
 import { loadConfig, REGISTRY_PATHS, REGISTRY_SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
 import { startGateway } from '../gateway/server.ts';
-import { loadCatalogue } from '../schema/catalogue.ts';
+import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { startMockRegistries } from '../mocks/server.ts';
 import { buildInProcessSchema, serveInProcess } from './in-process-schema.ts';
 

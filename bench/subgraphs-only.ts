@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, REGISTRY_SUBGRAPHS } from '../lib/config.ts';
-import { loadCatalogue } from '../schema/catalogue.ts';
+import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { loadPolicy } from '../lib/access/policy.ts';
 import { MemoryConsentStore } from '../lib/consents/memory.ts';
 import { MemoryAuditLog } from '../lib/audit/memory.ts';

@@ -7,8 +7,8 @@ import { watch } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
-import { checkSubgraphSdl, formatReport } from '../schema/sdl-check.ts';
-import { subgraphSchemaPath } from '../subgraphs/shared/sdl.ts';
+import { checkSubgraphSdl, formatReport } from '../lib/schema/sdl-check.ts';
+import { subgraphSchemaPath } from '../lib/schema/subgraph-sdl.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 let name: SubgraphName;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DEFAULT_PORTS, envPrefix, SUBGRAPHS } from '../lib/config.ts';
-import { CATALOGUE_PATH, INSTITUTIONS } from '../schema/catalogue.ts';
+import { CATALOGUE_PATH, INSTITUTIONS } from '../lib/schema/catalogue.ts';
 
 export const TEMPLATE_DIR = fileURLToPath(new URL('../templates/institution/', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -18,7 +18,7 @@ import { diffPolicies } from '../lib/policy-review/diff.ts';
 import { renderReplay, replayAccessLog } from '../lib/policy-review/replay.ts';
 import { readAccessLogFile, readPolicySource, readRedisAccessLog } from '../lib/policy-review/sources.ts';
 import { closeRedis, createRedis, redactRedisUrl, waitForRedis } from '../lib/redis/connection.ts';
-import { loadCatalogue } from '../schema/catalogue.ts';
+import { loadCatalogue } from '../lib/schema/catalogue.ts';
 
 const USAGE = 'usage: npm run policy:diff -- <old> <new> [--log FILE]... [--redis] [--consents FILE] [--json]\n  <old>, <new>: a policy file or <git-rev>:<path>, e.g. HEAD~1:schema/policy/sample.json';
 

@@ -10,8 +10,8 @@ import { StartupError } from '../lib/errors.ts';
 import { renderPolicyHtml } from '../lib/policy-review/html.ts';
 import { renderPolicyMarkdown } from '../lib/policy-review/markdown.ts';
 import { buildPolicyReview } from '../lib/policy-review/model.ts';
-import { loadCatalogue } from '../schema/catalogue.ts';
-import { SUPERGRAPH_PATH } from '../schema/compose.ts';
+import { loadCatalogue } from '../lib/schema/catalogue.ts';
+import { SUPERGRAPH_PATH } from '../lib/schema/compose.ts';
 
 function main(): number {
   let args;

@@ -14,7 +14,7 @@ import {
   ephemeralCredentialKeys,
   type CredentialKeys,
 } from '../lib/auth/subgraph-credential.ts';
-import { loadCatalogue } from '../schema/catalogue.ts';
+import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { startGateway } from '../gateway/server.ts';
 import { startMockRegistries, type MockRegistries } from '../mocks/server.ts';
 import type { SubgraphDeps } from '../subgraphs/shared/definition.ts';

@@ -9,7 +9,7 @@ import { CaseReference } from '../lib/access/requester.ts';
 import { devSecret, issueDevToken } from '../lib/auth/dev-issuer.ts';
 import { loadConfig } from '../lib/config.ts';
 import { StartupError } from '../lib/errors.ts';
-import { Institution, loadCatalogue } from '../schema/catalogue.ts';
+import { Institution, loadCatalogue } from '../lib/schema/catalogue.ts';
 
 function fail(message: string): never {
   console.error(`token: ${message}`);

@@ -13,7 +13,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { loadPolicy } from '../lib/access/policy.ts';
 import { CaseReference } from '../lib/access/requester.ts';
-import { Institution, loadCatalogue } from '../schema/catalogue.ts';
+import { Institution, loadCatalogue } from '../lib/schema/catalogue.ts';
 import { SECRET_FILES, SECRETS_DIR } from './secrets.ts';
 
 export const COMPOSE_FILE = fileURLToPath(new URL('../docker-compose.yml', import.meta.url));

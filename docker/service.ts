@@ -12,7 +12,7 @@ import { StartupError } from '../lib/errors.ts';
 import { closeRedis, createRedis } from '../lib/redis/connection.ts';
 import { startGateway } from '../gateway/server.ts';
 import { startMockRegistries } from '../mocks/server.ts';
-import { loadCatalogue } from '../schema/catalogue.ts';
+import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { startStack } from '../bin/stack.ts';
 
 export const SERVICES = ['gateway', ...SUBGRAPHS, 'mocks'] as const;

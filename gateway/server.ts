@@ -13,11 +13,11 @@ import {
 } from '@apollo/server/plugin/disabled';
 import type { Config, SubgraphName } from '../lib/config.ts';
 import { sendJson, startHttpService, type HttpService } from '../lib/http-server.ts';
-import { SUPERGRAPH_PATH } from '../schema/compose.ts';
+import { SUPERGRAPH_PATH } from '../lib/schema/compose.ts';
 import type { Policy } from '../lib/access/policy.ts';
 import type { AuditLog } from '../lib/audit/log.ts';
 import { createAccessLogRoute, createPolicyPageRoute, dpoOnly } from '../lib/policy-review/routes.ts';
-import { loadCatalogue, type CategoryCatalogue } from '../schema/catalogue.ts';
+import { loadCatalogue, type CategoryCatalogue } from '../lib/schema/catalogue.ts';
 import { maskUnexpectedErrors } from '../lib/errors.ts';
 import type { CredentialKeys } from '../lib/auth/subgraph-credential.ts';
 import { UserTokenVerifier } from '../lib/auth/user-token.ts';

@@ -11,7 +11,7 @@ import { loadPolicy } from '../lib/access/policy.ts';
 import { ephemeralCredentialKeys } from '../lib/auth/subgraph-credential.ts';
 import { loadConfig } from '../lib/config.ts';
 import type { HttpService } from '../lib/http-server.ts';
-import { loadCatalogue } from '../schema/catalogue.ts';
+import { loadCatalogue } from '../lib/schema/catalogue.ts';
 
 const ENV = { APOLLO_KEY: 'service:ciigraph-test:not-a-real-key', APOLLO_GRAPH_REF: 'ciigraph-test@current', APOLLO_SCHEMA_REPORTING: 'true' };
 const saved = Object.fromEntries(Object.keys(ENV).map((k) => [k, process.env[k]]));

@@ -5,7 +5,7 @@ import { Supergraph } from '@apollo/federation-internals';
 import { buildASTSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { inProcessSchemaDocument } from '../bench/in-process-schema.ts';
-import { SUPERGRAPH_PATH } from '../schema/compose.ts';
+import { SUPERGRAPH_PATH } from '../lib/schema/compose.ts';
 import { linearFit, pairedOverhead, percentile } from '../bench/lib/stats.ts';
 import { afterVsBefore, changeSummary, evaluateTargets, historyRow, policyOverheadRead, readHistory, renderReport } from '../bench/lib/report.ts';
 import type { BenchResults, ScenarioResult, VariantId, VariantResult } from '../bench/lib/types.ts';

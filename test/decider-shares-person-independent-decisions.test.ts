@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Decider } from '../lib/access/decide.ts';
 import { loadPolicy } from '../lib/access/policy.ts';
 import { CONDITIONS } from '../lib/access/conditions/index.ts';
-import { loadCatalogue } from '../schema/catalogue.ts';
+import { loadCatalogue } from '../lib/schema/catalogue.ts';
 
 const policy = loadPolicy(loadCatalogue());
 const A = '756.1234.5678.97';

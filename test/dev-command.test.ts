@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { utimesSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { subgraphSchemaPath } from '../subgraphs/shared/sdl.ts';
+import { subgraphSchemaPath } from '../lib/schema/subgraph-sdl.ts';
 import { freePort, waitFor } from './support/ports.ts';
 
 describe('npm run dev', () => {

@@ -16,7 +16,7 @@ import { loadPolicy } from '../lib/access/policy.ts';
 import { credentialKeysFromPem } from '../lib/auth/subgraph-credential.ts';
 import { UserTokenVerifier } from '../lib/auth/user-token.ts';
 import { DEFAULT_PORTS, envPrefix, loadConfig, REGISTRY_PATHS, REGISTRY_SUBGRAPHS, SUBGRAPHS, type Config } from '../lib/config.ts';
-import { loadCatalogue } from '../schema/catalogue.ts';
+import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { composeIssuer } from '../docker/idp-token.ts';
 import { SECRET_FILES, writeSecrets, type SecretName } from '../docker/secrets.ts';
 import { serviceProblems, startService, SERVICES, type ServiceName } from '../docker/service.ts';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadCatalogue, parseCatalogue } from '../schema/catalogue.ts';
-import { checkCategoryCoverage } from '../schema/category-coverage.ts';
-import { SUPERGRAPH_PATH } from '../schema/compose.ts';
+import { loadCatalogue, parseCatalogue } from '../lib/schema/catalogue.ts';
+import { checkCategoryCoverage } from '../lib/schema/category-coverage.ts';
+import { SUPERGRAPH_PATH } from '../lib/schema/compose.ts';
 
 const catalogue = loadCatalogue();
 const supergraph = readFileSync(SUPERGRAPH_PATH, 'utf8');

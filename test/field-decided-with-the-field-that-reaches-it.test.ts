@@ -6,10 +6,10 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { execute, parse, type GraphQLSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../lib/access/policy.ts';
-import { loadCatalogue } from '../schema/catalogue.ts';
+import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { decidedOnArrival, enforceCategories } from '../subgraphs/shared/enforce-categories.ts';
 import { categorySlot, isReleased, type AccessDecisions, type Outcome } from '../subgraphs/shared/request-access.ts';
-import { parseSubgraphSdl, subgraphSchemaPath } from '../subgraphs/shared/sdl.ts';
+import { parseSubgraphSdl, subgraphSchemaPath } from '../lib/schema/subgraph-sdl.ts';
 import { SUBJECT } from '../subgraphs/shared/subject.ts';
 
 const HEADER = `

@@ -13,10 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { institutionVars, renderInstitution, writeInstitutionFiles, type RenderedInstitution } from '../bin/new-institution.ts';
 import { loadPolicy, parsePolicy, SAMPLE_POLICY_PATH } from '../lib/access/policy.ts';
-import { loadCatalogue, parseCatalogue, CATALOGUE_PATH } from '../schema/catalogue.ts';
-import { checkCategoryCoverage } from '../schema/category-coverage.ts';
-import { compose, defaultSubgraphSources, type SubgraphSource } from '../schema/compose.ts';
-import { declaredCategory } from '../subgraphs/shared/categories.ts';
+import { loadCatalogue, parseCatalogue, CATALOGUE_PATH } from '../lib/schema/catalogue.ts';
+import { checkCategoryCoverage } from '../lib/schema/category-coverage.ts';
+import { compose, defaultSubgraphSources, type SubgraphSource } from '../lib/schema/compose.ts';
+import { declaredCategory } from '../lib/schema/categories.ts';
 import { sectionOf } from '../subgraphs/shared/registry-schema.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -7,7 +7,7 @@ import { QueryPlanner } from '@apollo/query-planner';
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { fetchesPerSubgraph } from '../gateway/plan-fetches.ts';
-import { SUPERGRAPH_PATH } from '../schema/compose.ts';
+import { SUPERGRAPH_PATH } from '../lib/schema/compose.ts';
 
 const supergraph = Supergraph.build(readFileSync(SUPERGRAPH_PATH, 'utf8'));
 const planner = new QueryPlanner(supergraph);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPolicy, parsePolicy, SAMPLE_POLICY_PATH } from '../lib/access/policy.ts';
 import { StartupError } from '../lib/errors.ts';
-import { loadCatalogue } from '../schema/catalogue.ts';
+import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { gql, startTestStack } from './support/stack.ts';
 
 const catalogue = loadCatalogue();

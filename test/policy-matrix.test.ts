@@ -5,7 +5,7 @@
 // exactly one entry per decision, with its legal basis or consent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemoryAuditLog } from '../lib/audit/memory.ts';
-import type { Institution } from '../schema/catalogue.ts';
+import type { Institution } from '../lib/schema/catalogue.ts';
 import { lookupPerson } from '../mocks/registry-data.ts';
 import { seedConsent } from './support/consents.ts';
 import { RAW_POLICY, released, REQUESTERS, type ConsentState, type Facts } from './support/policy-oracle.ts';

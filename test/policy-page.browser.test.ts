@@ -14,8 +14,8 @@ import { loadPolicy } from '../lib/access/policy.ts';
 import { renderPolicyHtml } from '../lib/policy-review/html.ts';
 import { buildPolicyReview, type PolicyReview } from '../lib/policy-review/model.ts';
 import { createPolicyPageRoute } from '../lib/policy-review/routes.ts';
-import { loadCatalogue, type Institution } from '../schema/catalogue.ts';
-import { SUPERGRAPH_PATH } from '../schema/compose.ts';
+import { loadCatalogue, type Institution } from '../lib/schema/catalogue.ts';
+import { SUPERGRAPH_PATH } from '../lib/schema/compose.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = new URL('../test-output/', import.meta.url).pathname;

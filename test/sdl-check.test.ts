@@ -4,8 +4,8 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkSubgraphSdl, formatReport } from '../schema/sdl-check.ts';
-import { subgraphSchemaPath } from '../subgraphs/shared/sdl.ts';
+import { checkSubgraphSdl, formatReport } from '../lib/schema/sdl-check.ts';
+import { subgraphSchemaPath } from '../lib/schema/subgraph-sdl.ts';
 
 const original = readFileSync(subgraphSchemaPath('unemployment'), 'utf8');
 const variant = (edit: (sdl: string) => string) => {

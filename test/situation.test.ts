@@ -10,7 +10,7 @@ import { entitlementExhausting } from '../subgraphs/consent/situation/signals/en
 import { doubleFunding } from '../subgraphs/consent/situation/signals/double-funding.ts';
 import { aiPendingDuringPlacement } from '../subgraphs/consent/situation/signals/ai-pending-during-placement.ts';
 import { timeline } from '../subgraphs/consent/situation/timeline.ts';
-import type { Institution } from '../schema/catalogue.ts';
+import type { Institution } from '../lib/schema/catalogue.ts';
 import { seedConsent } from './support/consents.ts';
 import { personsWithEveryFile } from './support/persons.ts';
 import { released, REQUESTERS, type ConsentState } from './support/policy-oracle.ts';

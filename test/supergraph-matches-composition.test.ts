@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compose, SUPERGRAPH_PATH } from '../schema/compose.ts';
+import { compose, SUPERGRAPH_PATH } from '../lib/schema/compose.ts';
 
 describe('schema/supergraph.graphql', () => {
   it('is exactly what `npm run compose` writes from the subgraph SDLs today', () => {

@@ -11,7 +11,7 @@ import { devSecret } from '../lib/auth/dev-issuer.ts';
 import { TokenRejected, UserTokenVerifier, type VerifierOptions } from '../lib/auth/user-token.ts';
 import type { Clock } from '../lib/clock.ts';
 import { loadConfig, type Config } from '../lib/config.ts';
-import { loadCatalogue } from '../schema/catalogue.ts';
+import { loadCatalogue } from '../lib/schema/catalogue.ts';
 
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 const seconds = (ms: number) => Math.floor(ms / 1000);

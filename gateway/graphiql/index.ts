@@ -15,7 +15,7 @@ import type { Policy } from '../../lib/access/policy.ts';
 import { CaseReference } from '../../lib/access/requester.ts';
 import { devSecret, issueDevToken } from '../../lib/auth/dev-issuer.ts';
 import type { Config } from '../../lib/config.ts';
-import { Institution, INSTITUTIONS } from '../../schema/catalogue.ts';
+import { Institution, INSTITUTIONS } from '../../lib/schema/catalogue.ts';
 
 /** Who a development token is for; purpose and case reference travel as headers instead. */
 export interface GraphiqlTokenClaims {

@@ -1,7 +1,7 @@
 // Which consent, if any, releases a category to a recipient for a purpose today: in force
 // (not revoked, not expired), naming the recipient, the category and the purpose.
 import type { ConsentRecord } from '../consents/store.ts';
-import type { Institution } from '../../schema/catalogue.ts';
+import type { Institution } from '../schema/catalogue.ts';
 
 export function releasingConsent(
   consents: readonly ConsentRecord[],

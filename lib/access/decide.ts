@@ -1,7 +1,7 @@
 // The decision for one requester, one person and one category: allowed under a legal basis
 // (its conditions met) or a consent in force, or denied. Pure: the caller brings the consents.
 import type { ConsentRecord } from '../consents/store.ts';
-import type { Institution } from '../../schema/catalogue.ts';
+import type { Institution } from '../schema/catalogue.ts';
 import type { ConditionInput, RequestFacts } from './conditions/index.ts';
 import { releasingConsent } from './consent-match.ts';
 import type { LegalBasis, Policy, Release } from './policy.ts';

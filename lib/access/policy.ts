@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { StartupError } from '../errors.ts';
-import { INSTITUTIONS, Institution, type CategoryCatalogue } from '../../schema/catalogue.ts';
+import { INSTITUTIONS, Institution, type CategoryCatalogue } from '../schema/catalogue.ts';
 import { CONDITIONS, type ConditionInput } from './conditions/index.ts';
 
 export const SAMPLE_POLICY_PATH = fileURLToPath(new URL('../../schema/policy/sample.json', import.meta.url));

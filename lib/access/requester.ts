@@ -1,7 +1,7 @@
 // Who asks: verified from the requester's token at the gateway, carried to the subgraphs in
 // the gateway's signed credential.
 import { z } from 'zod';
-import { Institution } from '../../schema/catalogue.ts';
+import { Institution } from '../schema/catalogue.ts';
 
 export const Requester = z.strictObject({
   institution: Institution,

@@ -1,6 +1,6 @@
 // The access log: every decision, allowed or denied, appended before any data is returned,
 // hash-chained (lib/audit/chain.ts) so that a deleted or altered entry is detected.
-import type { Institution } from '../../schema/catalogue.ts';
+import type { Institution } from '../schema/catalogue.ts';
 import type { ChainVerdict, EntryGroup } from './chain.ts';
 
 export interface AccessLogEntry {

@@ -12,7 +12,7 @@ import type { Requester } from '../access/requester.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { StartupError } from '../errors.ts';
-import { Institution } from '../../schema/catalogue.ts';
+import { Institution } from '../schema/catalogue.ts';
 import { devSecret } from './dev-issuer.ts';
 import { VerifiedTokenCache } from './verified-token-cache.ts';
 

@@ -1,6 +1,6 @@
 // The consent registry's storage interface. Every subgraph reads consents through it; the
 // in-memory implementation serves the embedded default, Redis the shared deployments.
-import type { Institution } from '../../schema/catalogue.ts';
+import type { Institution } from '../schema/catalogue.ts';
 
 export interface ConsentRecord {
   id: string;

@@ -2,7 +2,7 @@
 // "AI case-managers gain ac.entitlement under LACI art. 85f (was consent)". Both policies are
 // validated against the same catalogue and compared cell by cell (institution × role ×
 // category), then grouped so that one change to a "*" rule reads as one sentence.
-import { INSTITUTIONS, type CategoryCatalogue, type Institution } from '../../schema/catalogue.ts';
+import { INSTITUTIONS, type CategoryCatalogue, type Institution } from '../schema/catalogue.ts';
 import type { Policy } from '../access/policy.ts';
 import { cellFor, conditionsMust, joinAnd, sameCell, type Cell } from './model.ts';
 

@@ -9,9 +9,9 @@ import {
   type GraphQLField,
   type GraphQLSchema,
 } from 'graphql';
-import { INSTITUTIONS, type CategoryCatalogue, type Institution } from '../../schema/catalogue.ts';
-import { checkCategoryCoverage } from '../../schema/category-coverage.ts';
-import { declaredCategory, declaredPermission } from '../../subgraphs/shared/categories.ts';
+import { INSTITUTIONS, type CategoryCatalogue, type Institution } from '../schema/catalogue.ts';
+import { checkCategoryCoverage } from '../schema/category-coverage.ts';
+import { declaredCategory, declaredPermission } from '../schema/categories.ts';
 import type { Policy, Release } from '../access/policy.ts';
 
 /** What the policy says for one requester and one category. */

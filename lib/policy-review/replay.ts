@@ -12,7 +12,7 @@ import { decide } from '../access/decide.ts';
 import type { Policy } from '../access/policy.ts';
 import type { AccessLogEntry } from '../audit/log.ts';
 import type { ConsentRecord } from '../consents/store.ts';
-import type { Institution } from '../../schema/catalogue.ts';
+import type { Institution } from '../schema/catalogue.ts';
 
 export type ReplayOutcome = 'wouldDeny' | 'wouldAllow' | 'undecided' | 'otherBasis' | 'unchanged';
 

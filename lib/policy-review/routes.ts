@@ -11,7 +11,7 @@ import type { AccessLogEntry, AuditLog } from '../audit/log.ts';
 import { parseAvs } from '../avs.ts';
 import { isoDate, systemClock, type Clock } from '../clock.ts';
 import { errorFields, log } from '../log.ts';
-import type { CategoryCatalogue } from '../../schema/catalogue.ts';
+import type { CategoryCatalogue } from '../schema/catalogue.ts';
 import { renderAccessLogCsv, renderAccessLogHtml } from './access-log-view.ts';
 import { renderPolicyHtml } from './html.ts';
 import { buildPolicyReview } from './model.ts';

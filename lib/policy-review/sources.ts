@@ -9,7 +9,7 @@ import { parsePolicy, type Policy } from '../access/policy.ts';
 import type { AccessLogEntry } from '../audit/log.ts';
 import { RedisAuditLog } from '../audit/redis.ts';
 import { StartupError } from '../errors.ts';
-import { Institution, type CategoryCatalogue } from '../../schema/catalogue.ts';
+import { Institution, type CategoryCatalogue } from '../schema/catalogue.ts';
 
 /** Reads a policy from a file, or from git when the argument is `<rev>:<path>` and no such file exists. */
 export function readPolicySource(spec: string, catalogue: CategoryCatalogue, cwd = process.cwd()): Policy {

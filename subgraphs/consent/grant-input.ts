@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Policy } from '../../lib/access/policy.ts';
 import { Avs } from '../../lib/avs.ts';
 import { isoDate } from '../../lib/clock.ts';
-import { Institution, type CategoryCatalogue } from '../../schema/catalogue.ts';
+import { Institution, type CategoryCatalogue } from '../../lib/schema/catalogue.ts';
 
 export const MAX_VALIDITY_YEARS = 2;
 

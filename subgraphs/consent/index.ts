@@ -9,7 +9,7 @@ import { requireAvs } from '../../lib/avs.ts';
 import type { ConsentRecord, ConsentStore } from '../../lib/consents/store.ts';
 import { errors } from '../../lib/errors.ts';
 import type { SubgraphContext, SubgraphDefinition, SubgraphDeps } from '../shared/definition.ts';
-import { subgraphSchemaPath } from '../shared/sdl.ts';
+import { subgraphSchemaPath } from '../../lib/schema/subgraph-sdl.ts';
 import { grantInputSchema } from './grant-input.ts';
 import { isoDate } from '../../lib/clock.ts';
 import { SUBJECT } from '../shared/subject.ts';

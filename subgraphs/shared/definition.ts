@@ -8,7 +8,7 @@ import type { CredentialKeys } from '../../lib/auth/subgraph-credential.ts';
 import type { Config, SubgraphName } from '../../lib/config.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { ConsentStore } from '../../lib/consents/store.ts';
-import type { CategoryCatalogue } from '../../schema/catalogue.ts';
+import type { CategoryCatalogue } from '../../lib/schema/catalogue.ts';
 import type { AccessDecisions } from './request-access.ts';
 
 export interface SubgraphDeps {

@@ -23,7 +23,7 @@ import {
 import { requireAvs } from '../../lib/avs.ts';
 import type { Policy } from '../../lib/access/policy.ts';
 import { errors } from '../../lib/errors.ts';
-import { categoryIndexOf, declaredCategory, declaredPermission, selectedCategories } from './categories.ts';
+import { categoryIndexOf, declaredCategory, declaredPermission, selectedCategories } from '../../lib/schema/categories.ts';
 import type { SubgraphContext } from './definition.ts';
 import { categorySlot, type Outcome } from './request-access.ts';
 import { subjectOf } from './subject.ts';

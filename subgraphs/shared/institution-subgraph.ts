@@ -5,13 +5,13 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { z } from 'zod';
 import { requireAvs } from '../../lib/avs.ts';
 import type { RegistrySubgraphName } from '../../lib/config.ts';
-import type { Institution } from '../../schema/catalogue.ts';
-import { categoryIndexOf, selectedCategories } from './categories.ts';
+import type { Institution } from '../../lib/schema/catalogue.ts';
+import { categoryIndexOf, selectedCategories } from '../../lib/schema/categories.ts';
 import type { SubgraphDefinition, SubgraphDeps } from './definition.ts';
 import { createFileLoader, type FileLoader } from './file-loader.ts';
 import { RegistryClient } from './registry-client.ts';
 import { sectionOf } from './registry-schema.ts';
-import { subgraphSchemaPath } from './sdl.ts';
+import { subgraphSchemaPath } from '../../lib/schema/subgraph-sdl.ts';
 import { SUBJECT } from './subject.ts';
 import type { SubgraphContext } from './definition.ts';
 

@@ -18,7 +18,7 @@ import type { SubgraphContext, SubgraphDefinition, SubgraphDeps } from './defini
 import { enforceCategories } from './enforce-categories.ts';
 import { RequestAccess, UnenforcedAccess } from './request-access.ts';
 import { RequestAccessCache, requestFingerprint } from './request-access-cache.ts';
-import { parseSubgraphSdl } from './sdl.ts';
+import { parseSubgraphSdl } from '../../lib/schema/subgraph-sdl.ts';
 import { metricsRoute, reportKeptRequests } from '../../lib/observability/metrics.ts';
 import { observeRequests } from '../../lib/observability/request-plugin.ts';
 import { extractContext } from '../../lib/observability/tracing.ts';

@@ -1,7 +1,7 @@
 // Consents seeded straight into a stack's store, as the consent registry would hold them.
 import { randomBytes } from 'node:crypto';
 import type { ConsentRecord, ConsentStore } from '../../lib/consents/store.ts';
-import type { Institution } from '../../schema/catalogue.ts';
+import type { Institution } from '../../lib/schema/catalogue.ts';
 
 export async function seedConsent(
   store: ConsentStore,

@@ -2,7 +2,7 @@
 // product's policy code: the reference the enforcement tests compare real responses with.
 import { readFileSync } from 'node:fs';
 import { SAMPLE_POLICY_PATH } from '../../lib/access/policy.ts';
-import type { Institution } from '../../schema/catalogue.ts';
+import type { Institution } from '../../lib/schema/catalogue.ts';
 
 export interface RawPolicy {
   roles: { id: string; institutions: Institution[]; consentRecipient: string }[];

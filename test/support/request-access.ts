@@ -5,7 +5,7 @@ import { AuditBatcher } from '../../lib/audit/batcher.ts';
 import type { EntryGroup } from '../../lib/audit/chain.ts';
 import type { AuditLog } from '../../lib/audit/log.ts';
 import type { ConsentStore } from '../../lib/consents/store.ts';
-import { loadCatalogue } from '../../schema/catalogue.ts';
+import { loadCatalogue } from '../../lib/schema/catalogue.ts';
 import { RequestAccess } from '../../subgraphs/shared/request-access.ts';
 
 const policy = loadPolicy(loadCatalogue());

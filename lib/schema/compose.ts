@@ -1,12 +1,11 @@
 // Composes the five subgraph SDLs into schema/supergraph.graphql with @apollo/composition.
-// `npm run compose` writes it; a test fails when the committed file differs from a fresh run.
-import { writeFileSync } from 'node:fs';
+// `npm run compose` (bin/compose.ts) writes it; a test fails when the committed file differs from a fresh run.
 import { fileURLToPath } from 'node:url';
 import { composeServices } from '@apollo/composition';
-import { SUBGRAPHS, DEFAULT_PORTS } from '../lib/config.ts';
-import { parseSubgraphSdl, subgraphSchemaPath } from '../subgraphs/shared/sdl.ts';
+import { SUBGRAPHS, DEFAULT_PORTS } from '../config.ts';
+import { parseSubgraphSdl, subgraphSchemaPath } from './subgraph-sdl.ts';
 
-export const SUPERGRAPH_PATH = fileURLToPath(new URL('./supergraph.graphql', import.meta.url));
+export const SUPERGRAPH_PATH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
 
 export interface SubgraphSource {
   name: string;
@@ -30,14 +29,4 @@ export function compose(sources: SubgraphSource[] = defaultSubgraphSources()): C
   );
   if (result.errors) return { ok: false, errors: result.errors.map((e) => e.message) };
   return { ok: true, supergraphSdl: `${result.supergraphSdl.trimEnd()}\n` };
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const outcome = compose();
-  if (!outcome.ok) {
-    console.error(`Composition failed:\n- ${outcome.errors.join('\n- ')}`);
-    process.exit(1);
-  }
-  writeFileSync(SUPERGRAPH_PATH, outcome.supergraphSdl);
-  console.log(`wrote ${SUPERGRAPH_PATH}`);
 }

@@ -5,7 +5,7 @@
 // category; deeper fields (entitlement.remainingDays) belong to their declaring field's
 // category. Used by the tests and the developer tooling.
 import { buildASTSchema, getNamedType, getNullableType, isListType, isObjectType, parse, type GraphQLObjectType } from 'graphql';
-import { declaredCategory } from '../subgraphs/shared/categories.ts';
+import { declaredCategory } from './categories.ts';
 import type { CategoryCatalogue } from './catalogue.ts';
 
 export interface CoverageReport {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { StartupError } from '../lib/errors.ts';
+import { StartupError } from '../errors.ts';
 
 export const Institution = z.enum(['AC', 'AI', 'AS', 'PC', 'CII']);
 export type Institution = z.infer<typeof Institution>;
@@ -32,7 +32,7 @@ const CatalogueFile = z
     });
   });
 
-export const CATALOGUE_PATH = fileURLToPath(new URL('./categories.json', import.meta.url));
+export const CATALOGUE_PATH = fileURLToPath(new URL('../../schema/categories.json', import.meta.url));
 
 export class CategoryCatalogue {
   readonly byId: ReadonlyMap<string, Category>;

@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse, type DocumentNode } from 'graphql';
 
-const HEADER = fileURLToPath(new URL('./header.graphql', import.meta.url));
+const HEADER = fileURLToPath(new URL('../../schema/subgraph-header.graphql', import.meta.url));
 
-export function subgraphSchemaPath(name: string, root = fileURLToPath(new URL('..', import.meta.url))): string {
+export function subgraphSchemaPath(name: string, root = fileURLToPath(new URL('../../subgraphs', import.meta.url))): string {
   return `${root.replace(/\/$/, '')}/${name}/schema.graphql`;
 }
 
