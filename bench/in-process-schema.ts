@@ -9,7 +9,7 @@
 // - The resolvers ARE the product's: the consent subgraph's Query.person/persons and each
 //   institution's Person.<file> resolver (subgraphs/shared/institution-subgraph.ts), each
 //   with its own per-request DataLoader over the same RegistryClient, so one batched lookup
-//   per registry per request. Access is UnenforcedAccess (releases everything).
+//   per registry per request. Access is ReleaseEverything (bench/unenforced.ts).
 // - Served by plain node:http (serveInProcess), parse + validate cached per query text, as
 //   any production GraphQL server does.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -32,7 +32,7 @@ import { SUBGRAPH_DEFINITIONS } from '../bin/stack.ts';
 import type { Config, SubgraphName } from '../lib/config.ts';
 import { SUBGRAPHS } from '../lib/config.ts';
 import type { SubgraphContext, SubgraphDeps } from '../subgraphs/shared/definition.ts';
-import { UnenforcedAccess } from '../subgraphs/shared/request-access.ts';
+import { ReleaseEverything } from './unenforced.ts';
 import { subgraphSchemaPath } from '../lib/schema/subgraph-sdl.ts';
 import { readFileSync } from 'node:fs';
 
@@ -117,7 +117,7 @@ export interface InProcessSchema {
  */
 export function buildInProcessSchema(config: Config): InProcessSchema {
   const schema = buildASTSchema(inProcessSchemaDocument());
-  const deps = { config, enforcement: false } as unknown as SubgraphDeps;
+  const deps = { config } as unknown as SubgraphDeps;
   const defs = Object.fromEntries(SUBGRAPHS.map((n) => [n, SUBGRAPH_DEFINITIONS[n](deps)])) as unknown as Record<
     SubgraphName,
     { resolvers: ResolverMap; context(): Record<string, unknown> }
@@ -139,7 +139,7 @@ export function buildInProcessSchema(config: Config): InProcessSchema {
   return {
     schema,
     context: () => {
-      const access = new UnenforcedAccess(requester);
+      const access = new ReleaseEverything(requester);
       const perSubgraph = Object.fromEntries(
         SUBGRAPHS.map((n) => [n, { requestId: 'in-process', access, ...defs[n].context() }]),
       ) as unknown as InProcessContext['perSubgraph'];

@@ -14,6 +14,7 @@ import { killAllChildren, runtimeFlagsOf, startChild, type Child } from './lib/c
 import { profileMarkdown, summariseProfile } from './lib/cpuprofile.ts';
 import { readProcCpuSeconds, RssSampler } from './lib/proc.ts';
 import { afterVsBefore, evaluateTargets, historyRow, readHistory, renderReport, variant } from './lib/report.ts';
+import { killBenchRedis, startBenchRedis, type BenchRedis } from './lib/redis.ts';
 import { checkOut, currentCommit, removeAllCheckouts, type Checkout } from './lib/revisions.ts';
 import { linearFit, pairedOverhead, percentileOfSorted, troughs } from './lib/stats.ts';
 import type { BenchResults, Calls, MemoryResult, ScenarioResult, VariantId, VariantResult } from './lib/types.ts';
@@ -389,6 +390,8 @@ async function measureScenario(
  * the stacks start (and get their consents) once.
  */
 interface Stacks {
+  /** --store redis: the redis-server the enforcing stacks share (its CPU counts in theirs). */
+  redisPid?: number;
   children: Child[];
   mocks: Child;
   mocksPort: number;
@@ -418,11 +421,13 @@ function splitTargets(st: Stacks): Target[] {
   });
   const split = (id: VariantId, first: SplitPair, spares: SplitPair[], enforcement: boolean): Target => ({
     id,
-    ...instance(first),
+    ...withRedis(instance(first), enforcement),
     mocksUrl,
     enforcement,
-    ...(spares.length ? { alternates: spares.map(instance) } : {}),
+    ...(spares.length ? { alternates: spares.map((p) => withRedis(instance(p), enforcement)) } : {}),
   });
+  // The enforcing stacks' Redis serves only the variant being measured: its CPU is theirs.
+  const withRedis = (i: Instance, enforcement: boolean): Instance => (enforcement && st.redisPid ? { ...i, cpuPids: [...i.cpuPids, st.redisPid] } : i);
   return [
     split('on', st.on, st.spares.on, true),
     split('off', st.off, st.spares.off, false),
@@ -462,7 +467,7 @@ async function startBefore(before: Checkout, start: StartFn, subgraphsEnv: Recor
   }
 }
 
-async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, instances: number, twin: boolean, before?: Checkout): Promise<Stacks> {
+async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, instances: number, twin: boolean, before?: Checkout, redis?: BenchRedis): Promise<Stacks> {
   const children: Child[] = [];
   const start: StartFn = async (name, serve, extraEnv = {}, checkout) => {
     const runtimeFlags = await runtimeFlagsOf(checkout);
@@ -474,7 +479,10 @@ async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, i
     const mocks = await start(`mocks-${latencyMs}ms`, { mode: 'mocks', port: 0, mockLatencyMs: latencyMs });
     const mocksUrl = mocks.ready.mocksUrl!;
     const registries = Object.fromEntries(REGISTRY_SUBGRAPHS.map((r) => [`${envPrefix(r)}_REGISTRY_URL`, `${mocksUrl}${REGISTRY_PATHS[r]}`]));
-    const pub = { GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE: env.publicKeyFile, ...registries };
+    // --store redis: each enforcing stack on the bench's Redis under a prefix of its own.
+    const store = (prefix: string): Record<string, string> => (redis ? { REDIS_URL: redis.url, REDIS_PREFIX: prefix } : {});
+    const pub = { GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE: env.publicKeyFile, ...registries, ...store('bench-after:') };
+    const beforePub = { ...pub, ...store('bench-before:') };
     const priv = { GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: env.privateKeyFile };
     // Twins: one subgraphs process holding the enforcement-on and -off subgraphs, one gateway
     // process holding a gateway on each (see ServeOptions.twin).
@@ -493,7 +501,7 @@ async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, i
     const onAndOff = async (n: string) => (twin ? twins(n) : { on: await separate('on', n), off: await separate('off', n) });
     const [first, beforeStack, inProcess, embOn, embOff] = await Promise.all([
       onAndOff(''),
-      before ? startBefore(before, start, pub, priv) : undefined,
+      before ? startBefore(before, start, beforePub, priv) : undefined,
       start('in-process', { mode: 'in-process', registryBaseUrl: mocksUrl }),
       withEmbedded ? start('embedded-on', { mode: 'embedded', mockLatencyMs: latencyMs, enforcement: true }) : undefined,
       withEmbedded ? start('embedded-off', { mode: 'embedded', mockLatencyMs: latencyMs, enforcement: false }) : undefined,
@@ -504,9 +512,10 @@ async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, i
       const { on, off } = await onAndOff(`-${n}`);
       spares.on.push(on);
       spares.off.push(off);
-      if (before) spares.before.push(await startBefore(before, start, pub, priv, `-${n}`));
+      if (before) spares.before.push(await startBefore(before, start, beforePub, priv, `-${n}`));
     }
     const st: Stacks = {
+      ...(redis ? { redisPid: redis.pid } : {}),
       children: children.filter((c) => c !== mocks),
       mocks,
       mocksPort: Number(new URL(mocksUrl).port),
@@ -723,6 +732,7 @@ async function main(): Promise<void> {
   const env = prepareEnv(stamp);
   const loadAvgStart = os.loadavg();
   let before: Checkout | undefined;
+  let redis: BenchRedis | undefined;
   try {
     if (args.profile) return await profileRun(args, env, stamp);
     if (args.compare) {
@@ -739,7 +749,9 @@ async function main(): Promise<void> {
 
     const withEmbedded = args.embedded && all.some((s) => s.id === 'Q1');
     log(`starting the stacks: split layout (gateway | subgraphs | mocks, enforcement on and off), in-process${before ? `, before (${before.sha})` : ''}${withEmbedded ? ', embedded' : ''}`);
-    const stacks = await startStacks(args.latencies[0]!, env, withEmbedded, args.instances, args.twin, before);
+    redis = args.store === 'redis' ? await startBenchRedis() : undefined;
+    if (redis) log(`--store redis: consents and access log of the enforcing stacks in ${redis.url} (AOF everysec, pid ${redis.pid})`);
+    const stacks = await startStacks(args.latencies[0]!, env, withEmbedded, args.instances, args.twin, before, redis);
     try {
       log('granting the consents');
       // Enforcement on only: the other variants release everything anyway.
@@ -784,7 +796,7 @@ async function main(): Promise<void> {
       commit: currentCommit(),
       label: args.label,
       mode: args.quick ? 'quick' : 'full',
-      settings: { latencies: args.latencies, warmupS: args.warmupS, warmupStartS: args.warmupStartS, measureS: args.measureS, rounds: args.rounds, instances: args.instances, twin: args.twin, memoryS: args.memoryS, embedded: args.embedded },
+      settings: { store: args.store, latencies: args.latencies, warmupS: args.warmupS, warmupStartS: args.warmupStartS, measureS: args.measureS, rounds: args.rounds, instances: args.instances, twin: args.twin, memoryS: args.memoryS, embedded: args.embedded },
       ...(before ? { compare: { rev: before.rev, sha: before.sha, subject: before.subject, sameDependencies: before.sameDependencies } } : {}),
       machine: {
         nproc: os.availableParallelism(),
@@ -815,12 +827,14 @@ async function main(): Promise<void> {
     for (const t of full.targets) log(`  ${t.pass ? 'PASS' : 'FAIL'} ${t.title}: ${t.detail}`);
   } finally {
     before?.remove();
+    await redis?.stop();
     rmSync(env.dir, { recursive: true, force: true });
   }
 }
 
 process.on('SIGINT', () => {
   killAllChildren();
+  killBenchRedis();
   removeAllCheckouts();
   process.exit(130);
 });
@@ -830,6 +844,7 @@ main().then(
   (e: unknown) => {
     console.error(e instanceof Error ? e.message : e);
     killAllChildren();
+    killBenchRedis();
     removeAllCheckouts();
     process.exit(1);
   },

@@ -24,12 +24,15 @@ import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
 import { startStack } from '../bin/stack.ts';
 import { loadPolicy } from '../lib/access/policy.ts';
-import { credentialKeysFromPem } from '../lib/auth/subgraph-credential.ts';
-import { loadConfig, REGISTRY_PATHS, REGISTRY_SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
+import { credentialKeysFromPem, ephemeralCredentialKeys } from '../lib/auth/subgraph-credential.ts';
+import { systemClock } from '../lib/clock.ts';
+import { loadConfig, REGISTRY_PATHS, REGISTRY_SUBGRAPHS, type Config, type SubgraphName } from '../lib/config.ts';
+import { openStores } from '../lib/stores.ts';
 import { startGateway } from '../gateway/server.ts';
 import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { startMockRegistries } from '../mocks/server.ts';
 import { buildInProcessSchema, serveInProcess } from './in-process-schema.ts';
+import { startUnenforcedSubgraphs } from './unenforced.ts';
 
 export type ServeMode = 'embedded' | 'subgraphs' | 'gateway' | 'in-process' | 'mocks';
 
@@ -37,7 +40,7 @@ export interface ServeOptions {
   mode: ServeMode;
   /** Registry latency of the mocks (embedded, subgraphs). */
   mockLatencyMs?: number;
-  /** False: the same services without access decisions or journaling (embedded, subgraphs). */
+  /** False: the bench's baseline, the same services without access decisions or journaling (embedded, subgraphs; bench/unenforced.ts). */
   enforcement?: boolean;
   /**
    * subgraphs: also start, in this same process, the same subgraphs with enforcement off (its
@@ -68,6 +71,53 @@ export interface ServeReady {
   twinUrl?: string;
 }
 
+interface StartedStack {
+  gatewayUrl?: string;
+  subgraphUrls: Record<SubgraphName, string>;
+  mocksUrl?: string;
+  close(): Promise<void>;
+}
+
+/** The stack as npm start runs it (enforcement on), or the bench's unenforced baseline (bench/unenforced.ts) on the same pieces. */
+async function stackOf(config: Config, o: { enforcement: boolean; gateway: boolean; mockLatencyMs: number }): Promise<StartedStack> {
+  if (o.enforcement) {
+    const stack = await startStack({ config, ephemeralPorts: true, mockLatencyMs: o.mockLatencyMs, gateway: o.gateway });
+    return { gatewayUrl: stack.gatewayUrl, subgraphUrls: stack.config.subgraphUrls, ...(stack.mocks ? { mocksUrl: stack.mocks.url } : {}), close: stack.close };
+  }
+  const registryUrls = { ...config.registryUrls };
+  const mocks = config.useMocks ? await startMockRegistries({ host: config.host, port: 0, latencyMs: o.mockLatencyMs }) : undefined;
+  if (mocks) for (const s of REGISTRY_SUBGRAPHS) registryUrls[s] = `${mocks.url}${REGISTRY_PATHS[s]}`;
+  const withMocks = { ...config, registryUrls };
+  const catalogue = loadCatalogue();
+  const policy = loadPolicy(catalogue, config.policyFile);
+  const stores = openStores(withMocks);
+  const keys = ephemeralCredentialKeys();
+  const subgraphs = await startUnenforcedSubgraphs({
+    config: withMocks,
+    catalogue,
+    policy,
+    consents: stores.consents,
+    audit: stores.audit,
+    journal: stores.journal,
+    readFacts: stores.readFacts,
+    clock: systemClock,
+    credentialKeys: { publicKey: keys.publicKey },
+    storesStatus: () => stores.status(),
+  });
+  const gateway = o.gateway ? await startGateway({ config: { ...withMocks, subgraphUrls: subgraphs.urls }, policy, catalogue, credentialKeys: keys, port: 0 }) : undefined;
+  return {
+    ...(gateway ? { gatewayUrl: gateway.url } : {}),
+    subgraphUrls: subgraphs.urls,
+    ...(mocks ? { mocksUrl: mocks.url } : {}),
+    close: async () => {
+      await gateway?.close();
+      await subgraphs.close();
+      await mocks?.close();
+      await stores.close();
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const opts = JSON.parse(process.argv[2] ?? '{}') as ServeOptions;
   const config = loadConfig({ ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1' });
@@ -77,21 +127,16 @@ async function main(): Promise<void> {
   switch (opts.mode) {
     case 'embedded':
     case 'subgraphs': {
-      const stack = await startStack({
-        config,
-        ephemeralPorts: true,
-        mockLatencyMs: opts.mockLatencyMs ?? 0,
-        enforcement: opts.enforcement ?? true,
-        gateway: opts.mode === 'embedded',
-      });
+      const withGateway = opts.mode === 'embedded';
+      const stack = await stackOf(config, { enforcement: opts.enforcement ?? true, gateway: withGateway, mockLatencyMs: opts.mockLatencyMs ?? 0 });
       close = stack.close;
-      if (opts.mode === 'embedded') ready.url = stack.gatewayUrl;
-      ready.subgraphUrls = stack.config.subgraphUrls;
-      if (stack.mocks) ready.mocksUrl = stack.mocks.url;
+      if (withGateway) ready.url = stack.gatewayUrl;
+      ready.subgraphUrls = stack.subgraphUrls;
+      if (stack.mocksUrl) ready.mocksUrl = stack.mocksUrl;
       if (opts.twin && opts.mode === 'subgraphs') {
-        const twin = await startStack({ config, ephemeralPorts: true, mockLatencyMs: opts.mockLatencyMs ?? 0, enforcement: false, gateway: false });
+        const twin = await stackOf(config, { enforcement: false, gateway: false, mockLatencyMs: opts.mockLatencyMs ?? 0 });
         close = async () => void (await Promise.all([stack.close(), twin.close()]));
-        ready.twinSubgraphUrls = twin.config.subgraphUrls;
+        ready.twinSubgraphUrls = twin.subgraphUrls;
       }
       break;
     }

@@ -16,9 +16,13 @@ import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { loadPolicy } from '../lib/access/policy.ts';
 import { MemoryConsentStore } from '../lib/consents/memory.ts';
 import { MemoryAuditLog } from '../lib/audit/memory.ts';
-import { AuditBatcher } from '../lib/audit/batcher.ts';
+import { Journal } from '../lib/audit/journal.ts';
+import { personFactsReader } from '../lib/access/person-facts.ts';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { parseSubgraphSdl } from '../lib/schema/subgraph-sdl.ts';
 import { buildSchema } from '../subgraphs/shared/server.ts';
-import { RequestAccess, UnenforcedAccess } from '../subgraphs/shared/request-access.ts';
+import { RequestDecisions } from '../subgraphs/shared/request-decisions.ts';
+import { ReleaseEverything } from './unenforced.ts';
 import { createFileLoader } from '../subgraphs/shared/file-loader.ts';
 import { lookupFiles } from '../mocks/registry-data.ts';
 import { caseload } from './queries.ts';
@@ -32,7 +36,8 @@ const personsArg = process.argv.indexOf('--persons');
 const persons = caseload(personsArg > 0 ? Number(process.argv[personsArg + 1]) : 200);
 for (const avs of persons) await consents.grant({ avs, recipients: ['AI'], categories: ['ac.entitlement','as.benefits','as.situation'], purpose: 'cii', validUntil: '2027-12-31', grantedAt: '2026-11-01', evidence: 'a'.repeat(64), recordedBy: { institution: 'AI', role: 'case-manager', subject: 'x' } } as any);
 const audit = new MemoryAuditLog();
-const auditBatcher = new AuditBatcher(audit);
+const journal = new Journal(audit);
+const readFacts = personFactsReader(consents);
 const clock = { now: () => new Date() };
 const sel: Record<string, string> = {
   unemployment: 'unemployment { registeredSince office counsellor entitlement { frameworkStart frameworkEnd entitledDays remainingDays exhaustionDate } measures { kind title provider from to } employability { placeable assessedOn } }',
@@ -46,9 +51,10 @@ const subgraphs = await Promise.all(REGISTRY_SUBGRAPHS.map(async (name) => {
   const { define } = await import(`../subgraphs/${name}/index.ts`);
   const variants: any = {};
   for (const enforcement of [true, false]) {
-    const deps: any = { config, catalogue, policy, consents, audit, auditBatcher, clock, enforcement, credentialKeys: {} as any, storesStatus: () => 'up' };
+    const deps: any = { config, catalogue, policy, consents, audit, journal, readFacts, clock, credentialKeys: {} as any, storesStatus: () => 'up' };
     const def = define(deps);
-    variants[String(enforcement)] = { def, schema: buildSchema(def, deps) };
+    const schema = enforcement ? buildSchema(def, deps) : buildSubgraphSchema({ typeDefs: parseSubgraphSdl(def.schemaPath), resolvers: def.resolvers });
+    variants[String(enforcement)] = { def, schema };
   }
   const client = { lookup: async (lookups: any[]) => { const r: any = lookupFiles(name, { requests: lookups } as any); return new Map(r.files.map((f: any) => [f.avs, f])); } };
   return { name, variants, client, document: parse(`query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Person { ${sel[name]} } } }`) };
@@ -61,7 +67,7 @@ async function once(enforcement: boolean) {
   const each = sequential ? async (f: (s: any) => Promise<void>) => { for (const s of subgraphs) await f(s); } : (f: (s: any) => Promise<void>) => Promise.all(subgraphs.map(f));
   await each(async (s: any) => {
     const v = s.variants[String(enforcement)];
-    const access = enforcement ? new RequestAccess({ policy, consents, audit: auditBatcher, clock }, requester as any, facts, s.name, requestId) : new UnenforcedAccess(requester as any);
+    const access = enforcement ? new RequestDecisions({ policy, readFacts, journal, clock }, requester as any, facts, s.name, requestId) : new ReleaseEverything(requester as any);
     const contextValue = { ...v.def.context(), files: createFileLoader(s.client as any), requestId, access };
     const r: any = await execute({ schema: v.schema, document: s.document, variableValues: { representations }, contextValue });
     if (r.errors) throw new Error(JSON.stringify(r.errors[0]));

@@ -45,11 +45,6 @@ export interface StackOptions {
   /** Which services to start; default all. */
   only?: readonly SubgraphName[];
   gateway?: boolean;
-  /**
-   * False runs the same stack with no access decisions and no journaling: the benchmark's
-   * baseline for the policy's cost. Not reachable from configuration or the environment.
-   */
-  enforcement?: boolean;
 }
 
 export interface Stack {
@@ -95,10 +90,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       policy,
       consents,
       audit,
-      auditBatcher: stores.auditBatcher,
+      journal: stores.journal,
+      readFacts: stores.readFacts,
       clock: opts.clock ?? systemClock,
       credentialKeys: { publicKey: keys.publicKey },
-      enforcement: opts.enforcement ?? true,
       storesStatus: () => stores.status(),
     };
     const names = opts.only ?? SUBGRAPHS;
@@ -111,7 +106,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     let gatewayUrl = '';
     let closing: Promise<void> | undefined;
     if (opts.gateway !== false) {
-      const gateway = await startGateway({ config, policy, catalogue, audit, credentialKeys: keys, port: port(config.ports.gateway) });
+      const gateway = await startGateway({ config, policy, catalogue, journal: stores.journal, credentialKeys: keys, port: port(config.ports.gateway) });
       started.push(gateway);
       gatewayUrl = gateway.url;
     }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadPolicy } from '../lib/access/policy.ts';
+import { Journal } from '../lib/audit/journal.ts';
 import { RedisAuditLog } from '../lib/audit/redis.ts';
 import { credentialKeysFromPem } from '../lib/auth/subgraph-credential.ts';
 import { loadConfig, SUBGRAPHS, type Config, type SubgraphName } from '../lib/config.ts';
@@ -52,9 +53,9 @@ export async function startService(name: ServiceName, config: Config): Promise<R
     // The shared access log, for the DPO's /policy/access-log page. Not the consent store: the
     // gateway never reads consents, so it holds no consent signing key.
     const redis = config.redisUrl ? createRedis(config.redisUrl, { name: 'ciigraph gateway' }) : undefined;
-    const audit = redis ? new RedisAuditLog(redis, { prefix: config.redisPrefix }) : undefined;
+    const journal = redis ? new Journal(new RedisAuditLog(redis, { prefix: config.redisPrefix })) : undefined;
     try {
-      const gateway = await startGateway({ config, policy, credentialKeys, ...(audit ? { audit } : {}) });
+      const gateway = await startGateway({ config, policy, credentialKeys, ...(journal ? { journal } : {}) });
       return {
         url: gateway.url,
         close: async () => {

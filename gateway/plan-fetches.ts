@@ -1,7 +1,6 @@
 // How many calls a query plan makes to each subgraph. The gateway signs the count into each
 // call's credential, so that a subgraph called once for a request need not keep that
-// request's access decisions for a later call that will not come (a 200-person caseload's
-// decisions are tens of KiB per subgraph, kept for seconds: garbage to collect under load).
+// request's access decisions for a later call that will not come.
 // Branches that may not run (@include/@skip conditions, deferred parts) are counted too: the
 // count is an upper bound, so a subgraph never drops decisions a second call would reuse.
 

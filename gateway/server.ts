@@ -15,7 +15,7 @@ import type { Config, SubgraphName } from '../lib/config.ts';
 import { sendJson, startHttpService, type HttpService } from '../lib/http-server.ts';
 import { SUPERGRAPH_PATH } from '../lib/schema/compose.ts';
 import type { Policy } from '../lib/access/policy.ts';
-import type { AuditLog } from '../lib/audit/log.ts';
+import type { Journal } from '../lib/audit/journal.ts';
 import { createAccessLogRoute, createPolicyPageRoute, dpoOnly } from '../lib/policy-review/routes.ts';
 import { loadCatalogue, type CategoryCatalogue } from '../lib/schema/catalogue.ts';
 import { maskUnexpectedErrors } from '../lib/errors.ts';
@@ -41,8 +41,8 @@ export interface GatewayOptions {
   supergraphSdl?: string;
   /** The category catalogue, for the DPO's /policy page (default: schema/categories.json). */
   catalogue?: CategoryCatalogue;
-  /** The access log (the stack's: in memory, or Redis in a split deployment), for /policy/access-log. */
-  audit?: AuditLog;
+  /** Where the DPO's readings of the access log are journaled, and the log they read. */
+  journal?: Journal;
 }
 
 export async function startGateway({
@@ -52,7 +52,7 @@ export async function startGateway({
   port = config.ports.gateway,
   supergraphSdl,
   catalogue,
-  audit,
+  journal,
 }: GatewayOptions): Promise<HttpService> {
   const verifier = UserTokenVerifier.fromConfig(config, policy);
   const sdl = supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8');
@@ -60,7 +60,7 @@ export async function startGateway({
   const authenticated = (req: IncomingMessage) => authenticate(req, verifier, policy);
   const dpoRoutes = {
     '/policy': dpoOnly(authenticated, createPolicyPageRoute(policy, catalogue ?? loadCatalogue(), sdl)),
-    ...(audit ? { '/policy/access-log': dpoOnly(authenticated, createAccessLogRoute({ policy, audit })) } : {}),
+    ...(journal ? { '/policy/access-log': dpoOnly(authenticated, createAccessLogRoute({ policy, journal })) } : {}),
   };
   const gateway = new ApolloGateway({
     supergraphSdl: sdl,

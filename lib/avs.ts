@@ -38,8 +38,8 @@ export const Avs = z
 export type Avs = z.infer<typeof Avs>;
 
 export function parseAvs(input: string): { ok: true; avs: Avs } | { ok: false; message: string } {
-  // Already canonical (what the gateway passes on, 200 times per caseload and subgraph): the
-  // same two checks as the schema, without its pipeline of copies.
+  // Already canonical (what the gateway passes on for every person of a caseload): the same
+  // two checks as the schema, without its pipeline of copies.
   if (DOTTED.test(input) && checkDigitHolds(input.replaceAll('.', ''))) {
     return { ok: true, avs: input as Avs };
   }

@@ -3,6 +3,7 @@
 // meaning and one message shape everywhere.
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import type { Denied } from './access/decision.ts';
 import { errorFields, log } from './log.ts';
 
 export const ErrorCode = {
@@ -10,7 +11,7 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   /** No token, or a token that does not verify. */
   UNAUTHENTICATED: 'UNAUTHENTICATED',
-  /** The active policy does not release this category to this requester, or the role may not act. */
+  /** The active policy does not release this category to this requester (extensions.reason says why), or the role may not act. */
   FORBIDDEN: 'FORBIDDEN',
   /** The access log could not be written, so no data is returned. */
   AUDIT_UNAVAILABLE: 'AUDIT_UNAVAILABLE',
@@ -34,10 +35,9 @@ export const errors = {
     graphqlError(ErrorCode.BAD_USER_INPUT, message, extra),
   unauthenticated: (message = 'A valid bearer token is required.') =>
     graphqlError(ErrorCode.UNAUTHENTICATED, message),
-  forbiddenCategory: (category: string) =>
-    graphqlError(ErrorCode.FORBIDDEN, `No rule of the active policy releases "${category}" to this requester.`, {
-      category,
-    }),
+  /** A denied field: the category, the reason (CONTRACT.md section 4) and, in words, what would release it. */
+  denied: (d: Denied, explanation: string) =>
+    graphqlError(ErrorCode.FORBIDDEN, explanation, { category: d.category, reason: d.reason, ...(d.condition ? { condition: d.condition.type } : {}) }),
   forbiddenAction: (message: string) => graphqlError(ErrorCode.FORBIDDEN, message),
   auditUnavailable: () =>
     graphqlError(ErrorCode.AUDIT_UNAVAILABLE, 'The access log cannot be written; no data is released.'),

@@ -2,7 +2,8 @@
 // with REDIS_URL, in Redis, shared by every gateway and subgraph instance.
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import { AuditBatcher } from './audit/batcher.ts';
+import { personFactsReader, type PersonFactsReader } from './access/person-facts.ts';
+import { Journal } from './audit/journal.ts';
 import type { AuditLog } from './audit/log.ts';
 import { MemoryAuditLog } from './audit/memory.ts';
 import { RedisAuditLog } from './audit/redis.ts';
@@ -20,7 +21,10 @@ export interface Stores {
   kind: 'memory' | 'redis';
   consents: ConsentStore;
   audit: AuditLog;
-  auditBatcher: AuditBatcher;
+  /** Decisions and actions go to `audit` through it (group commit). */
+  journal: Journal;
+  /** The persons' consents, for a batch of decisions in one read. */
+  readFacts: PersonFactsReader;
   /** Whether the stores can be reached now (Redis connected). */
   status(): 'up' | 'down';
   /**
@@ -45,11 +49,13 @@ function consentSigningKey(config: Config): Buffer {
 export function openStores(config: Config, given: { consents?: ConsentStore; audit?: AuditLog } = {}): Stores {
   if (!config.redisUrl) {
     const audit = given.audit ?? new MemoryAuditLog();
+    const consents = given.consents ?? new MemoryConsentStore();
     return {
       kind: 'memory',
-      consents: given.consents ?? new MemoryConsentStore(),
+      consents,
       audit,
-      auditBatcher: new AuditBatcher(audit),
+      journal: new Journal(audit),
+      readFacts: personFactsReader(consents),
       status: () => 'up',
       ready: async () => {},
       close: async () => {},
@@ -58,11 +64,13 @@ export function openStores(config: Config, given: { consents?: ConsentStore; aud
   const redis: Redis = createRedis(config.redisUrl, { name: 'ciigraph' });
   const opts = { prefix: config.redisPrefix };
   const audit = given.audit ?? new RedisAuditLog(redis, opts);
+  const consents = given.consents ?? new RedisConsentStore(redis, new ConsentSigner(consentSigningKey(config)), opts);
   return {
     kind: 'redis',
-    consents: given.consents ?? new RedisConsentStore(redis, new ConsentSigner(consentSigningKey(config)), opts),
+    consents,
     audit,
-    auditBatcher: new AuditBatcher(audit),
+    journal: new Journal(audit),
+    readFacts: personFactsReader(consents),
     status: () => (redis.status === 'ready' ? 'up' : 'down'),
     ready: (timeoutMs = 5000) =>
       waitForRedis(redis, timeoutMs).catch((e) => log.warn({ timeoutMs, reason: (e as Error).message }, 'redis not ready; starting anyway, failing closed')),

@@ -2,7 +2,7 @@
 // decision per person × category per request, consents read in one batch, registries never
 // asked for what will not be released, and fail-closed when the log or the consent store fails.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { EntryGroup } from '../lib/audit/chain.ts';
+import type { LogGroup } from '../lib/audit/record-format.ts';
 import type { AuditLog } from '../lib/audit/log.ts';
 import { MemoryAuditLog } from '../lib/audit/memory.ts';
 import { MemoryConsentStore } from '../lib/consents/memory.ts';
@@ -30,7 +30,7 @@ class ObservedConsentStore extends MemoryConsentStore {
 class FailableAuditLog extends MemoryAuditLog {
   failing = false;
   // append() goes through appendGroups() too: one place to fail.
-  override async appendGroups(groups: readonly EntryGroup[]) {
+  override async appendGroups(groups: readonly LogGroup[]) {
     if (this.failing) throw new Error('log down');
     return super.appendGroups(groups);
   }

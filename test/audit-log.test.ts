@@ -1,13 +1,17 @@
 // The access log contract (lib/audit/log.ts), proven against both implementations: ids 1..n
 // in append order, one person's entries newest first with paging and a case-reference filter,
-// and a hash chain of records (one per append) that verifies. Redis-only: several processes
+// and a hash chain of records (one per append) that verifies. The record format: a caseload's
+// decisions written compactly and read back one entry per person; records written by 0.2–0.4
+// keep reading and verifying, and the chain goes on from them. Redis-only: several processes
 // appending at once keep one chain; a record altered or deleted in Redis is named by verify()
 // and by `npm run audit:verify`; a log in the old per-entry layout is refused, not extended;
 // an unreachable Redis makes appends reject, and they resume once it is back.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chain, entriesOf, entryCount, GENESIS_HASH, groupEntries, parseRecord, personsOf, recordOf, serializeRecord, sharePersons, type ChainedRecord, type EntryGroup, type EntryItem } from '../lib/audit/chain.ts';
+import { readFileSync } from 'node:fs';
+import { GENESIS_HASH } from '../lib/audit/chain.ts';
+import { entriesOf, groupOfDecisions, groupsOfEntries, linkRecord, parseStoredRecord, personsOf, type LogGroup } from '../lib/audit/record-format.ts';
 import type { AccessLogEntry, AuditLog, NewAccessLogEntry } from '../lib/audit/log.ts';
 import { MemoryAuditLog } from '../lib/audit/memory.ts';
 import { RedisAuditLog } from '../lib/audit/redis.ts';
@@ -57,9 +61,20 @@ function entry(over: Partial<NewAccessLogEntry> = {}): NewAccessLogEntry {
   };
 }
 
+/** An entry as the log reads it back: what it did not say is a READ with no reason, rule, client or policy. */
+const asRead = (e: NewAccessLogEntry, id: string): AccessLogEntry => ({
+  action: 'READ',
+  client: null,
+  reason: null,
+  rule: null,
+  condition: null,
+  policy: null,
+  ...e,
+  id,
+});
+
 /** What the log should hold: the entries with their ids 1..n, in append order. */
-const numbered = (entries: readonly NewAccessLogEntry[]): AccessLogEntry[] =>
-  entries.map((e, i) => ({ ...e, id: String(i + 1) }));
+const numbered = (entries: readonly NewAccessLogEntry[]): AccessLogEntry[] => entries.map((e, i) => asRead(e, String(i + 1)));
 
 const ids = (entries: readonly AccessLogEntry[]) => entries.map((e) => e.id);
 
@@ -132,8 +147,8 @@ describe.each(factories)('access log: $name', ({ create }) => {
     await log.append(appended.slice(0, 1));
     await log.append(appended.slice(1));
     // Computed here from the entries alone: the chain does not depend on how a log stores it.
-    const first = chain(GENESIS_HASH, recordOf(1, 1, groupEntries(appended.slice(0, 1)))).record;
-    const second = chain(first.hash, recordOf(2, 2, groupEntries(appended.slice(1)))).record;
+    const first = linkRecord(GENESIS_HASH, 1, 1, groupsOfEntries(appended.slice(0, 1))).record;
+    const second = linkRecord(first.hash, 2, 2, groupsOfEntries(appended.slice(1))).record;
     expect(await log.verify()).toEqual({ ok: true, count: 3, records: 2, head: second.hash });
   });
 
@@ -152,29 +167,27 @@ describe.each(factories)('access log: $name', ({ create }) => {
     expect(mine.every((e) => e.requestId === requestId && e.at === at)).toBe(true);
   });
 
-  it('journals runs (one decision for many persons) as one entry per person, in order, among single rows', async () => {
+  it("journals a request's decisions as one entry per person, in order, with reason, rule and policy", async () => {
     const log = create();
     const at = new Date(clock).toISOString();
-    const head = [at, 'AI', 'case-manager', 'cm-1', 'cii', 'AI-7', 'unemployment', 'req-runs'] as const;
-    const group: EntryGroup = [
-      ...head,
-      [
-        ['ac.registration', 'ALLOWED', 'LPGA art. 32 al. 1', null, [A, B]],
-        [B, 'ac.entitlement', 'ALLOWED', null, 'consent-1'],
-        ['ac.measures', 'DENIED', null, null, [A, B]],
-      ],
-    ];
+    const header = { at, requester: { institution: 'AI' as const, role: 'case-manager', subject: 'cm-1', client: 'case-platform' }, purpose: 'cii', caseReference: 'AI-7', subgraph: 'unemployment', requestId: 'req-runs', policy: 'sample 1' };
+    const group = groupOfDecisions(header, [
+      { avs: A, category: 'ac.registration', allowed: true, rule: 1, legalBasis: 'LPGA art. 32 al. 1' },
+      { avs: B, category: 'ac.registration', allowed: true, rule: 1, legalBasis: 'LPGA art. 32 al. 1' },
+      { avs: B, category: 'ac.entitlement', allowed: true, rule: 1, consentId: 'consent-1' },
+      { avs: A, category: 'ac.measures', allowed: false, reason: 'CONDITION_UNMET', rule: 1, legalBasis: 'LAI art. 68bis', condition: { type: 'purposeIn', demands: '', unmet: '' } },
+      { avs: B, category: 'ac.measures', allowed: false, reason: 'CONDITION_UNMET', rule: 1, legalBasis: 'LAI art. 68bis', condition: { type: 'purposeIn', demands: '', unmet: '' } },
+    ]);
     await log.appendGroups([group]);
-    const common = { at, institution: 'AI', role: 'case-manager', subject: 'cm-1', purpose: 'cii', caseReference: 'AI-7', subgraph: 'unemployment', requestId: 'req-runs' };
+    const common = { at, action: 'READ', institution: 'AI', role: 'case-manager', subject: 'cm-1', client: 'case-platform', purpose: 'cii', caseReference: 'AI-7', subgraph: 'unemployment', requestId: 'req-runs', policy: 'sample 1', rule: 1 };
     expect(await log.query({ avs: B, first: 10 })).toEqual([
-      { ...common, id: '5', avs: B, category: 'ac.measures', decision: 'DENIED', legalBasis: null, consentId: null },
-      { ...common, id: '3', avs: B, category: 'ac.entitlement', decision: 'ALLOWED', legalBasis: null, consentId: 'consent-1' },
-      { ...common, id: '2', avs: B, category: 'ac.registration', decision: 'ALLOWED', legalBasis: 'LPGA art. 32 al. 1', consentId: null },
+      { ...common, id: '5', avs: B, category: 'ac.measures', decision: 'DENIED', reason: 'CONDITION_UNMET', legalBasis: null, consentId: null, condition: 'purposeIn' },
+      { ...common, id: '3', avs: B, category: 'ac.entitlement', decision: 'ALLOWED', reason: null, legalBasis: null, consentId: 'consent-1', condition: null },
+      { ...common, id: '2', avs: B, category: 'ac.registration', decision: 'ALLOWED', reason: null, legalBasis: 'LPGA art. 32 al. 1', consentId: null, condition: null },
     ]);
     expect(ids(await log.query({ avs: A, first: 10 }))).toEqual(['4', '1']);
     await log.append([entry()]);
     expect(await log.verify()).toMatchObject({ ok: true, count: 6, records: 2 });
-    expect(chain(GENESIS_HASH, recordOf(1, 1, [group])).record.hash).toBe(chain(GENESIS_HASH, recordOf(1, 1, JSON.parse(JSON.stringify([group])))).record.hash);
   });
 
   it('keeps one chain when one instance appends many batches at once', async () => {
@@ -194,85 +207,67 @@ describe.each(factories)('access log: $name', ({ create }) => {
   });
 });
 
-describe('stored record format', () => {
-  const head = ['2026-11-20T08:00:00.000Z', 'AI', 'case-manager', 'cm-1', null, null, 'unemployment', 'r1'];
-  const stored = (items: unknown[]) => serializeRecord(chain(GENESIS_HASH, recordOf(1, 1, [[...head, items] as unknown as EntryGroup])));
-  it('reads back rows and runs as written', () => {
-    const text = stored([[A, 'ac.registration', 'ALLOWED', 'LPGA art. 32 al. 1', null], ['ac.measures', 'DENIED', null, null, [A, B]]]);
-    expect(parseRecord(text)?.groups[0]![8]).toEqual([[A, 'ac.registration', 'ALLOWED', 'LPGA art. 32 al. 1', null], ['ac.measures', 'DENIED', null, null, [A, B]]]);
+describe('record format', () => {
+  const header = { at: '2026-11-20T08:00:00.000Z', requester: { institution: 'AI' as const, role: 'case-manager', subject: 'cm-1' }, purpose: 'cii', caseReference: null, subgraph: 'unemployment', requestId: 'r1', policy: 'sample 1' };
+  const C = '756.5555.4444.36';
+  const caseload = Array.from({ length: 200 }, (_, i) => `756.0000.${String(1000 + i).padStart(4, '0')}.00`);
+
+  it("writes a caseload's persons once per record, however many categories are decided alike for them, and reads every entry back", () => {
+    const decisions = ['ai.file', 'ai.measures', 'ai.decision'].flatMap((category) =>
+      caseload.map((avs) => ({ avs, category, allowed: true as const, rule: 1, legalBasis: 'LAI art. 68bis' })),
+    );
+    const { stored, record } = linkRecord(GENESIS_HASH, 1, 1, [groupOfDecisions(header, decisions)]);
+    for (const avs of [caseload[0]!, caseload[199]!]) expect(stored.split(avs).length - 1).toBe(1);
+    expect(entriesOf(record).map((e) => `${e.avs} ${e.category}`)).toEqual(decisions.map((d) => `${d.avs} ${d.category}`));
+    expect(personsOf(record).size).toBe(200);
   });
-  it('refuses a run without persons or with a person that is not a string, and a row of the wrong length', () => {
-    expect(parseRecord(stored([['ac.measures', 'DENIED', null, null, []]]))).toBeNull();
-    expect(parseRecord(stored([['ac.measures', 'DENIED', null, null, [A, 7]]]))).toBeNull();
-    expect(parseRecord(stored([[A, 'ac.registration', 'ALLOWED']]))).toBeNull();
-  });
-  it('writes the persons of runs decided alike once: a later run names the earlier one, and reads back as every entry', () => {
-    const C = '756.5555.4444.36';
-    const items: EntryItem[] = [
-      ['ac.registration', 'ALLOWED', 'LPGA art. 32 al. 1', null, [A, B, C]],
-      ['ac.measures', 'DENIED', null, null, [A, C]],
-      ['ac.entitlement', 'ALLOWED', 'LPGA art. 32 al. 1', null, [A, B, C]],
-      [B, 'ac.employability', 'ALLOWED', null, 'consent-1'],
-      ['ac.employability', 'DENIED', null, null, [A, C]],
-      ['ai.file', 'DENIED', null, null, [B, A, C]],
-    ];
-    sharePersons(items);
-    expect(items.map((i) => i[4])).toEqual([[A, B, C], [A, C], 0, 'consent-1', 1, [B, A, C]]);
-    const record = parseRecord(stored(items))!;
-    expect(record.groups[0]![8]).toEqual(items);
-    const read = entriesOf(record).map((e) => [e.id, e.avs, e.category, e.decision]);
-    expect(read).toEqual([
-      ['1', A, 'ac.registration', 'ALLOWED'], ['2', B, 'ac.registration', 'ALLOWED'], ['3', C, 'ac.registration', 'ALLOWED'],
-      ['4', A, 'ac.measures', 'DENIED'], ['5', C, 'ac.measures', 'DENIED'],
-      ['6', A, 'ac.entitlement', 'ALLOWED'], ['7', B, 'ac.entitlement', 'ALLOWED'], ['8', C, 'ac.entitlement', 'ALLOWED'],
-      ['9', B, 'ac.employability', 'ALLOWED'],
-      ['10', A, 'ac.employability', 'DENIED'], ['11', C, 'ac.employability', 'DENIED'],
-      ['12', B, 'ai.file', 'DENIED'], ['13', A, 'ai.file', 'DENIED'], ['14', C, 'ai.file', 'DENIED'],
-    ]);
-    expect(entryCount(record.groups)).toBe(14);
-    expect([...personsOf(record)].sort()).toEqual([A, B, C].sort());
-  });
-  it('reads a run of releases by consent as one entry per person with their own consent id', () => {
-    const items: EntryItem[] = [
-      ['as.benefits', 'ALLOWED', null, ['consent-a', 'consent-b'], [A, B]],
-      ['as.situation', 'ALLOWED', null, ['consent-a', 'consent-b'], 0],
-    ];
-    const record = parseRecord(stored(items))!;
-    expect(entriesOf(record).map((e) => [e.avs, e.category, e.decision, e.legalBasis, e.consentId])).toEqual([
-      [A, 'as.benefits', 'ALLOWED', null, 'consent-a'],
-      [B, 'as.benefits', 'ALLOWED', null, 'consent-b'],
-      [A, 'as.situation', 'ALLOWED', null, 'consent-a'],
-      [B, 'as.situation', 'ALLOWED', null, 'consent-b'],
+
+  it("keeps each person's own consent id, and a list of their own for persons decided otherwise", () => {
+    const d = (avs: string, consentId?: string) =>
+      consentId ? { avs, category: 'as.benefits', allowed: true as const, rule: 1, consentId } : { avs, category: 'as.benefits', allowed: false as const, reason: 'NO_CONSENT' as const, rule: 1 };
+    const { record } = linkRecord(GENESIS_HASH, 1, 1, [groupOfDecisions(header, [d(A, 'k-a'), d(B), d(C, 'k-c')])]);
+    expect(entriesOf(record).map((e) => [e.id, e.avs, e.decision, e.consentId, e.reason])).toEqual([
+      ['1', A, 'ALLOWED', 'k-a', null],
+      ['2', C, 'ALLOWED', 'k-c', null],
+      ['3', B, 'DENIED', null, 'NO_CONSENT'],
     ]);
   });
-  it('refuses consent ids that are not one string per person of the run, and a list of them on a row', () => {
-    expect(parseRecord(stored([['as.benefits', 'ALLOWED', null, ['consent-a'], [A, B]]]))).toBeNull();
-    expect(parseRecord(stored([['as.benefits', 'ALLOWED', null, ['consent-a', 7], [A, B]]]))).toBeNull();
-    expect(parseRecord(stored([['as.benefits', 'ALLOWED', null, ['consent-a', 'consent-b'], [A, B]], ['as.situation', 'ALLOWED', null, ['consent-a'], 0]]))).toBeNull();
-    expect(parseRecord(stored([[A, 'as.benefits', 'ALLOWED', ['x'], 'consent-a']]))).toBeNull();
+
+  it('reads back what it wrote, and refuses what is not a record of a known version', () => {
+    const { stored, record } = linkRecord(GENESIS_HASH, 1, 1, [groupOfDecisions(header, [{ avs: A, category: 'ai.file', allowed: true, rule: 1, legalBasis: 'x' }])]);
+    expect(parseStoredRecord(stored)).toEqual(record);
+    const tamper = (edit: (r: { v: number; groups: LogGroup[] }) => void) => {
+      const r = JSON.parse(stored) as { v: number; groups: LogGroup[] };
+      edit(r);
+      return parseStoredRecord(JSON.stringify(r));
+    };
+    expect(tamper((r) => (r.v = 6))).toBeNull();
+    expect(tamper((r) => (r.groups[0]!.items[0]!.persons = []))).toBeNull();
+    expect(tamper((r) => (r.groups[0]!.items[0]!.persons = 0))).toBeNull();
+    expect(tamper((r) => (r.groups[0]!.items[0]!.consentIds = ['a', 'b']))).toBeNull();
+    expect(tamper((r) => ((r.groups[0]!.items[0] as { decision: string }).decision = 'MAYBE'))).toBeNull();
+    expect(tamper((r) => ((r.groups[0] as { extra?: number }).extra = 1))).toBeNull();
+    expect(parseStoredRecord('not json')).toBeNull();
   });
-  it('refuses a run naming itself, a later item, a row or a run that names another', () => {
-    const run = (persons: unknown) => ['ac.measures', 'DENIED', null, null, persons];
-    expect(parseRecord(stored([run([A]), run(0)]))).not.toBeNull();
-    expect(parseRecord(stored([run(0)]))).toBeNull();
-    expect(parseRecord(stored([run(1), run([A])]))).toBeNull();
-    expect(parseRecord(stored([[A, 'ac.registration', 'ALLOWED', 'LPGA art. 32 al. 1', null], run(0)]))).toBeNull();
-    expect(parseRecord(stored([run([A]), run(0), run(1)]))).toBeNull();
-    expect(parseRecord(stored([run([A]), run(0.5)]))).toBeNull();
+
+  it('reads records written by ciigraph 0.2–0.4 (rows, runs, shared persons, consent lists) as they read then', () => {
+    const old = JSON.parse(readFileSync(new URL('./fixtures/access-log-0.4.json', import.meta.url), 'utf8')) as { records: Record<string, string>; entries: NewAccessLogEntry[] };
+    const read = Object.values(old.records).flatMap((raw) => entriesOf(parseStoredRecord(raw)!));
+    expect(read).toEqual(old.entries.map((e) => asRead(e, (e as AccessLogEntry).id)));
   });
 });
 
 describe('access log: memory only', () => {
-  it('keeps thousands of records, across its byte chunks and tables, and reads every one back as written', async () => {
+  it('keeps thousands of records and reads every one back as written', async () => {
     const log = new MemoryAuditLog();
     const persons = Array.from({ length: 40 }, (_, i) => `756.0000.${String(2000 + i).padStart(4, '0')}.00`);
     const written: NewAccessLogEntry[] = [];
     let head = GENESIS_HASH;
-    // ~3,000 records of 1 to 80 entries: several 4 MiB chunks, tables grown several times.
+    // ~3,000 records of 1 to 80 entries.
     for (let r = 0; r < 3000; r++) {
       const requestId = `r-${r}`;
       const batch = Array.from({ length: 1 + ((r * 7) % 80) }, (_, k) => entry({ avs: persons[(r + k) % persons.length]!, requestId, subject: `cm-é-${r}` }));
-      head = chain(head, recordOf(r + 1, written.length + 1, groupEntries(batch))).record.hash;
+      head = linkRecord(head, r + 1, written.length + 1, groupsOfEntries(batch)).record.hash;
       written.push(...batch);
       await log.append(batch);
       if (r === 1500) {
@@ -304,11 +299,11 @@ describe('access log: redis only', () => {
 
   /** Rewrites one entry's decision inside its stored record, as someone with access to Redis could. */
   async function rewriteDecision(records: string, seq: number, entryId: number, decision: 'ALLOWED' | 'DENIED') {
-    const stored = JSON.parse((await redis.hget(records, String(seq)))!) as ChainedRecord;
-    const rows = stored.groups.flatMap((g) => g[8]);
-    const row = rows[entryId - stored.firstId]!;
-    const was = row[2];
-    row[2] = decision;
+    const stored = JSON.parse((await redis.hget(records, String(seq)))!) as { firstId: number; groups: LogGroup[] };
+    // Appended one entry per item (see seeded).
+    const item = stored.groups.flatMap((g) => g.items)[entryId - stored.firstId]!;
+    const was = item.decision;
+    item.decision = decision;
     await redis.hset(records, String(seq), JSON.stringify(stored));
     return was;
   }
@@ -369,6 +364,26 @@ describe('access log: redis only', () => {
       expect(await logs[1].query({ avs: B, first: 1000 })).toHaveLength(rounds);
       expect(await logs[0].verify()).toMatchObject({ ok: true, count: 2 * rounds });
     });
+  });
+
+  it('verifies a log written by ciigraph 0.4 and goes on appending to its chain', async () => {
+    const old = JSON.parse(readFileSync(new URL('./fixtures/access-log-0.4.json', import.meta.url), 'utf8')) as { head: string; records: Record<string, string>; entries: AccessLogEntry[] };
+    const prefix = uniquePrefix();
+    const { records, head } = keys(prefix);
+    await redis.set(head, old.head);
+    await redis.hset(records, old.records);
+    // The person index as 0.4 kept it: each person's records scored by their first entry id.
+    for (const [seq, raw] of Object.entries(old.records)) {
+      const record = parseStoredRecord(raw)!;
+      for (const avs of personsOf(record)) await redis.zadd(`${prefix}audit:avs:${avs}`, record.firstId, seq);
+    }
+    const log = new RedisAuditLog(redis, { prefix });
+    expect(await log.verify()).toMatchObject({ ok: true, count: old.entries.length, records: 3 });
+    await log.append([entry({ avs: A, category: 'ai.decision' })]);
+    expect(await log.verify()).toMatchObject({ ok: true, count: old.entries.length + 1, records: 4 });
+    const mine = await log.query({ avs: A, first: 100 });
+    expect(mine[0]).toMatchObject({ id: String(old.entries.length + 1), category: 'ai.decision' });
+    expect(mine.slice(1).map((e) => e.id)).toEqual(old.entries.filter((e) => e.avs === A).map((e) => e.id).reverse());
   });
 
   it('continues the chain of an existing log from a fresh instance', async () => {
@@ -495,7 +510,7 @@ describe('access log: redis only', () => {
       // The restarted server is empty (no persistence): the log starts over, still one chain.
       const after = entry({ category: 'ai.file' });
       await log.append([after]);
-      expect(await log.query({ avs: A, first: 10 })).toEqual([{ ...after, id: '1' }]);
+      expect(await log.query({ avs: A, first: 10 })).toEqual([asRead(after, '1')]);
       expect(await log.verify()).toMatchObject({ ok: true, count: 1 });
     } finally {
       await closeRedis(client);

@@ -1,5 +1,5 @@
 // A field whose object is reachable only through fields of its own category was decided with
-// that field: enforcement does not ask again (a caseload's files skip 2-3 lookups each). Any
+// that field: enforcement does not ask again. Any
 // other way to the object (a field of another category or of none, a root, an entity, a union,
 // an interface) keeps the field's own guard.
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../lib/access/policy.ts';
 import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { decidedOnArrival, enforceCategories } from '../subgraphs/shared/enforce-categories.ts';
-import { categorySlot, isReleased, type AccessDecisions, type Outcome } from '../subgraphs/shared/request-access.ts';
+import type { Decision, Denied } from '../lib/access/decision.ts';
+import type { AccessDecisions } from '../subgraphs/shared/request-decisions.ts';
 import { parseSubgraphSdl, subgraphSchemaPath } from '../lib/schema/subgraph-sdl.ts';
 import { SUBJECT } from '../subgraphs/shared/subject.ts';
 
@@ -63,21 +64,22 @@ class Scripted implements AccessDecisions {
   readonly requester = { institution: 'AC', role: 'counsellor', subject: 't' } as const;
   asked: string[] = [];
   constructor(private readonly allowed: Set<string>) {}
-  outcome(avs: string, category: string): Outcome {
+  private decision(avs: string, category: string): Decision {
+    return this.allowed.has(category) ? { avs, category, allowed: true, rule: 0, legalBasis: 'test' } : { avs, category, allowed: false, reason: 'NO_RULE' };
+  }
+  known(avs: string, category: string): Decision {
     this.asked.push(category);
-    return this.allowed.has(category) ? { allowed: true, legalBasis: 'test' } : { allowed: false, reason: 'test' };
+    return this.decision(avs, category);
   }
-  outcomeAt(avs: string, slot: number): Outcome {
-    const category = [...this.categories].find((c) => categorySlot(c) === slot)!;
-    return this.outcome(avs, category);
+  ask(avs: string, category: string): Promise<Decision> {
+    return Promise.resolve(this.known(avs, category));
   }
-  decided(): Promise<void> {
-    return Promise.resolve();
+  async released(avs: string, categories: readonly string[]): Promise<string[]> {
+    return categories.filter((c) => this.known(avs, c).allowed);
   }
-  released(avs: string, categories: readonly string[]): readonly string[] {
-    return categories.filter((c) => isReleased(this.outcome(avs, c)));
+  explain(d: Denied): string {
+    return d.reason;
   }
-  private readonly categories = new Set(['f', 'g']);
 }
 
 function run(schema: GraphQLSchema, access: Scripted, query: string) {

@@ -68,8 +68,8 @@ describe('a run of the whole stack', () => {
     expect(res.status).toBe(200);
     const metrics = await res.text();
     expect(metrics).toMatch(/ciigraph_requests_total\{service="gateway",outcome="ok"\} [1-9]/);
-    expect(metrics).toMatch(/ciigraph_access_decisions_total\{subgraph="unemployment",category="ac.registration",decision="ALLOWED"\} [1-9]/);
-    expect(metrics).toMatch(/ciigraph_access_decisions_total\{subgraph="disability",category="ai.medical",decision="DENIED"\} [1-9]/);
+    expect(metrics).toMatch(/ciigraph_access_decisions_total\{subgraph="unemployment",category="ac.registration",decision="ALLOWED",reason=""\} [1-9]/);
+    expect(metrics).toMatch(/ciigraph_access_decisions_total\{subgraph="disability",category="ai.medical",decision="DENIED",reason="NEVER"\} [1-9]/);
     expect(metrics).toMatch(/ciigraph_errors_total\{service="gateway",code="FORBIDDEN"\} [1-9]/);
     expect(metrics).toMatch(/ciigraph_errors_total\{service="gateway",code="REGISTRY_UNAVAILABLE"\} [1-9]/);
     expect(metrics).toMatch(/ciigraph_subgraph_request_duration_seconds_bucket\{le="[^"]+",subgraph="disability",outcome="ok"\} [1-9]/);

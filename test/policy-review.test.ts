@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPolicy, parsePolicy, SAMPLE_POLICY_PATH, type Policy } from '../lib/access/policy.ts';
 import type { Requester } from '../lib/access/requester.ts';
+import { Journal } from '../lib/audit/journal.ts';
 import type { AccessLogEntry, AuditLog } from '../lib/audit/log.ts';
 import { MemoryAuditLog } from '../lib/audit/memory.ts';
 import { RedisAuditLog } from '../lib/audit/redis.ts';
@@ -94,6 +95,12 @@ function entry(e: Partial<AccessLogEntry> & Pick<AccessLogEntry, 'institution' |
     caseReference: null,
     subgraph: 'unemployment',
     requestId: `req-${n}`,
+    action: 'READ',
+    client: null,
+    reason: null,
+    rule: null,
+    condition: null,
+    policy: null,
     ...e,
   };
 }
@@ -495,11 +502,11 @@ describe('the access-log view and its CSV export', () => {
 
   it('quotes per RFC 4180, with a header row and CRLF, oldest first, and defuses formulas', () => {
     const csv = renderAccessLogCsv(tricky);
-    expect(csv.startsWith('id,at,avs,institution,role,subject,category,decision,basis,legalBasis,consentId,purpose,caseReference,subgraph,requestId\r\n')).toBe(true);
+    expect(csv.startsWith('id,at,avs,institution,role,subject,category,decision,basis,legalBasis,consentId,purpose,caseReference,subgraph,requestId,action,reason,rule,condition,policy,client\r\n')).toBe(true);
     expect(csv.endsWith('\r\n')).toBe(true);
     const rows = readCsv(csv);
     expect(rows).toHaveLength(4);
-    expect(rows.every((r) => r.length === 15)).toBe(true);
+    expect(rows.every((r) => r.length === 21)).toBe(true);
     expect(rows.slice(1).map((r) => r[0])).toEqual(['3', '7', '12']);
     const [, denied, formula, consent] = rows as [string[], string[], string[], string[]];
     expect(denied[5]).toBe('line\nbreak');
@@ -564,7 +571,7 @@ describe('the gateway route handlers', () => {
         { ...base, institution: 'AC', at: `2026-11-20T10:00:${String(i).padStart(2, '0')}.000Z`, avs: OTHER, caseReference: null },
       ]);
     }
-    const url = await serve(createAccessLogRoute({ policy: sample, audit, pageSize: 5, clock: { now: () => new Date('2026-11-21T08:00:00.000Z') } }), ctx(dpo));
+    const url = await serve(createAccessLogRoute({ policy: sample, journal: new Journal(audit), pageSize: 5, clock: { now: () => new Date('2026-11-21T08:00:00.000Z') } }), ctx(dpo));
 
     const csv = await fetch(`${url}/policy/access-log?avs=7561234567897&format=csv`);
     expect(csv.status).toBe(200);
@@ -576,7 +583,7 @@ describe('the gateway route handlers', () => {
     const ids = lines.slice(1).map((l) => Number(l.split(',')[0]));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(lines.slice(1).every((l) => l.includes(`,${PAINTER},`))).toBe(true);
-    expect(lines.at(-1)).toBe(`47,2026-11-21T08:00:00.000Z,${PAINTER},CII,dpo,dpo-ge,audit.accessLog,ALLOWED,nDSG art. 10 al. 2,nDSG art. 10 al. 2,,,,gateway,gw-req-1`);
+    expect(lines.at(-1)).toBe(`47,2026-11-21T08:00:00.000Z,${PAINTER},CII,dpo,dpo-ge,audit.accessLog,ALLOWED,nDSG art. 10 al. 2,nDSG art. 10 al. 2,,,,gateway,gw-req-1,READ,,6,,ciigraph sample policy ${sample.version},`);
 
     const json = (await (await fetch(`${url}/policy/access-log?avs=${PAINTER}&format=json&caseReference=AI-1`)).json()) as AccessLogEntry[];
     expect(json).toHaveLength(11);
@@ -594,7 +601,7 @@ describe('the gateway route handlers', () => {
 
   it('refuses a bad AVS, format or case reference with 400 before journaling anything', async () => {
     const audit = new MemoryAuditLog();
-    const url = await serve(createAccessLogRoute({ policy: sample, audit }), ctx(dpo));
+    const url = await serve(createAccessLogRoute({ policy: sample, journal: new Journal(audit) }), ctx(dpo));
     for (const [q, field] of [
       ['', 'avs'],
       ['avs=756.1234.5678.98', 'avs'],
@@ -612,10 +619,10 @@ describe('the gateway route handlers', () => {
 
   it('decides the reading under the policy: another role is refused and its attempt journaled', async () => {
     const audit = new MemoryAuditLog();
-    const url = await serve(createAccessLogRoute({ policy: sample, audit }), ctx({ institution: 'AC', role: 'counsellor', subject: 'marc' }));
+    const url = await serve(createAccessLogRoute({ policy: sample, journal: new Journal(audit) }), ctx({ institution: 'AC', role: 'counsellor', subject: 'marc' }));
     const res = await fetch(`${url}/policy/access-log?avs=${PAINTER}&format=csv`);
     expect(res.status).toBe(403);
-    expect(((await res.json()) as { errors: { extensions: unknown }[] }).errors[0]!.extensions).toEqual({ code: 'FORBIDDEN', category: 'audit.accessLog' });
+    expect(((await res.json()) as { errors: { extensions: unknown }[] }).errors[0]!.extensions).toEqual({ code: 'FORBIDDEN', category: 'audit.accessLog', reason: 'NO_RULE' });
     expect(audit.all()).toMatchObject([{ role: 'counsellor', category: 'audit.accessLog', decision: 'DENIED', avs: PAINTER }]);
   });
 
@@ -634,7 +641,7 @@ describe('the gateway route handlers', () => {
       verify: () => audit.verify(),
       close: async () => {},
     };
-    const url = await serve(createAccessLogRoute({ policy: sample, audit: broken }), ctx(dpo));
+    const url = await serve(createAccessLogRoute({ policy: sample, journal: new Journal(broken) }), ctx(dpo));
     const res = await fetch(`${url}/policy/access-log?avs=${PAINTER}&format=csv`);
     expect(res.status).toBe(503);
     const text = await res.text();
@@ -658,14 +665,15 @@ describe('against a running stack', () => {
     expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', category: 'ac.entitlement' });
 
     const url = await new Promise<string>((resolve) => {
-      const handler = createAccessLogRoute({ policy: stack.policy, audit: stack.audit });
+      const handler = createAccessLogRoute({ policy: stack.policy, journal: new Journal(stack.audit) });
       const server = createServer((req, r) => void handler(req, r, { requestId: 'x', requester: { institution: 'AS', role: 'dpo', subject: 'dpo-as' } }));
       server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
       afterAll(() => new Promise((r) => server.close(r)));
     });
     const rows = (await (await fetch(`${url}/policy/access-log?avs=${PAINTER}&format=csv`)).text()).trimEnd().split('\r\n').slice(1);
     expect(rows.find((r) => r.includes(',ac.registration,'))).toContain(',AI,case-manager,laura,ac.registration,ALLOWED,LPGA art. 32 al. 1 et 2,');
-    expect(rows.find((r) => r.includes(',ac.entitlement,'))).toContain(',AI,case-manager,laura,ac.entitlement,DENIED,denied,');
+    expect(rows.find((r) => r.includes(',ac.entitlement,'))).toContain(',AI,case-manager,laura,ac.entitlement,DENIED,denied: no consent in force,');
+    expect(rows.find((r) => r.includes(',ac.entitlement,'))).toMatch(/,READ,NO_CONSENT,1,,ciigraph sample policy [^,]+,$/);
 
     // The case manager would have read the entitlement under LACI art. 85f.
     const next = changed((p) => {
@@ -679,7 +687,7 @@ describe('against a running stack', () => {
     const verifier = UserTokenVerifier.fromConfig(stack.config, stack.policy);
     const auth = (req: IncomingMessage) => authenticate(req, verifier, stack.policy);
     const page = dpoOnly(auth, createPolicyPageRoute(stack.policy, catalogue, sdl));
-    const log = dpoOnly(auth, createAccessLogRoute({ policy: stack.policy, audit: stack.audit }));
+    const log = dpoOnly(auth, createAccessLogRoute({ policy: stack.policy, journal: new Journal(stack.audit) }));
     const server = createServer((req, res) => void (new URL(req.url!, 'http://x').pathname === '/policy' ? page : log)(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     afterAll(() => new Promise((r) => server.close(r)));

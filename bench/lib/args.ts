@@ -28,6 +28,8 @@ export interface BenchArgs {
   embedded: boolean;
   /** A git revision whose stack is measured as the "before" variant, in the same rounds. */
   compare: string | undefined;
+  /** Where the enforcing stacks (on, before) keep consents and the access log. */
+  store: 'memory' | 'redis';
   /** Append this run to the History section of REPORT.md. */
   history: boolean;
   /** Profile mode: CPU profiles of one Q1 run instead of the report. */
@@ -67,6 +69,10 @@ export const USAGE = `npm run bench [-- options]
                           variant in the same rounds; the working tree (dirty or not) is
                           the "after". Adds a change line per scenario, a Before/after
                           section and "vs <sha>" in the History row
+  --store memory|redis    where the enforcing stacks (on, --compare's before) keep consents
+                          and the access log (default memory, as npm start; redis: the
+                          bench's own redis-server with AOF, as production runs, one key
+                          prefix per stack, its CPU counted in theirs)
   --no-history            do not append a row to the History section of bench/REPORT.md
   --profile [S]           instead of the report: CPU-profile the gateway, the subgraphs, the
                           mocks and the in-process schema during S seconds of Q1 (default 10;
@@ -90,6 +96,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     only: undefined,
     embedded: !quick,
     compare: undefined,
+    store: 'memory',
     history: true,
     profile: false,
     profileS: 10,
@@ -146,6 +153,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         const rev = next();
         if (!rev || rev.startsWith('--')) throw new Error('--compare needs a git revision (a sha, a branch, HEAD~1...)');
         a.compare = rev;
+        break;
+      }
+      case '--store': {
+        const store = next();
+        if (store !== 'memory' && store !== 'redis') throw new Error('--store is memory or redis');
+        a.store = store;
         break;
       }
       case '--no-history':

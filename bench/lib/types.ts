@@ -170,6 +170,8 @@ export interface BenchResults {
   label: string;
   mode: 'quick' | 'full';
   settings: {
+    /** Where the enforcing stacks kept consents and the access log (absent: memory, before 0.5). */
+    store?: 'memory' | 'redis';
     latencies: number[];
     warmupS: number;
     measureS: number;

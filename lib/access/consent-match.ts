@@ -1,19 +1,18 @@
-// Which consent, if any, releases a category to a recipient for a purpose today: in force
-// (not revoked, not expired), naming the recipient, the category and the purpose.
+// Which consent, if any, releases a category to a recipient for a purpose on a day: not
+// revoked, not expired, naming the recipient, the category and the purpose. The one matcher:
+// live decisions and the policy replay (which first takes the consents as they stood then).
 import type { ConsentRecord } from '../consents/store.ts';
 import type { Institution } from '../schema/catalogue.ts';
 
-export function releasingConsent(
+export function consentInForce(
   consents: readonly ConsentRecord[],
   recipient: Institution,
   category: string,
   purpose: string | undefined,
-  today: string,
+  day: string,
 ): ConsentRecord | undefined {
   if (!purpose) return undefined;
-  // A loop, not find(): a caseload matches hundreds of times per request.
-  for (const c of consents) {
-    if (c.revokedAt === null && c.validUntil >= today && c.purpose === purpose && c.recipients.includes(recipient) && c.categories.includes(category)) return c;
-  }
-  return undefined;
+  return consents.find(
+    (c) => c.revokedAt === null && c.validUntil >= day && c.purpose === purpose && c.recipients.includes(recipient) && c.categories.includes(category),
+  );
 }

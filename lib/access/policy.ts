@@ -52,9 +52,9 @@ type PolicyFile = z.infer<typeof PolicyFile>;
 export interface BoundCondition {
   type: string;
   description: string;
-  check(request: ConditionInput): string | null;
-  /** See ConditionDefinition.readsPerson. */
-  readsPerson: boolean;
+  check(input: ConditionInput): string | null;
+  /** See ConditionDefinition.readsPersonFacts. */
+  readsPersonFacts: boolean;
 }
 
 export interface LegalBasis {
@@ -62,8 +62,6 @@ export interface LegalBasis {
   citation: string;
   summary: string;
   conditions: BoundCondition[];
-  /** Whether any condition reads the person (else one decision serves a whole caseload). */
-  readsPerson: boolean;
 }
 
 export interface Role {
@@ -74,10 +72,15 @@ export interface Role {
   permissions: string[];
 }
 
+/** What a rule says for one category: released under a legal basis, by consent, or never. `rule`: its index in the file's `rules`. */
 export type Release =
   | { kind: 'legalBasis'; basis: LegalBasis; rule: number }
   | { kind: 'consent'; rule: number }
   | { kind: 'never'; rule: number };
+
+/** Whether deciding under this rule reads the person's consents or cases (read, then, before deciding). */
+export const readsPersonFacts = (release: Release | undefined): boolean =>
+  release?.kind === 'consent' || (release?.kind === 'legalBasis' && release.basis.conditions.some((c) => c.readsPersonFacts));
 
 const NO_RELEASES: ReadonlyMap<string, Release> = new Map();
 
@@ -171,9 +174,9 @@ export function parsePolicy(json: unknown, catalogue: CategoryCatalogue, file: s
       for (const purpose of (params.data as { purposes?: string[] }).purposes ?? []) {
         if (!purposes.has(purpose)) problems.push(`${where}: purpose "${purpose}" is not in the policy's purposes`);
       }
-      conditions.push({ type: c.type, description: def.describe(params.data), check: (req) => def.check(params.data, req), readsPerson: def.readsPerson });
+      conditions.push({ type: c.type, description: def.describe(params.data), check: (input) => def.check(params.data, input), readsPersonFacts: def.readsPersonFacts });
     });
-    legalBases.set(b.id, { id: b.id, citation: b.citation, summary: b.summary, conditions, readsPerson: conditions.some((c) => c.readsPerson) });
+    legalBases.set(b.id, { id: b.id, citation: b.citation, summary: b.summary, conditions });
   });
 
   const releases = new Map<string, Release>();

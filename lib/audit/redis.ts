@@ -1,5 +1,5 @@
-// The access log in Redis: one hash chain of records (lib/audit/chain.ts) shared by every
-// process that appends to it.
+// The access log in Redis: one hash chain of records (lib/audit/chain.ts, in the format of
+// lib/audit/record-format.ts) shared by every process that appends to it.
 //
 // Layout:
 //   <prefix>audit:head        "<records>:<entries>:<hash>" of the last record (absent: "0:0:<GENESIS_HASH>")
@@ -11,25 +11,13 @@
 // Node computes the hashes (Redis Lua has no SHA-256) on the head it believes current, and a
 // script appends only if the head is still that one (compare-and-append); otherwise it
 // answers the current head and Node re-chains on it. So concurrent writers never fork the
-// chain, and each batch lands whole and contiguous.
+// chain, and each append lands whole and contiguous.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { evalScript, luaScript } from '../redis/connection.ts';
-import {
-  chain,
-  ChainVerifier,
-  entriesOf,
-  entryCount,
-  GENESIS_HASH,
-  groupEntries,
-  parseRecord,
-  personsOf,
-  recordOf,
-  serializeRecord,
-  type ChainVerdict,
-  type EntryGroup,
-} from './chain.ts';
+import { ChainVerifier, GENESIS_HASH, type ChainVerdict } from './chain.ts';
 import type { AccessLogEntry, AccessLogQuery, AuditLog, NewAccessLogEntry } from './log.ts';
+import { entriesOf, entryCount, groupsOfEntries, linkRecord, parseStoredRecord, personsOf, type LogGroup } from './record-format.ts';
 
 const APPEND_ATTEMPTS = 50;
 /** How long a writer that lost keeps its turn; bounds the stall if it dies meanwhile. */
@@ -37,8 +25,6 @@ const WAITER_TTL_MS = 100;
 /** Pause when it is another writer's turn, so its turn is not spent in our retries. */
 const STAND_BACK_MS = 5;
 const MAX_STAND_BACKS = 200;
-/** Most entries per record written by group commit (one append larger than this is still one record). */
-const MAX_ENTRIES_PER_WRITE = 20_000;
 
 // KEYS[1] head, KEYS[2] records, KEYS[3] waiter, KEYS[3+i] the index of each person in the record.
 // ARGV[1] the head when absent, ARGV[2] the head expected, ARGV[3] the new head, ARGV[4] the
@@ -107,9 +93,8 @@ export class RedisAuditLog implements AuditLog {
   private head: Head = GENESIS;
   /** Tells this writer's turn (see the script) from the others'. */
   private readonly token = randomUUID();
-  /** Appends waiting for the write in flight: they go together in the next one (group commit). */
-  private pending: { groups: readonly EntryGroup[]; size: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private writing = false;
+  /** The append in flight: this instance's appends run one after the other (they would only race each other for the head). */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly redis: Redis,
@@ -126,54 +111,28 @@ export class RedisAuditLog implements AuditLog {
   }
 
   append(entries: readonly NewAccessLogEntry[]): Promise<void> {
-    return this.appendGroups(groupEntries(entries));
+    return this.appendGroups(groupsOfEntries(entries));
   }
 
-  appendGroups(groups: readonly EntryGroup[]): Promise<void> {
-    const size = entryCount(groups);
-    if (size === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.pending.push({ groups, size, resolve, reject });
-      if (!this.writing) void this.drain();
-    });
+  appendGroups(groups: readonly LogGroup[]): Promise<void> {
+    const count = entryCount(groups);
+    if (count === 0) return Promise.resolve();
+    const appended = this.tail.then(() => this.write(groups, count));
+    this.tail = appended.catch(() => {});
+    return appended;
   }
 
-  /**
-   * One write in flight per instance: appends made meanwhile would only collide on the head,
-   * so they wait and go together in the next write, one record, each batch whole and contiguous.
-   */
-  private async drain(): Promise<void> {
-    this.writing = true;
-    while (this.pending.length > 0) {
-      let size = 0;
-      let take = 0;
-      while (take < this.pending.length && (take === 0 || size + this.pending[take]!.size <= MAX_ENTRIES_PER_WRITE)) {
-        size += this.pending[take]!.size;
-        take++;
-      }
-      const group = this.pending.splice(0, take);
-      try {
-        await this.write(group.length === 1 ? group[0]!.groups : group.flatMap((g) => g.groups));
-        for (const g of group) g.resolve();
-      } catch (e) {
-        for (const g of group) g.reject(e);
-      }
-    }
-    this.writing = false;
-  }
-
-  private async write(groups: readonly EntryGroup[]): Promise<void> {
+  private async write(groups: readonly LogGroup[], count: number): Promise<void> {
     // Lost races are bounded by APPEND_ATTEMPTS; standing back for another writer's turn is
     // bounded apart (each turn lasts at most WAITER_TTL_MS).
     let conflicts = 0;
     let standBacks = 0;
     while (conflicts < APPEND_ATTEMPTS && standBacks < MAX_STAND_BACKS) {
       const expected = this.head;
-      const linked = chain(expected.hash, recordOf(expected.seq + 1, expected.lastId + 1, groups));
-      const { record } = linked;
-      const next: Head = { seq: record.seq, lastId: record.firstId + entryCount(groups) - 1, hash: record.hash };
+      const { record, stored } = linkRecord(expected.hash, expected.seq + 1, expected.lastId + 1, groups);
+      const next: Head = { seq: record.seq, lastId: record.firstId + count - 1, hash: record.hash };
       const keys = [this.headKey, this.recordsKey, this.waiterKey, ...[...personsOf(record)].map((avs) => this.personKey(avs))];
-      const args = [formatHead(GENESIS), formatHead(expected), formatHead(next), this.token, String(record.seq), serializeRecord(linked), String(record.firstId)];
+      const args = [formatHead(GENESIS), formatHead(expected), formatHead(next), this.token, String(record.seq), stored, String(record.firstId)];
 
       const reply = (await evalScript(this.redis, COMPARE_AND_APPEND, keys, args)) as [number, string];
       const [status, value] = [Number(reply[0]), String(reply[1])];
@@ -219,7 +178,7 @@ export class RedisAuditLog implements AuditLog {
       const raws = await this.redis.hmget(this.recordsKey, ...seqs);
       for (const raw of raws) {
         // A deleted or unreadable record is verify()'s to report; a read shows what holds.
-        const record = raw === null ? null : parseRecord(raw);
+        const record = raw === null ? null : parseStoredRecord(raw);
         if (!record) continue;
         const mine = entriesOf(record, keep);
         for (let k = mine.length - 1; k >= 0; k--) {
@@ -250,7 +209,7 @@ export class RedisAuditLog implements AuditLog {
     // Streamed in chunks through the shared verifier, never the whole log in memory.
     const verifier = new ChainVerifier();
     for await (const { raw } of this.storedRecords(head.seq)) {
-      const record = raw === null ? null : (parseRecord(raw) ?? 'unreadable');
+      const record = raw === null ? null : (parseStoredRecord(raw) ?? 'unreadable');
       if (!verifier.push(record)) return verifier.verdict();
     }
     const verdict = verifier.verdict();
@@ -286,7 +245,7 @@ export class RedisAuditLog implements AuditLog {
     const entries: AccessLogEntry[] = [];
     const unreadable: string[] = [];
     for await (const { seq, raw } of this.storedRecords(head.seq, chunk)) {
-      const record = raw === null ? null : parseRecord(raw);
+      const record = raw === null ? null : parseStoredRecord(raw);
       if (record) entries.push(...entriesOf(record));
       else unreadable.push(`record ${seq}`);
     }

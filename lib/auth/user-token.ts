@@ -75,7 +75,7 @@ export class UserTokenVerifier {
     }
     if (config.env === 'production') throw new StartupError('environment', ['JWT_PUBLIC_KEY_FILE: required in production']);
     // A KeyObject, not the raw bytes: jsonwebtoken would otherwise try (and fail) to read the
-    // bytes as a public key on every verification (7.7 % of the gateway's CPU, bench/REPORT.md).
+    // bytes as a public key on every verification.
     return new UserTokenVerifier(createSecretKey(devSecret(config.auth.devSecretFile)), ['HS256'], config.auth, policy, opts);
   }
 

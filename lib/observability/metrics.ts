@@ -1,6 +1,7 @@
 // Prometheus metrics of the process (prom-client), served at /metrics. Labels are services,
 // subgraphs, registries, categories, codes and outcomes: never anything about a person.
 import client from 'prom-client';
+import type { Decision } from '../access/decision.ts';
 
 export const registry = new client.Registry();
 client.collectDefaultMetrics({ register: registry, prefix: 'ciigraph_process_' });
@@ -28,20 +29,19 @@ export const errorsTotal = new client.Counter({
 });
 
 /**
- * A subgraph's access decisions, counted in plain numbers as they are made (thousands per
- * caseload: a labelled prom-client increment each cost more than the decision), and handed
- * to the counter below when /metrics is read.
+ * A subgraph's access decisions, counted in plain numbers as they are made (a labelled
+ * counter per decision is work on the hot path) and handed to the counter below when
+ * /metrics is read.
  */
 export class DecisionCounts {
-  /** category → [allowed, denied] since the last scrape. */
-  readonly byCategory = new Map<string, [number, number]>();
+  /** "category|decision|reason" → decisions since the last scrape. */
+  readonly counts = new Map<string, number>();
   constructor(readonly subgraph: string) {}
-  /** A batch's decisions of one category at once. */
-  add(category: string, allowed: number, denied: number): void {
-    let n = this.byCategory.get(category);
-    if (!n) this.byCategory.set(category, (n = [0, 0]));
-    n[0] += allowed;
-    n[1] += denied;
+  count(decisions: readonly Decision[]): void {
+    for (const d of decisions) {
+      const key = `${d.category}|${d.allowed ? 'ALLOWED|' : `DENIED|${d.reason}`}`;
+      this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    }
   }
 }
 const decisionCounts = new Map<string, DecisionCounts>();
@@ -68,16 +68,16 @@ new client.Gauge({
 
 export const decisionsTotal = new client.Counter({
   name: 'ciigraph_access_decisions_total',
-  help: 'Access decisions journaled, by subgraph, data category and decision.',
-  labelNames: ['subgraph', 'category', 'decision'] as const,
+  help: 'Access decisions journaled, by subgraph, data category, decision and reason of a denial.',
+  labelNames: ['subgraph', 'category', 'decision', 'reason'] as const,
   registers: [registry],
   collect() {
-    for (const { subgraph, byCategory } of decisionCounts.values()) {
-      for (const [category, n] of byCategory) {
-        if (n[0]) this.inc({ subgraph, category, decision: 'ALLOWED' }, n[0]);
-        if (n[1]) this.inc({ subgraph, category, decision: 'DENIED' }, n[1]);
-        n[0] = n[1] = 0;
+    for (const { subgraph, counts } of decisionCounts.values()) {
+      for (const [key, n] of counts) {
+        const [category, decision, reason] = key.split('|') as [string, string, string];
+        this.inc({ subgraph, category, decision, reason }, n);
       }
+      counts.clear();
     }
   },
 });

@@ -1,6 +1,7 @@
 // One person's access log for the data-protection officer: chronological (oldest first), each
 // access with who asked, for which category, the decision and what released it (the legal
 // basis's citation or the consent), as an HTML page or an RFC 4180 CSV export.
+import type { DenialReason } from '../access/decision.ts';
 import type { AccessLogEntry } from '../audit/log.ts';
 import { escapeHtml as h, toCsv } from './escape.ts';
 import { htmlDocument, type HtmlDocument } from './html-document.ts';
@@ -10,17 +11,31 @@ export function chronological(entries: readonly AccessLogEntry[]): AccessLogEntr
   return [...entries].sort((a, b) => Number(a.id) - Number(b.id) || a.at.localeCompare(b.at));
 }
 
+/** Why a denial was decided, in words (entries written before ciigraph 0.5 carry no reason). */
+const REASON_WORDS: Record<DenialReason, string> = {
+  NO_RULE: 'no rule releases it',
+  NEVER: 'never released, not even with consent',
+  CONDITION_UNMET: 'a condition of the legal basis was not met',
+  NO_CONSENT: 'no consent in force',
+  NO_OPEN_CASE: 'no open case of the requester for this person',
+};
+
 /** What released the data, or why nothing did, in words. */
 export function basisOf(e: AccessLogEntry): string {
-  if (e.decision === 'DENIED') return 'denied';
+  if (e.decision === 'DENIED') {
+    if (!e.reason) return 'denied';
+    return `denied: ${REASON_WORDS[e.reason]}${e.condition ? ` (${e.condition})` : ''}`;
+  }
   if (e.legalBasis) return e.legalBasis;
   if (e.consentId) return `consent ${e.consentId}`;
   return 'allowed, no basis recorded';
 }
 
+/** The columns of 0.4 first, so a spreadsheet built on them keeps working; then those of 0.5. */
 export const CSV_COLUMNS = [
   'id', 'at', 'avs', 'institution', 'role', 'subject', 'category', 'decision', 'basis',
   'legalBasis', 'consentId', 'purpose', 'caseReference', 'subgraph', 'requestId',
+  'action', 'reason', 'rule', 'condition', 'policy', 'client',
 ] as const;
 
 /** The CSV export: a header row, one record per entry, oldest first. */
@@ -109,13 +124,15 @@ export function renderAccessLogHtml(entries: readonly AccessLogEntry[], opts: Ac
 </section>
 <section class="card" id="entries">
   <h2>Every access</h2>
-  <p class="lead">Each decision, allowed or denied, as journaled before any data was returned. "Released by" is the legal basis's citation or the consent's id.</p>
+  <p class="lead">Each decision, allowed or denied, as journaled before any data was returned. "Released by" is the legal basis's citation or the consent's id; for a denial, why (the rule and policy version are in the tooltip and the CSV).</p>
   ${
     log.length
-      ? `<table class="log"><thead><tr><th>#</th><th>When (UTC)</th><th>Who</th><th>Category</th><th>Decision</th><th>Released by</th><th>Purpose</th><th>Case reference</th><th>Decided by</th><th>Request</th></tr></thead><tbody>${log
+      ? `<table class="log"><thead><tr><th>#</th><th>When (UTC)</th><th>Who</th><th>Category</th><th>Decision</th><th>Released by, or why not</th><th>Purpose</th><th>Case reference</th><th>Decided by</th><th>Request</th></tr></thead><tbody>${log
           .map(
             (e) => `<tr class="${e.decision === 'DENIED' ? 'DENIED' : 'ALLOWED'}" data-entry="${h(e.id)}"><td class="id mono">${h(e.id)}</td><td class="when mono">${h(e.at.replace('T', ' ').replace(/(\.\d+)?Z$/, ''))}</td><td><span class="badge inst">${h(e.institution)}</span> ${h(e.role)} <span class="mono">${h(e.subject)}</span></td><td><code>${h(e.category)}</code></td><td><span class="chip ${e.decision === 'DENIED' ? 'DENIED' : 'ALLOWED'}">${h(e.decision.toLowerCase())}</span></td><td>${
-              e.decision === 'DENIED' ? '<span class="muted">–</span>' : e.legalBasis ? h(e.legalBasis) : e.consentId ? `consent <span class="mono">${h(e.consentId)}</span>` : '<b>no basis recorded</b>'
+              e.decision === 'DENIED'
+                ? `<span class="reason" title="${h(e.rule === null ? '' : `rules[${e.rule}] of ${e.policy ?? 'the policy'}`)}">${h(basisOf(e))}</span>`
+                : e.legalBasis ? h(e.legalBasis) : e.consentId ? `consent <span class="mono">${h(e.consentId)}</span>` : '<b>no basis recorded</b>'
             }</td><td>${h(e.purpose ?? '')}</td><td class="mono">${h(e.caseReference ?? '')}</td><td class="small">${h(e.subgraph)}</td><td class="req mono small" title="${h(e.requestId)}">${h(e.requestId.slice(0, 8))}</td></tr>`,
           )
           .join('\n')}</tbody></table>`

@@ -3,16 +3,17 @@
 // consent registry. Each entry's requester, person, category, purpose and case reference
 // feed the new policy's rule and conditions exactly as a live request would.
 //
+// Each entry is decided by the decision core's own decide(), at the time of the access.
 // Consents are replayed honestly: an access the log shows was released by a consent stays
 // released under a new "consent" rule (the consent existed then and named this requester,
 // category and purpose), as long as the consent must still name the same institution. An
 // access that needs a consent under the new policy but was not released by one can only be
-// decided from the consent registry: a consent in force at the time of the access.
+// decided from the consent registry, as it stood at the time of the access.
 import { decide } from '../access/decide.ts';
+import type { Denied } from '../access/decision.ts';
 import type { Policy } from '../access/policy.ts';
 import type { AccessLogEntry } from '../audit/log.ts';
 import type { ConsentRecord } from '../consents/store.ts';
-import type { Institution } from '../schema/catalogue.ts';
 
 export type ReplayOutcome = 'wouldDeny' | 'wouldAllow' | 'undecided' | 'otherBasis' | 'unchanged';
 
@@ -39,53 +40,41 @@ export interface ReplayOptions {
   consentsOf?: (avs: string) => readonly ConsentRecord[] | undefined;
 }
 
-/** A consent that was in force at `at` (not yet revoked, not expired, already granted), naming the recipient, category and purpose. */
-export function consentInForceAt(
-  consents: readonly ConsentRecord[],
-  recipient: Institution,
-  category: string,
-  purpose: string | null,
-  at: string,
-): ConsentRecord | undefined {
-  if (!purpose) return undefined;
+/**
+ * A person's consents as they stood at `at`: those granted by then, a revocation recorded
+ * after it undone. Deciding on them at `at` tells whether a consent was in force then.
+ */
+export function consentsAsOf(consents: readonly ConsentRecord[], at: string): ConsentRecord[] {
   const t = Date.parse(at);
-  const day = at.slice(0, 10);
-  return consents.find(
-    (c) =>
-      Date.parse(c.grantedAt) <= t &&
-      (c.revokedAt === null || Date.parse(c.revokedAt) > t) &&
-      c.validUntil >= day &&
-      c.purpose === purpose &&
-      c.recipients.includes(recipient) &&
-      c.categories.includes(category),
-  );
+  return consents
+    .filter((c) => Date.parse(c.grantedAt) <= t)
+    .map((c) => (c.revokedAt !== null && Date.parse(c.revokedAt) > t ? { ...c, revokedAt: null, revokedBy: null } : c));
 }
 
 type Verdict = { allowed: true; now: string } | { allowed: false; now: string } | { undecided: true; now: string };
 
+/** What the new policy decides for a journaled access, with the decision core's own decide() at the access's time. */
 function decideNow(policy: Policy, e: AccessLogEntry, opts: ReplayOptions): Verdict {
   const requester = { institution: e.institution, role: e.role, subject: e.subject };
-  const release = policy.releaseFor(e.institution, e.role, e.category);
-  if (!policy.roleExistsAt(e.institution, e.role)) return { allowed: false, now: `denied (the role ${e.role} does not exist at ${e.institution})` };
-  if (!release) return { allowed: false, now: 'denied (no rule)' };
-  if (release.kind === 'never') return { allowed: false, now: 'denied (never, not even with consent)' };
-  if (release.kind === 'legalBasis') {
-    const facts = { purpose: e.purpose ?? undefined, caseReference: e.caseReference ?? undefined };
-    const d = decide(policy, requester, facts, e.avs, e.category, [], e.at.slice(0, 10));
-    return d.allowed ? { allowed: true, now: `allowed under ${release.basis.citation}` } : { allowed: false, now: `denied (${d.reason})` };
-  }
-  // A consent rule.
+  const request = { purpose: e.purpose ?? undefined, caseReference: e.caseReference ?? undefined };
+  const consents = opts.consentsOf?.(e.avs);
+  const [d] = decide([{ avs: e.avs, category: e.category }], {
+    policy,
+    requester,
+    request,
+    at: e.at,
+    factsOf: () => ({ consents: consentsAsOf(consents ?? [], e.at) }),
+  });
+  if (d!.allowed) return { allowed: true, now: d!.legalBasis ? `allowed under ${d!.legalBasis}` : `allowed by consent ${d!.consentId} (in force then)` };
+  if (d!.reason !== 'NO_CONSENT') return { allowed: false, now: `denied (${denialWords(d!, e, policy)})` };
+
+  // A consent rule, and no consent in force was found: what the log itself proves first.
   const recipient = policy.consentRecipientOf(e.institution, e.role);
   const sameRecipient = opts.old !== undefined && opts.old.consentRecipientOf(e.institution, e.role) === recipient;
   if (e.decision === 'ALLOWED' && e.consentId && sameRecipient) {
     return { allowed: true, now: `allowed by consent ${e.consentId} (it released this access then)` };
   }
-  const consents = opts.consentsOf?.(e.avs);
-  if (consents) {
-    const c = consentInForceAt(consents, recipient, e.category, e.purpose, e.at);
-    return c ? { allowed: true, now: `allowed by consent ${c.id} (in force then)` } : { allowed: false, now: `denied (no consent naming ${recipient} was in force then)` };
-  }
-  // A past denial under the same consent rule: no consent was in force then.
+  if (consents) return { allowed: false, now: `denied (no consent naming ${recipient} was in force then)` };
   const oldRelease = opts.old?.releaseFor(e.institution, e.role, e.category);
   if (e.decision === 'DENIED' && oldRelease?.kind === 'consent' && sameRecipient) {
     return { allowed: false, now: 'denied (no consent was in force then: it was denied under the same consent rule)' };
@@ -95,6 +84,18 @@ function decideNow(policy: Policy, e: AccessLogEntry, opts: ReplayOptions): Verd
     undecided: true,
     now: `needs a consent: check that a consent naming ${recipient}, ${e.category} and the purpose "${e.purpose}" was in force on ${e.at.slice(0, 10)}`,
   };
+}
+
+/** A replayed denial's reason, in the replay's short words. */
+function denialWords(d: Denied, e: AccessLogEntry, policy: Policy): string {
+  switch (d.reason) {
+    case 'NO_RULE':
+      return policy.roleExistsAt(e.institution, e.role) ? 'no rule' : `the role ${e.role} does not exist at ${e.institution}`;
+    case 'NEVER':
+      return 'never, not even with consent';
+    default:
+      return `${d.legalBasis}: ${d.condition?.unmet}`;
+  }
 }
 
 export function replayAccessLog(entries: readonly AccessLogEntry[], policy: Policy, opts: ReplayOptions = {}): ReplayReport {

@@ -5,11 +5,13 @@
 // the GraphQL accessLog field does.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decide } from '../access/decide.ts';
+import { explainDenial } from '../access/explain.ts';
 import type { Policy } from '../access/policy.ts';
 import { CaseReference, type Requester } from '../access/requester.ts';
+import type { Journal } from '../audit/journal.ts';
 import type { AccessLogEntry, AuditLog } from '../audit/log.ts';
 import { parseAvs } from '../avs.ts';
-import { isoDate, systemClock, type Clock } from '../clock.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import { errorFields, log } from '../log.ts';
 import type { CategoryCatalogue } from '../schema/catalogue.ts';
 import { renderAccessLogCsv, renderAccessLogHtml } from './access-log-view.ts';
@@ -89,7 +91,8 @@ export function createPolicyPageRoute(policy: Policy, catalogue: CategoryCatalog
 
 export interface AccessLogRouteOptions {
   policy: Policy;
-  audit: AuditLog;
+  /** Journals the reading, and reads the log it appends to. */
+  journal: Journal;
   clock?: Clock;
   /** Entries read per query (the AuditLog's maximum page). */
   pageSize?: number;
@@ -128,38 +131,32 @@ export function createAccessLogRoute(opts: AccessLogRouteOptions): DpoRouteHandl
 
     // Decided and journaled like the GraphQL accessLog field: the DPO's reading is itself
     // in the log, and a log that cannot be written releases nothing.
-    const now = clock.now();
-    const decision = decide(opts.policy, ctx.requester, { purpose: ctx.purpose, caseReference: ctx.caseReference }, avs, ACCESS_LOG_CATEGORY, [], isoDate(now));
+    const at = clock.now().toISOString();
+    const request = { purpose: ctx.purpose, caseReference: ctx.caseReference };
+    const [decision] = decide([{ avs, category: ACCESS_LOG_CATEGORY }], { policy: opts.policy, requester: ctx.requester, request, at, factsOf: () => undefined });
+    const header = {
+      at,
+      requester: ctx.requester,
+      purpose: ctx.purpose ?? null,
+      caseReference: ctx.caseReference ?? null,
+      subgraph: opts.decidedBy ?? 'gateway',
+      requestId: ctx.requestId,
+      policy: `${opts.policy.name} ${opts.policy.version}`,
+    };
     try {
-      await opts.audit.append([
-        {
-          at: now.toISOString(),
-          institution: ctx.requester.institution,
-          role: ctx.requester.role,
-          subject: ctx.requester.subject,
-          avs,
-          category: ACCESS_LOG_CATEGORY,
-          decision: decision.allowed ? 'ALLOWED' : 'DENIED',
-          legalBasis: decision.allowed ? (decision.legalBasis ?? null) : null,
-          consentId: decision.allowed ? (decision.consentId ?? null) : null,
-          purpose: ctx.purpose ?? null,
-          caseReference: ctx.caseReference ?? null,
-          subgraph: opts.decidedBy ?? 'gateway',
-          requestId: ctx.requestId,
-        },
-      ]);
+      await opts.journal.decisions(header, [decision!]);
     } catch (e) {
       log.error({ service: 'gateway', route: 'policy/access-log', ...errorFields(e) }, 'access log cannot be written');
       return sendError(res, 503, 'AUDIT_UNAVAILABLE', 'The access log cannot be written; no data is released.');
     }
-    if (!decision.allowed) {
-      return sendError(res, 403, 'FORBIDDEN', `No rule of the active policy releases "${ACCESS_LOG_CATEGORY}" to this requester.`, { category: ACCESS_LOG_CATEGORY });
+    if (!decision!.allowed) {
+      return sendError(res, 403, 'FORBIDDEN', explainDenial(decision!, opts.policy, ctx.requester, request), { category: ACCESS_LOG_CATEGORY, reason: decision!.reason });
     }
 
     let entries: AccessLogEntry[];
     let truncated = false;
     try {
-      ({ entries, truncated } = await readWholeLog(opts.audit, avs, rawCase, pageSize, maxEntries));
+      ({ entries, truncated } = await readWholeLog(opts.journal.log, avs, rawCase, pageSize, maxEntries));
     } catch (e) {
       log.error({ service: 'gateway', route: 'policy/access-log', ...errorFields(e) }, 'access log cannot be read');
       return sendError(res, 503, 'AUDIT_UNAVAILABLE', 'The access log cannot be read.');
@@ -182,7 +179,7 @@ export function createAccessLogRoute(opts: AccessLogRouteOptions): DpoRouteHandl
         caseReference: rawCase,
         readBy: `${ctx.requester.institution} ${ctx.requester.role} ${ctx.requester.subject}`,
         csvHref: `?${csv.toString()}`,
-        generatedAt: now,
+        generatedAt: new Date(at),
         truncatedAt: truncated ? maxEntries : undefined,
       });
       body = page.html;

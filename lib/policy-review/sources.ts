@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { parsePolicy, type Policy } from '../access/policy.ts';
-import type { AccessLogEntry } from '../audit/log.ts';
+import { DENIAL_REASONS } from '../access/decision.ts';
+import { LOG_ACTIONS, type AccessLogEntry } from '../audit/log.ts';
 import { RedisAuditLog } from '../audit/redis.ts';
 import { StartupError } from '../errors.ts';
 import { Institution, type CategoryCatalogue } from '../schema/catalogue.ts';
@@ -58,6 +59,13 @@ export const AccessLogEntrySchema = z.object({
   caseReference: nullable(z.string()),
   subgraph: z.string().default(''),
   requestId: z.string().default(''),
+  // Written by ciigraph 0.5 and later; an older export reads as decisions with no reason or rule.
+  action: z.enum(LOG_ACTIONS).default('READ'),
+  client: nullable(z.string()),
+  reason: nullable(z.enum(DENIAL_REASONS)),
+  rule: nullable(z.number().int().nonnegative()),
+  condition: nullable(z.string()),
+  policy: nullable(z.string()),
 });
 
 function parseEntry(raw: unknown, where: string): AccessLogEntry {

@@ -89,7 +89,8 @@ export const define = (deps: SubgraphDeps): SubgraphDefinition<ConsentContext> =
         const parsed = AccessLogArgs.safeParse(args);
         if (!parsed.success) throw badInput('accessLog', parsed.error);
         const avs = requireAvs(args.avs);
-        return storage('audit', () => deps.audit.query({ avs, ...parsed.data }));
+        const entries = await storage('audit', () => deps.audit.query({ avs, ...parsed.data }));
+        return entries.map((e) => ({ ...e, rule: e.rule === null ? null : `rules[${e.rule}]` }));
       },
     },
     Mutation: {

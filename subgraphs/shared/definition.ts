@@ -2,14 +2,15 @@
 // A subgraph module exports one `define(deps)`; the shared server does the rest.
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import type { Policy } from '../../lib/access/policy.ts';
-import type { AuditBatcher } from '../../lib/audit/batcher.ts';
+import type { PersonFactsReader } from '../../lib/access/person-facts.ts';
+import type { Journal } from '../../lib/audit/journal.ts';
 import type { AuditLog } from '../../lib/audit/log.ts';
 import type { CredentialKeys } from '../../lib/auth/subgraph-credential.ts';
 import type { Config, SubgraphName } from '../../lib/config.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { ConsentStore } from '../../lib/consents/store.ts';
 import type { CategoryCatalogue } from '../../lib/schema/catalogue.ts';
-import type { AccessDecisions } from './request-access.ts';
+import type { AccessDecisions } from './request-decisions.ts';
 
 export interface SubgraphDeps {
   config: Config;
@@ -17,12 +18,13 @@ export interface SubgraphDeps {
   policy: Policy;
   consents: ConsentStore;
   audit: AuditLog;
-  auditBatcher: AuditBatcher;
+  /** Where decisions and actions are journaled (group commit onto `audit`). */
+  journal: Journal;
+  /** The consents of persons, read for a batch of decisions in one call. */
+  readFacts: PersonFactsReader;
   clock: Clock;
   /** Verifies the gateway's credential (public key only). */
   credentialKeys: CredentialKeys;
-  /** False only for the benchmark's baseline (bin/stack.ts option); never from configuration. */
-  enforcement: boolean;
   /** Whether consents and the access log can be reached now. */
   storesStatus(): 'up' | 'down';
 }

@@ -1,7 +1,8 @@
 // The one enforcement mechanism of every subgraph: a schema transform that wraps
 // - each field annotated with @category, so that it resolves only after the access decision
-//   for that person and category allowed it. Denied: null and FORBIDDEN with the category,
-//   decided before any data is read, so it reads the same whether or not the data exists.
+//   for that person and category allowed it (request-decisions.ts: collect, decide, journal).
+//   Denied: null and FORBIDDEN with the category and the reason, decided before any data is
+//   read, so it reads the same whether or not the data exists.
 //   Whose data: the parent object's subject, or for a root field its `avs` argument.
 //   A field whose object can only be reached through fields of its own category (a file's
 //   `office` under `Person.unemployment`, both ac.registration) was decided with that field:
@@ -17,7 +18,6 @@ import {
   isUnionType,
   type GraphQLFieldResolver,
   type GraphQLObjectType,
-  type GraphQLResolveInfo,
   type GraphQLSchema,
 } from 'graphql';
 import { requireAvs } from '../../lib/avs.ts';
@@ -25,7 +25,7 @@ import type { Policy } from '../../lib/access/policy.ts';
 import { errors } from '../../lib/errors.ts';
 import { categoryIndexOf, declaredCategory, declaredPermission, selectedCategories } from '../../lib/schema/categories.ts';
 import type { SubgraphContext } from './definition.ts';
-import { categorySlot, type Outcome } from './request-access.ts';
+import type { Outcome } from './ask-collector.ts';
 import { subjectOf } from './subject.ts';
 
 type Resolver = GraphQLFieldResolver<unknown, SubgraphContext>;
@@ -39,7 +39,7 @@ export function enforceCategories(schema: GraphQLSchema, policy: Policy): GraphQ
       const coordinate = `${type.name}.${field.name}`;
       const category = declaredCategory(field);
       if (category && category !== onArrival.get(type.name)) {
-        field.resolve = guarded(category, field.resolve ?? defaultFieldResolver, coordinate, roots.has(type.name), field.name);
+        field.resolve = guarded(category, field.resolve ?? defaultFieldResolver, coordinate, roots.has(type.name));
       }
       const permission = declaredPermission(field);
       if (permission) field.resolve = permitted(permission, field.resolve ?? defaultFieldResolver, policy);
@@ -54,8 +54,7 @@ export function enforceCategories(schema: GraphQLSchema, policy: Policy): GraphQ
  * category, and nothing else reaches it (not a root, not an entity that _entities could
  * return, in no union, implementing no interface). The object is then the data of the same
  * person as that field's (a subgraph builds a file for the person it was asked about), so
- * its fields of that category need no second decision. A caseload's 200 files skip 2-3
- * lookups each.
+ * its fields of that category need no second decision.
  */
 export function decidedOnArrival(schema: GraphQLSchema): Map<string, string> {
   const reachedBy = new Map<string, (string | undefined)[]>();
@@ -91,49 +90,28 @@ function rootNames(schema: GraphQLSchema): Set<string> {
 /** An entity (@key): the gateway may ask for it directly through _entities. */
 const isEntity = (type: GraphQLObjectType) => [type.astNode, ...type.extensionASTNodes].some((n) => n?.directives?.some((d) => d.name.value === 'key'));
 
-function guarded(category: string, resolve: Resolver, coordinate: string, root: boolean, fieldName: string): Resolver {
-  const categories = [category];
-  const slot = categorySlot(category);
-  // Most guarded fields are plain properties of their parent: read them here (as graphql-js's
-  // default resolver would) rather than through one more call per field of a caseload.
-  const plain = !root && resolve === defaultFieldResolver;
-  let lastNodes: GraphQLResolveInfo['fieldNodes'] | undefined;
-  let lastVariables: GraphQLResolveInfo['variableValues'] | undefined;
-  let lastUnder: readonly string[] | undefined;
+function guarded(category: string, resolve: Resolver, coordinate: string, root: boolean): Resolver {
   return (source, args, ctx, info) => {
     const avs = root ? requireAvs((args as { avs?: unknown }).avs) : subjectOf(source);
     // An object that does not say whose data it holds cannot be decided on: no data.
     if (!avs) throw new Error(`${coordinate}: no subject on the parent object`);
-    const known = ctx.access.outcomeAt(avs, slot);
+    // Most fields under a file were decided with it (see AccessDecisions.ask's `under`): no promise for them.
+    const known = ctx.access.known(avs, category);
     if (known !== undefined) {
-      assertReleased(known, category, coordinate);
-      if (plain) {
-        const value = (source as Record<string, unknown>)[fieldName];
-        if (typeof value !== 'function') return value;
-      }
+      assertReleased(known, ctx);
       return resolve(source, args, ctx, info);
     }
-    // What is selected under this field is decided with it, if it is released: one batch, one
-    // journal record, where the field's resolver would otherwise ask for a second. The same
-    // selection for every person of a caseload: looked up once per operation and variables.
-    if (info.fieldNodes !== lastNodes || info.variableValues !== lastVariables) {
-      const selected = selectedCategories(info, categoryIndexOf(info.schema));
-      lastUnder = selected.length ? selected : undefined;
-      lastNodes = info.fieldNodes;
-      lastVariables = info.variableValues;
-    }
-    return ctx.access.decided(avs, categories, lastUnder).then(() => {
-      assertReleased(ctx.access.outcomeAt(avs, slot), category, coordinate);
+    const under = selectedCategories(info, categoryIndexOf(info.schema));
+    return ctx.access.ask(avs, category, under).then((decision) => {
+      assertReleased(decision, ctx);
       return resolve(source, args, ctx, info);
     });
   };
 }
 
-// Module-level, not a closure per field: a caseload resolves thousands of guarded fields.
-function assertReleased(outcome: Outcome, category: string, coordinate: string): void {
-  if (outcome === undefined) throw new Error(`${coordinate}: no decision for ${category}`);
+function assertReleased(outcome: Outcome, ctx: SubgraphContext): void {
   if (outcome instanceof Error) throw outcome;
-  if (!outcome.allowed) throw errors.forbiddenCategory(category);
+  if (!outcome.allowed) throw errors.denied(outcome, ctx.access.explain(outcome));
 }
 
 function permitted(permission: string, resolve: Resolver, policy: Policy): Resolver {

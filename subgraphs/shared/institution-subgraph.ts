@@ -72,8 +72,7 @@ export function defineInstitutionSubgraph<R extends { avs: string }>(
           const first = index.get('Person')?.get(spec.personField);
           if (!first) throw new Error(`Person.${spec.personField} has no @category`);
           const selected = besides(selectedCategories(info, index), first);
-          await ctx.access.decided(person.avs, selected);
-          const released = ctx.access.released(person.avs, selected);
+          const released = await ctx.access.released(person.avs, selected);
           const sections = [first, ...released].map(sectionOf);
           const record = await ctx.files.load({ avs: person.avs, sections });
           return record ? { ...spec.toFile(record), [SUBJECT]: person.avs } : null;

@@ -2,13 +2,11 @@
 // Decisions belong to the gateway request, so each subgraph keeps a request's access
 // decisions for a short while under the gateway's request id (signed into the credential,
 // minted by the gateway, never taken from the client). Bounded in time and in size: entries
-// leave when they expire, not only when the cache is full (a caseload's decisions are tens of
-// KiB; kept until 10,000 had piled up, they were hundreds of MiB of live heap to collect).
-// Expiry walks a queue in insertion order, not the Map: iterating a Map from its start also
-// walks the holes its deletions left, thousands of them per call under load.
+// leave when they expire, not only when the cache is full. Expiry walks a queue in insertion
+// order, not the Map: iterating a Map from its start also walks the holes its deletions left.
 import type { RequestFacts } from '../../lib/access/conditions/index.ts';
 import type { Requester } from '../../lib/access/requester.ts';
-import type { RequestAccess } from './request-access.ts';
+import type { RequestDecisions } from './request-decisions.ts';
 
 /**
  * Who asks and why, as one string: two calls share decisions only if it is the same. Each
@@ -16,7 +14,7 @@ import type { RequestAccess } from './request-access.ts';
  */
 export function requestFingerprint(r: Requester, facts: RequestFacts): string {
   let s = '';
-  for (const part of [r.institution, r.role, r.subject, r.canton, facts.purpose, facts.caseReference]) {
+  for (const part of [r.institution, r.role, r.subject, r.canton, r.client, facts.purpose, facts.caseReference]) {
     s += part === undefined ? '-|' : `${part.length}:${part}|`;
   }
   return s;
@@ -29,7 +27,7 @@ interface Entry<T> {
   readonly expires: number;
 }
 
-export class RequestAccessCache<T = RequestAccess> {
+export class RequestAccessCache<T = RequestDecisions> {
   private readonly entries = new Map<string, Entry<T>>();
   /** Every entry made, in insertion order, which is expiry order (every entry lives ttlMs); from `head` on. */
   private queue: (Entry<T> | undefined)[] = [];

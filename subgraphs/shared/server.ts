@@ -16,16 +16,16 @@ import { errors, maskUnexpectedErrors, withHttpStatus } from '../../lib/errors.t
 import { sendJson, startHttpService, type HttpService } from '../../lib/http-server.ts';
 import type { SubgraphContext, SubgraphDefinition, SubgraphDeps } from './definition.ts';
 import { enforceCategories } from './enforce-categories.ts';
-import { RequestAccess, UnenforcedAccess } from './request-access.ts';
+import { RequestDecisions } from './request-decisions.ts';
 import { RequestAccessCache, requestFingerprint } from './request-access-cache.ts';
 import { parseSubgraphSdl } from '../../lib/schema/subgraph-sdl.ts';
 import { metricsRoute, reportKeptRequests } from '../../lib/observability/metrics.ts';
 import { observeRequests } from '../../lib/observability/request-plugin.ts';
 import { extractContext } from '../../lib/observability/tracing.ts';
 
-export function buildSchema(def: SubgraphDefinition, deps: Pick<SubgraphDeps, 'policy' | 'enforcement'>): GraphQLSchema {
+export function buildSchema(def: SubgraphDefinition, deps: Pick<SubgraphDeps, 'policy'>): GraphQLSchema {
   const schema = buildSubgraphSchema({ typeDefs: parseSubgraphSdl(def.schemaPath), resolvers: def.resolvers as never });
-  return deps.enforcement ? enforceCategories(schema, deps.policy) : schema;
+  return enforceCategories(schema, deps.policy);
 }
 
 const unauthenticated = (message: string) => withHttpStatus(errors.unauthenticated(message), 401);
@@ -44,10 +44,9 @@ function requestContext(def: SubgraphDefinition, deps: SubgraphDeps, cache: Requ
     throw withHttpStatus(errors.badUserInput(`Unknown purpose "${claims.purpose}".`, { field: 'purpose' }), 400);
   }
   const facts = { purpose: claims.purpose, caseReference: claims.caseReference };
-  if (!deps.enforcement) return { requestId: claims.requestId, access: new UnenforcedAccess(claims.requester) };
   const create = () =>
-    new RequestAccess(
-      { policy: deps.policy, consents: deps.consents, audit: deps.auditBatcher, clock: deps.clock },
+    new RequestDecisions(
+      { policy: deps.policy, readFacts: deps.readFacts, journal: deps.journal, clock: deps.clock },
       claims.requester,
       facts,
       def.name,
@@ -71,7 +70,7 @@ export async function startSubgraph(
     // Shutdown is the stack's: it drains the HTTP servers first, then stops Apollo.
     stopOnTerminationSignals: false,
     // No inline tracing (ftv1) and no cache-control hints: the product uses neither, and the
-    // cache-control plugin wraps every resolver (5-10 % of a subgraph's CPU, bench/REPORT.md).
+    // cache-control plugin wraps every resolver.
     plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled(), observeRequests(def.name)],
   });
   await server.start();

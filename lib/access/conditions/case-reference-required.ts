@@ -6,6 +6,6 @@ export const caseReferenceRequired = defineCondition({
   type: 'caseReferenceRequired',
   params: z.strictObject({}),
   describe: () => 'the request names the individual case (case reference)',
-  readsPerson: false,
-  check: (_p, req) => (req.caseReference ? null : 'the request names no case reference'),
+  readsPersonFacts: false,
+  check: (_p, { request }) => (request.caseReference ? null : 'the request names no case reference'),
 });

@@ -1,6 +1,8 @@
-// A condition a legal basis puts on a request (LPGA art. 32: a reasoned request in an
-// individual case). One condition per file, each with its own parameters and test.
+// A condition a rule puts on a request (LPGA art. 32: a reasoned request in an individual
+// case). One condition per file, each with its own parameters and test.
 import type { z } from 'zod';
+import type { PersonFacts } from '../person-facts.ts';
+import type { Requester } from '../requester.ts';
 
 /** What a request says about itself, beyond who sends it. */
 export interface RequestFacts {
@@ -8,10 +10,13 @@ export interface RequestFacts {
   caseReference?: string | undefined;
 }
 
-/** What a condition may look at: the request, who sends it, and whose data is asked. */
-export interface ConditionInput extends RequestFacts {
-  requesterSubject: string;
+/** What a condition may look at: the request, who sends it, whose data is asked and what is known of them. */
+export interface ConditionInput {
+  request: RequestFacts;
+  requester: Requester;
   avs: string;
+  /** Read only for conditions that say `readsPersonFacts`; empty otherwise. */
+  facts: PersonFacts;
 }
 
 export interface ConditionDefinition<P> {
@@ -19,14 +24,10 @@ export interface ConditionDefinition<P> {
   params: z.ZodType<P>;
   /** For the DPO: what the condition demands, in words. */
   describe(params: P): string;
-  /** Null when met; otherwise why not. */
-  check(params: P, request: ConditionInput): string | null;
-  /**
-   * Whether the outcome depends on whose data is asked (`avs`). One that does not is checked
-   * once per request and category, not once per person of a caseload. Stated by every
-   * condition: a wrong `false` would release a caseload on one person's outcome.
-   */
-  readsPerson: boolean;
+  /** Null when met; otherwise why not, in words. */
+  check(params: P, input: ConditionInput): string | null;
+  /** Whether it reads the person's consents or cases: they are then read before deciding. */
+  readsPersonFacts: boolean;
 }
 
 export const defineCondition = <P>(d: ConditionDefinition<P>) => d;

@@ -6,6 +6,6 @@ export const purposeRequired = defineCondition({
   type: 'purposeRequired',
   params: z.strictObject({}),
   describe: () => 'the request states its purpose',
-  readsPerson: false,
-  check: (_p, req) => (req.purpose ? null : 'the request states no purpose'),
+  readsPersonFacts: false,
+  check: (_p, { request }) => (request.purpose ? null : 'the request states no purpose'),
 });

@@ -10,6 +10,6 @@ export const requesterIsThePerson = defineCondition({
   type: 'requesterIsThePerson',
   params: z.strictObject({}),
   describe: () => "the requester is the person concerned (the token's subject is their AVS number)",
-  readsPerson: true,
-  check: (_p, req) => (req.requesterSubject === req.avs ? null : 'the requester is not the person concerned'),
+  readsPersonFacts: false,
+  check: (_p, { requester, avs }) => (requester.subject === avs ? null : 'the requester is not the person concerned'),
 });
