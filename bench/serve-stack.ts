@@ -33,6 +33,8 @@ import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { startMockRegistries } from '../mocks/server.ts';
 import { buildInProcessSchema, serveInProcess } from './in-process-schema.ts';
 import { startUnenforcedSubgraphs } from './unenforced.ts';
+import pino from 'pino';
+import { logTo } from '../lib/log.ts';
 
 export type ServeMode = 'embedded' | 'subgraphs' | 'gateway' | 'in-process' | 'mocks';
 
@@ -119,6 +121,8 @@ async function stackOf(config: Config, o: { enforcement: boolean; gateway: boole
 }
 
 async function main(): Promise<void> {
+  // stdout is the protocol (the ready line, then answers); the services' logs go to stderr.
+  logTo(pino.destination(2));
   const opts = JSON.parse(process.argv[2] ?? '{}') as ServeOptions;
   const config = loadConfig({ ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1' });
   let close: () => Promise<void>;

@@ -13,7 +13,7 @@ import { SUBGRAPH_DEFINITIONS } from '../bin/stack.ts';
 import type { Decision, Denied } from '../lib/access/decision.ts';
 import type { Requester } from '../lib/access/requester.ts';
 import { SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
-import { startHttpService, type HttpService } from '../lib/http-server.ts';
+import { sendJson, startHttpService, type HttpService } from '../lib/http-server.ts';
 import { parseSubgraphSdl } from '../lib/schema/subgraph-sdl.ts';
 import type { SubgraphContext, SubgraphDeps } from '../subgraphs/shared/definition.ts';
 import type { AccessDecisions } from '../subgraphs/shared/request-decisions.ts';
@@ -55,6 +55,8 @@ export async function startUnenforcedSubgraphs(deps: SubgraphDeps): Promise<{ ur
       host: deps.config.host,
       port: 0,
       apollo: { server, context: async () => ({ requestId: 'unenforced', access: new ReleaseEverything(BENCH_REQUESTER), ...def.context() }) },
+      // The gateway's readiness asks every subgraph.
+      routes: { '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: name }) },
     });
     services.push(service);
     urls[name] = `${service.url}/graphql`;

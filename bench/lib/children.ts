@@ -86,7 +86,12 @@ export async function startChild(o: StartChildOptions): Promise<Child> {
     const timer = setTimeout(() => reject(new Error(`${o.name}: not ready after ${o.timeoutMs ?? 60_000} ms (see ${log.path})`)), o.timeoutMs ?? 60_000);
     const onData = (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
-      const nl = buffered.indexOf('\n');
+      // Log lines a process writes before it is ready (Redis connected, ...) go to its log.
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0 && !buffered.startsWith('{"ready":true')) {
+        log.write(buffered.slice(0, nl + 1));
+        buffered = buffered.slice(nl + 1);
+      }
       if (nl < 0) return;
       const line = buffered.slice(0, nl);
       child.stdout!.off('data', onData);
