@@ -3,7 +3,7 @@
 // Fills templates/institution/ for a new institution: writes its subgraph
 // (subgraphs/<name>/), its mock data (mocks/<name>.ts) and its categories (appended to
 // schema/categories.json), then prints the code edits and the policy snippet that remain
-// (docs/ADDING_AN_INSTITUTION.md). It never overwrites a file; the rest is a reviewed change.
+// (docs/institution-developers/adding-an-institution.md). It never overwrites a file; the rest is a reviewed change.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,7 +136,7 @@ export function nextSteps(vars: InstitutionVars, port: number): string {
   const constName = camel(vars.name);
   const newCode = !(INSTITUTIONS as readonly string[]).includes(vars.institution);
   return [
-    'Remaining steps (docs/ADDING_AN_INSTITUTION.md):',
+    'Remaining steps (docs/institution-developers/adding-an-institution.md):',
     ...(newCode
       ? [
           `0. ${vars.institution} is not an Institution code yet: add it to the Institution enum in schema/catalogue.ts and subgraphs/consent/schema.graphql,`,
