@@ -4,22 +4,18 @@
 // reported in the terminal and on the GraphiQL page while the previous version stays served;
 // a breaking change is served and reported; Ctrl-C stops every process.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devSecret, issueDevToken } from '../lib/auth/dev-issuer.ts';
 import { freePort, waitFor } from './support/ports.ts';
-import { ROOT } from './support/run-command.ts';
 import { gql } from './support/stack.ts';
+import { copyRepository } from './support/tree.ts';
 
 const PAINTER = '756.1234.5678.97';
-const tree = mkdtempSync(join(tmpdir(), 'ciigraph-dev-'));
-for (const entry of ['bin', 'lib', 'gateway', 'subgraphs', 'mocks', 'schema', 'package.json', 'tsconfig.json']) {
-  cpSync(join(ROOT, entry), join(tree, entry), { recursive: true });
-}
-symlinkSync(join(ROOT, 'node_modules'), join(tree, 'node_modules'), 'dir');
-afterAll(() => rmSync(tree, { recursive: true, force: true }));
+const copy = copyRepository('ciigraph-dev-');
+const tree = copy.dir;
+afterAll(() => copy.remove());
 
 const sdlPath = join(tree, 'subgraphs/unemployment/schema.graphql');
 const indexPath = join(tree, 'subgraphs/unemployment/index.ts');
