@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DEFAULT_PORTS, envPrefix, SUBGRAPHS } from '../lib/config.ts';
 import { CATALOGUE_PATH, INSTITUTIONS } from '../lib/schema/catalogue.ts';
+import { answerHelp } from './cli.ts';
 
 export const TEMPLATE_DIR = fileURLToPath(new URL('../templates/institution/', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -194,6 +195,12 @@ function main() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  answerHelp(`usage: npm run new-institution -- --name <kebab-name> --institution <CODE> [--field <Person field>]
+         [--type <TypeStem>] [--prefix <category prefix>] [--role <role>] [--title <text>]
+         [--citation <text>] [--port N] [--dry-run]
+  Fills templates/institution/ for a new institution: its subgraph, its mock data, its
+  categories in schema/categories.json; prints the remaining steps and the policy snippet.
+  Never overwrites a file. docs/institution-developers/adding-an-institution.md.`);
   try {
     main();
   } catch (e) {
