@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devSecret, issueDevToken } from '../lib/auth/dev-issuer.ts';
-import { freePort, waitFor } from './support/ports.ts';
+import { freeStackPorts, waitFor } from './support/ports.ts';
 import { gql } from './support/stack.ts';
 import { copyRepository } from './support/tree.ts';
 
@@ -27,9 +27,7 @@ const edit = (path: string, from: string, to: string) => {
 
 describe('npm run dev', () => {
   it('serves a saved change through the local gateway with enforcement on, reports what does not compose or breaks, and stops on SIGINT', async () => {
-    const names = ['GATEWAY', 'UNEMPLOYMENT', 'DISABILITY', 'SOCIAL_ASSISTANCE', 'SUPPLEMENTARY_BENEFITS', 'CONSENT', 'MOCKS'];
-    const ports: Record<string, string> = {};
-    for (const n of names) ports[`${n}_PORT`] = String(await freePort());
+    const ports = await freeStackPorts();
     const secretFile = join(tree, 'dev-token-secret');
     const child = spawn('npm', ['run', '--silent', 'dev', '--', '--subgraph', 'unemployment'], {
       cwd: tree,

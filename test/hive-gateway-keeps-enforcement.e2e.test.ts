@@ -13,7 +13,7 @@ import { MemoryAuditLog } from '../lib/audit/memory.ts';
 import { devSecret, issueDevToken } from '../lib/auth/dev-issuer.ts';
 import type { HttpService } from '../lib/http-server.ts';
 import { startHiveGateway } from '../gateway/hive/server.ts';
-import { freePort, waitFor } from './support/ports.ts';
+import { freeStackPorts, waitFor } from './support/ports.ts';
 import { PERSON } from './support/queries.ts';
 import { gql, startTestStack, type GraphQLResponse, type Requester, type TestStack } from './support/stack.ts';
 import { ROOT } from './support/run-command.ts';
@@ -138,9 +138,7 @@ describe('behind Hive Gateway, the subgraphs', () => {
 describe('npm run hive-gateway', () => {
   it('starts the subgraphs behind Hive Gateway in one command, which enforces the policy, and stops on SIGINT', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ciigraph-hive-'));
-    const ports = Object.fromEntries(
-      await Promise.all(['GATEWAY', 'UNEMPLOYMENT', 'DISABILITY', 'SOCIAL_ASSISTANCE', 'SUPPLEMENTARY_BENEFITS', 'CONSENT', 'MOCKS'].map(async (s) => [`${s}_PORT`, String(await freePort())])),
-    );
+    const ports = await freeStackPorts();
     const env = { ...process.env, NODE_ENV: 'development', DEV_TOKEN_SECRET_FILE: join(dir, 'secret'), CONSENT_SIGNING_KEY_FILE: join(dir, 'consent-key'), ...ports };
     const child = spawn('npm', ['run', '--silent', 'hive-gateway'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';

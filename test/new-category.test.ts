@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devSecret, issueDevToken } from '../lib/auth/dev-issuer.ts';
-import { freePort, waitFor } from './support/ports.ts';
+import { freeStackPorts, waitFor } from './support/ports.ts';
 import { runCommand } from './support/run-command.ts';
 import { gql } from './support/stack.ts';
 import { copyRepository } from './support/tree.ts';
@@ -39,8 +39,7 @@ function treeHash(): string {
 
 /** `npm start` in the copy on free ports; resolves once it is ready, or with what it printed when it exits. */
 async function startInCopy(): Promise<{ url: string; secretFile: string; stop(): Promise<void> } | { exited: string }> {
-  const ports: Record<string, string> = {};
-  for (const n of ['GATEWAY', 'UNEMPLOYMENT', 'DISABILITY', 'SOCIAL_ASSISTANCE', 'SUPPLEMENTARY_BENEFITS', 'CONSENT', 'MOCKS']) ports[`${n}_PORT`] = String(await freePort());
+  const ports = await freeStackPorts();
   const secretFile = join(tree, 'dev-token-secret');
   const child = spawn('npm', ['start'], {
     cwd: tree,
