@@ -3,7 +3,7 @@
 // gateway with the offline GraphiQL and its requester picker, enforcement on; every saved
 // change is checked (composition, breaking changes, category changes for DPO review) and, when
 // it composes, served seconds later; the outcome shows here and on the GraphiQL page.
-import { mkdtempSync, watch, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,7 @@ for (const dir of ['subgraphs', 'mocks', 'lib', 'schema']) {
 await loop.start();
 const shutdown = async () => {
   await loop.stop();
+  rmSync(keyDir, { recursive: true, force: true });
   process.exit(0);
 };
 process.on('SIGINT', () => void shutdown());

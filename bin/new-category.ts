@@ -8,8 +8,7 @@
 // legal basis whose citation says "pending DPO review"; no other requester gets it until the
 // DPO writes their cells. Everything is computed and checked first; then all files are
 // written, or none.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,7 +122,7 @@ interface SubgraphShape {
 
 function subgraphShape(sdl: string, where: string): SubgraphShape {
   const doc = parse(sdl);
-  const types = doc.definitions.filter((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION as never);
+  const types = doc.definitions.filter((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION);
   const categoryOf = (f: FieldDefinitionNode) =>
     f.directives?.find((d) => d.name.value === 'category')?.arguments?.find((a) => a.name.value === 'id')?.value;
   const person = types.find((t) => t.name.value === 'Person');
@@ -250,9 +249,15 @@ export function planNewCategory(input: NewCategoryArgs, root = ROOT): NewCategor
   files.set(policyPath, `${JSON.stringify(policyJson, null, 2)}\n`);
 
   // The supergraph, recomposed from the new SDL: it must compose and cover the new field.
-  const scratch = join(mkdtempSync(join(tmpdir(), 'ciigraph-new-category-')), 'schema.graphql');
+  const scratchDir = mkdtempSync(join(tmpdir(), 'ciigraph-new-category-'));
+  const scratch = join(scratchDir, 'schema.graphql');
   writeFileSync(scratch, files.get(sdlPath)!);
-  const check = checkSubgraphSdl(name, scratch, { catalogue, baselineSupergraph: read(at(relative(ROOT, SUPERGRAPH_PATH))) });
+  let check;
+  try {
+    check = checkSubgraphSdl(name, scratch, { catalogue, baselineSupergraph: read(at(relative(ROOT, SUPERGRAPH_PATH))) });
+  } finally {
+    rmSync(scratchDir, { recursive: true, force: true });
+  }
   if (check.compositionErrors.length || check.categoryProblems.length || !check.supergraphSdl) {
     throw new NewCategoryRefused(`the new field does not compose:\n  ${[...check.compositionErrors, ...check.categoryProblems].join('\n  ')}`);
   }
