@@ -5,6 +5,12 @@ import { RedisAuditLog } from '../lib/audit/redis.ts';
 import { closeRedis, createRedis, redactRedisUrl, waitForRedis } from '../lib/redis/connection.ts';
 import pino from 'pino';
 import { logTo } from '../lib/log.ts';
+import { answerHelp } from './cli.ts';
+
+answerHelp(`usage: npm run audit:verify
+  Walks the access log's hash chain in Redis (REDIS_URL, REDIS_PREFIX) and prints
+  "access log intact: N entries in M records", or names the first broken record and its
+  entries. Exit codes: 0 intact, 1 broken, 2 cannot check.`);
 
 // stdout carries the verdict alone; operational logs (Redis connection) go to stderr.
 logTo(pino.destination(2));

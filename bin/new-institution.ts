@@ -3,7 +3,7 @@
 // Fills templates/institution/ for a new institution: writes its subgraph
 // (subgraphs/<name>/), its mock data (mocks/<name>.ts) and its categories (appended to
 // schema/categories.json), then prints the code edits and the policy snippet that remain
-// (docs/ADDING_AN_INSTITUTION.md). It never overwrites a file; the rest is a reviewed change.
+// (docs/institution-developers/adding-an-institution.md). It never overwrites a file; the rest is a reviewed change.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DEFAULT_PORTS, envPrefix, SUBGRAPHS } from '../lib/config.ts';
 import { CATALOGUE_PATH, INSTITUTIONS } from '../lib/schema/catalogue.ts';
+import { answerHelp } from './cli.ts';
 
 export const TEMPLATE_DIR = fileURLToPath(new URL('../templates/institution/', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -136,7 +137,7 @@ export function nextSteps(vars: InstitutionVars, port: number): string {
   const constName = camel(vars.name);
   const newCode = !(INSTITUTIONS as readonly string[]).includes(vars.institution);
   return [
-    'Remaining steps (docs/ADDING_AN_INSTITUTION.md):',
+    'Remaining steps (docs/institution-developers/adding-an-institution.md):',
     ...(newCode
       ? [
           `0. ${vars.institution} is not an Institution code yet: add it to the Institution enum in schema/catalogue.ts and subgraphs/consent/schema.graphql,`,
@@ -194,6 +195,12 @@ function main() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  answerHelp(`usage: npm run new-institution -- --name <kebab-name> --institution <CODE> [--field <Person field>]
+         [--type <TypeStem>] [--prefix <category prefix>] [--role <role>] [--title <text>]
+         [--citation <text>] [--port N] [--dry-run]
+  Fills templates/institution/ for a new institution: its subgraph, its mock data, its
+  categories in schema/categories.json; prints the remaining steps and the policy snippet.
+  Never overwrites a file. docs/institution-developers/adding-an-institution.md.`);
   try {
     main();
   } catch (e) {

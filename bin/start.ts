@@ -4,6 +4,14 @@ import { loadConfig } from '../lib/config.ts';
 import { StartupError } from '../lib/errors.ts';
 import { startStack } from './stack.ts';
 import { startTracing } from '../lib/observability/tracing.ts';
+import { answerHelp } from './cli.ts';
+
+answerHelp(`usage: npm start
+  The whole stack in one process on the embedded defaults: the gateway (GATEWAY_PORT, default
+  4000: /graphql /healthz /readyz /metrics, /graphiql in development), the five subgraphs
+  (4001-4005), the mock registries (4010) unless <SUBGRAPH>_REGISTRY_URLs are set; consents and
+  the access log in memory, or in Redis with REDIS_URL. Ready when GET /readyz answers 200.
+  Settings: docs/operators/configuration.md. Ctrl-C stops it.`);
 
 async function main() {
   const config = loadConfig();

@@ -4,6 +4,12 @@ import { loadConfig, SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
 import { StartupError } from '../lib/errors.ts';
 import { startStack } from './stack.ts';
 import { startTracing } from '../lib/observability/tracing.ts';
+import { answerHelp } from './cli.ts';
+
+answerHelp(`usage: npm run subgraph -- <${SUBGRAPHS.join('|')}>
+  One subgraph alone on its port, against the mock registries (or its real registry when
+  <SUBGRAPH>_REGISTRY_URL is set). It answers the gateway's signed calls only; for a local
+  loop with a gateway and GraphiQL use npm run dev -- --subgraph <name>.`);
 
 const name = process.argv[2] as SubgraphName | undefined;
 if (!name || !SUBGRAPHS.includes(name)) {

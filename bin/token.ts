@@ -10,6 +10,12 @@ import { devSecret, issueDevToken } from '../lib/auth/dev-issuer.ts';
 import { loadConfig } from '../lib/config.ts';
 import { StartupError } from '../lib/errors.ts';
 import { Institution, loadCatalogue } from '../lib/schema/catalogue.ts';
+import { answerHelp } from './cli.ts';
+
+answerHelp(`usage: npm run --silent token -- --institution <AC|AI|AS|PC|CII> --role <role> [--sub <id>]
+         [--canton <XX>] [--purpose <code>] [--case <ref>] [--ttl <seconds>]
+  Prints one development JWT (HS256, the local dev secret) on stdout and nothing else; the role
+  must exist at the institution in the active policy. Refused in production.`);
 
 function fail(message: string): never {
   console.error(`token: ${message}`);

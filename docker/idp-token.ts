@@ -15,6 +15,7 @@ import { loadPolicy } from '../lib/access/policy.ts';
 import { CaseReference } from '../lib/access/requester.ts';
 import { Institution, loadCatalogue } from '../lib/schema/catalogue.ts';
 import { SECRET_FILES, SECRETS_DIR } from './secrets.ts';
+import { answerHelp } from '../bin/cli.ts';
 
 export const COMPOSE_FILE = fileURLToPath(new URL('../docker-compose.yml', import.meta.url));
 
@@ -64,6 +65,10 @@ function main() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  answerHelp(`usage: npm run --silent docker:token -- --institution <code> --role <role> [--sub <id>]
+         [--purpose <code>] [--case <ref>] [--ttl <seconds>] [--key <pem>]
+  Prints one ES256 token for the docker-compose stack, signed with the stand-in identity
+  provider's key (docker/secrets/idp-private-key.pem, from npm run docker:secrets).`);
   try {
     main();
   } catch (e) {

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { answerHelp } from '../bin/cli.ts';
 
 export const SECRETS_DIR = fileURLToPath(new URL('./secrets/', import.meta.url));
 
@@ -53,6 +54,11 @@ export function writeSecrets(dir = SECRETS_DIR, opts: { force?: boolean } = {}):
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  answerHelp(`usage: npm run docker:secrets [-- --out DIR] [--force]
+  Writes the key files docker-compose.yml and deploy/kubernetes mount (default DIR:
+  docker/secrets/, git-ignored): ${Object.values(SECRET_FILES).join(', ')}.
+  Refuses to replace existing files without --force (a new consent signing key invalidates
+  every stored consent's signature).`);
   try {
     const { values } = parseArgs({ options: { out: { type: 'string' }, force: { type: 'boolean', default: false } }, strict: true });
     const paths = writeSecrets(values.out ?? SECRETS_DIR, { force: values.force });

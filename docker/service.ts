@@ -15,6 +15,7 @@ import { startGateway } from '../gateway/server.ts';
 import { startMockRegistries } from '../mocks/server.ts';
 import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { startStack } from '../bin/stack.ts';
+import { answerHelp } from '../bin/cli.ts';
 
 export const SERVICES = ['gateway', ...SUBGRAPHS, 'mocks'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -104,6 +105,9 @@ async function main() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  answerHelp(`usage: service <${SERVICES.join('|')}>
+  The container image's entry point: one ciigraph service per process, configured by the
+  environment (docs/operators/containers.md, docs/operators/kubernetes.md).`);
   main().catch((e: unknown) => {
     console.error(e instanceof StartupError ? `Cannot start: ${e.message}` : e);
     process.exit(1);

@@ -31,7 +31,7 @@ import { SubgraphTransport } from './subgraph-transport.ts';
 import { metricsRoute } from '../lib/observability/metrics.ts';
 import { observeRequests } from '../lib/observability/request-plugin.ts';
 import { extractContext } from '../lib/observability/tracing.ts';
-import { createGraphiqlRoute, devTokenIssuer } from './graphiql/index.ts';
+import { createGraphiqlRoute, devTokenIssuer, type DevStatus } from './graphiql/index.ts';
 
 export interface GatewayOptions {
   config: Config;
@@ -43,6 +43,8 @@ export interface GatewayOptions {
   catalogue?: CategoryCatalogue;
   /** Where the DPO's readings of the access log are journaled, and the log they read. */
   journal?: Journal;
+  /** `npm run dev`: the state of the developer's last change, shown on the GraphiQL page. */
+  devStatus?: () => DevStatus;
 }
 
 export async function startGateway({
@@ -53,6 +55,7 @@ export async function startGateway({
   supergraphSdl,
   catalogue,
   journal,
+  devStatus,
 }: GatewayOptions): Promise<HttpService> {
   const verifier = UserTokenVerifier.fromConfig(config, policy);
   const sdl = supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8');
@@ -114,7 +117,7 @@ export async function startGateway({
   });
   await server.start();
   // The offline IDE, development only (its token endpoint only where devTokenIssuer offers one).
-  const ide = production ? undefined : createGraphiqlRoute({ policy, tokenIssuer: devTokenIssuer(config) });
+  const ide = production ? undefined : createGraphiqlRoute({ policy, tokenIssuer: devTokenIssuer(config), ...(devStatus ? { devStatus } : {}) });
   const service = await startHttpService({
     name: 'gateway',
     host: config.host,

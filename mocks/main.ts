@@ -4,6 +4,12 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORTS, REGISTRY_PATHS, REGISTRY_SUBGRAPHS } from '../lib/config.ts';
 import { startMockRegistries } from './server.ts';
+import { answerHelp } from '../bin/cli.ts';
+
+answerHelp(`usage: npm run mocks [-- --port N --latency MS]
+  The mock registries alone (msw handlers over HTTP): /plasta, /ai-files, /social-assistance,
+  /pc, /__calls. Defaults: --port MOCKS_PORT or 4010, --latency MOCK_LATENCY_MS or 0, HOST or
+  127.0.0.1. Ctrl-C stops them.`);
 
 function integer(name: string, raw: string, max: number): number {
   const value = Number(raw);

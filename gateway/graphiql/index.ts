@@ -44,6 +44,19 @@ export interface GraphiqlRouteOptions {
   defaultRequester?: GraphiqlRequester;
   /** The query in the editor on a first visit. Default: the painter. */
   defaultQuery?: string;
+  /** `npm run dev`: what the page shows above the editor about the developer's last change (GET <base>/dev-status). */
+  devStatus?: () => DevStatus;
+}
+
+/** The state of `npm run dev`'s last change, as the page shows it. */
+export interface DevStatus {
+  /** served: the change is live; warning: live, with breaking or category changes; failed: not served (the previous version is). */
+  state: 'starting' | 'served' | 'warning' | 'failed';
+  /** One line for the banner. */
+  summary: string;
+  /** The report: composition errors, breaking changes, category changes for the DPO. */
+  details: string[];
+  at: string;
 }
 
 export type GraphiqlRoute = ((req: IncomingMessage, res: ServerResponse) => Promise<void>) & {
@@ -142,6 +155,7 @@ function loadAssets() {
     graphiqlCss: vendor('graphiql', 'graphiql.min.css'),
     pageJs: own('page.js'),
     pageCss: own('page.css'),
+    devStatusJs: own('dev-status.js'),
   };
 }
 
@@ -166,7 +180,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 /** JSON inside <script type="application/json">: no "</script>" or comment opener can end it early. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 
-function renderPage(opts: Required<Pick<GraphiqlRouteOptions, 'policy' | 'basePath' | 'graphqlPath' | 'defaultRequester' | 'defaultQuery'>> & { tokenUrl: string | null; assets: ReturnType<typeof loadAssets> }): string {
+function renderPage(opts: Required<Pick<GraphiqlRouteOptions, 'policy' | 'basePath' | 'graphqlPath' | 'defaultRequester' | 'defaultQuery'>> & { tokenUrl: string | null; devStatusUrl: string | null; assets: ReturnType<typeof loadAssets> }): string {
   const { policy, basePath, assets, defaultRequester: d } = opts;
   const url = (a: Asset) => `${basePath}/assets/${a.path}`;
   const roles = [...policy.roles.values()];
@@ -177,6 +191,7 @@ function renderPage(opts: Required<Pick<GraphiqlRouteOptions, 'policy' | 'basePa
     graphqlUrl: opts.graphqlPath,
     tokenUrl: opts.tokenUrl,
     defaultQuery: opts.defaultQuery,
+    devStatusUrl: opts.devStatusUrl,
   };
   const issuing = opts.tokenUrl !== null;
   return `<!doctype html>
@@ -192,7 +207,7 @@ function renderPage(opts: Required<Pick<GraphiqlRouteOptions, 'policy' | 'basePa
 <script src="${url(assets.reactDom)}" defer></script>
 <script src="${url(assets.graphiqlJs)}" defer></script>
 <script src="${url(assets.pageJs)}" defer></script>
-</head>
+${opts.devStatusUrl ? `<script src="${url(assets.devStatusJs)}" defer></script>\n` : ''}</head>
 <body>
 <form id="requester" autocomplete="off">
   <strong class="brand">ciigraph</strong>
@@ -208,7 +223,7 @@ function renderPage(opts: Required<Pick<GraphiqlRouteOptions, 'policy' | 'basePa
   <button type="submit">Use this requester</button>
   <output id="requester-status" aria-live="polite">${issuing ? 'Getting a development token…' : 'No token issuer here: paste a token into the Authorization header below.'}</output>
 </form>
-<main id="graphiql"><p class="loading">Loading GraphiQL…</p></main>
+${opts.devStatusUrl ? '<section id="dev-status" data-state="starting" aria-live="polite"><strong>npm run dev</strong> <span class="summary">waiting for the first check…</span><pre class="details"></pre></section>\n' : ''}<main id="graphiql"><p class="loading">Loading GraphiQL…</p></main>
 </body>
 </html>
 `;
@@ -249,6 +264,7 @@ export function createGraphiqlRoute(opts: GraphiqlRouteOptions): GraphiqlRoute {
   const assets = loadAssets();
   const byPath = new Map(Object.values(assets).map((a) => [`${basePath}/assets/${a.path}`, a]));
   const tokenPath = `${basePath}/token`;
+  const devStatusPath = `${basePath}/dev-status`;
   const page = Buffer.from(
     renderPage({
       policy,
@@ -257,6 +273,7 @@ export function createGraphiqlRoute(opts: GraphiqlRouteOptions): GraphiqlRoute {
       defaultRequester: opts.defaultRequester ?? DEFAULT_REQUESTER,
       defaultQuery: opts.defaultQuery ?? PAINTER_QUERY,
       tokenUrl: tokenIssuer ? tokenPath : null,
+      devStatusUrl: opts.devStatus ? devStatusPath : null,
       assets,
     }),
   );
@@ -331,6 +348,7 @@ export function createGraphiqlRoute(opts: GraphiqlRouteOptions): GraphiqlRoute {
       if (method !== 'POST') return sendJson(res, 405, { error: 'POST only' }, { allow: 'POST' });
       return serveToken(req, res, tokenIssuer);
     }
+    if (pathname === devStatusPath && opts.devStatus) return sendJson(res, 200, opts.devStatus());
     const asset = pagePaths.has(pathname) ? 'page' : byPath.get(pathname);
     if (!asset) return sendJson(res, 404, { error: `no route ${method} ${pathname}` });
     if (method !== 'GET' && method !== 'HEAD') return sendJson(res, 405, { error: 'GET only' }, { allow: 'GET, HEAD' });

@@ -19,6 +19,8 @@ export interface SdlCheckReport {
   categoryProblems: string[];
   /** True when it composes, breaks nothing and has no category problem (category changes still need review). */
   ok: boolean;
+  /** The supergraph the working tree composes to, when it composes. */
+  supergraphSdl?: string;
 }
 
 const apiSchema = (supergraphSdl: string): GraphQLSchema => Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
@@ -43,6 +45,7 @@ export function checkSubgraphSdl(
     report.compositionErrors = composed.errors;
     return report;
   }
+  report.supergraphSdl = composed.supergraphSdl;
   const baseline = opts.baselineSupergraph ?? readFileSync(SUPERGRAPH_PATH, 'utf8');
   const before = apiSchema(baseline);
   const after = apiSchema(composed.supergraphSdl);

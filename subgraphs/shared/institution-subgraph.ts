@@ -11,6 +11,7 @@ import type { SubgraphDefinition, SubgraphDeps } from './definition.ts';
 import { createFileLoader, type FileLoader } from './file-loader.ts';
 import { RegistryClient } from './registry-client.ts';
 import { sectionOf } from './registry-schema.ts';
+import { checkRegistrySections } from './registry-sections.ts';
 import { subgraphSchemaPath } from '../../lib/schema/subgraph-sdl.ts';
 import { SUBJECT } from './subject.ts';
 import type { SubgraphContext } from './definition.ts';
@@ -44,6 +45,7 @@ export function defineInstitutionSubgraph<R extends { avs: string }>(
   spec: InstitutionSubgraphSpec<R>,
   deps: SubgraphDeps,
 ): SubgraphDefinition<InstitutionContext<R>> {
+  checkRegistrySections(spec.name, spec.institution, spec.record, deps.catalogue);
   const client = new RegistryClient({
     institution: spec.institution,
     baseUrl: deps.config.registryUrls[spec.name],

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { DEFAULT_PORTS, envPrefix } from '../../lib/config.ts';
 
 /** A port that was free a moment ago on loopback. */
 export function freePort(): Promise<number> {
@@ -20,4 +21,11 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs:
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** `<SERVICE>_PORT` for the gateway, every subgraph and the mocks, each a free port: the environment of a whole stack run as a command. */
+export async function freeStackPorts(): Promise<Record<string, string>> {
+  const ports: Record<string, string> = {};
+  for (const name of Object.keys(DEFAULT_PORTS)) ports[`${envPrefix(name)}_PORT`] = String(await freePort());
+  return ports;
 }

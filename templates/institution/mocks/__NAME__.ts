@@ -9,7 +9,7 @@ export type __TYPE__MockFile = Required<__TYPE__Record>;
 
 /**
  * Scenario persons (CONTRACT.md section 5, keyed by canonical AVS) with a file here. The
- * scenarios are part of the contract: add one only with a changelog note in the README.
+ * scenarios are part of the contract: add one only with a note in CHANGELOG.md.
  */
 export const scenario__TYPE__Files: ReadonlyMap<string, __TYPE__MockFile> = new Map();
 
