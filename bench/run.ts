@@ -474,7 +474,7 @@ async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, i
     const mocks = await start(`mocks-${latencyMs}ms`, { mode: 'mocks', port: 0, mockLatencyMs: latencyMs });
     const mocksUrl = mocks.ready.mocksUrl!;
     const registries = Object.fromEntries(REGISTRY_SUBGRAPHS.map((r) => [`${envPrefix(r)}_REGISTRY_URL`, `${mocksUrl}${REGISTRY_PATHS[r]}`]));
-    const pub = { GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE: env.publicKeyFile, ...registries };
+    const pub = { GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES: env.publicKeyFile, ...registries };
     const priv = { GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: env.privateKeyFile };
     // Twins: one subgraphs process holding the enforcement-on and -off subgraphs, one gateway
     // process holding a gateway on each (see ServeOptions.twin).

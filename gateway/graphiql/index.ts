@@ -93,7 +93,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
  * could mint any role's token).
  */
 export function devTokenIssuer(config: Config, opts: { ttlSeconds?: number } = {}): TokenIssuer | undefined {
-  if (config.env === 'production' || config.auth.publicKeyFile || !LOOPBACK.has(config.host)) return undefined;
+  if (config.env === 'production' || config.auth.issuers.length || !LOOPBACK.has(config.host)) return undefined;
   const secret = devSecret(config.auth.devSecretFile);
   return (claims) => issueDevToken(secret, claims, { issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: opts.ttlSeconds ?? 3600 });
 }

@@ -8,6 +8,8 @@ export const Requester = z.strictObject({
   role: z.string().min(1).max(64),
   subject: z.string().min(1).max(200),
   canton: z.string().regex(/^[A-Z]{2}$/).optional(),
+  /** The calling application (the token's azp or client_id, per its issuer's claim mapping). */
+  client: z.string().min(1).max(200).optional(),
 });
 export type Requester = z.infer<typeof Requester>;
 

@@ -4,7 +4,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import type { Policy } from '../../lib/access/policy.ts';
 import type { AuditBatcher } from '../../lib/audit/batcher.ts';
 import type { AuditLog } from '../../lib/audit/log.ts';
-import type { CredentialKeys } from '../../lib/auth/subgraph-credential.ts';
+import type { CredentialVerifier } from '../../lib/auth/subgraph-credential.ts';
+import type { HttpCaller } from '../../lib/http-client.ts';
 import type { Config, SubgraphName } from '../../lib/config.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { ConsentStore } from '../../lib/consents/store.ts';
@@ -19,8 +20,10 @@ export interface SubgraphDeps {
   audit: AuditLog;
   auditBatcher: AuditBatcher;
   clock: Clock;
-  /** Verifies the gateway's credential (public key only). */
-  credentialKeys: CredentialKeys;
+  /** Verifies the gateway's credentials (its public keys only). */
+  credentials: CredentialVerifier;
+  /** The client registries are called with (CA bundle, client certificate, answer-size cap). */
+  registryCall: HttpCaller;
   /** False only for the benchmark's baseline (bin/stack.ts option); never from configuration. */
   enforcement: boolean;
   /** Whether consents and the access log can be reached now. */
