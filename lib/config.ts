@@ -123,7 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!s.consentSigningKeyFile) problems.push('consentSigningKeyFile (CONSENT_SIGNING_KEY_FILE): required in production (stored consents are signed)');
     const c = s.gatewayCredential;
     if (!c.privateKeyFile && !c.publicKeyFiles.length && !c.jwksUrl) {
-      problems.push('gatewayCredential.privateKeyFile (gateway) or gatewayCredential.publicKeyFiles / jwksUrl (subgraph): required in production');
+      problems.push('gatewayCredential.privateKeyFile (GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE; gateway) or gatewayCredential.jwksUrl / publicKeyFiles (GATEWAY_CREDENTIAL_JWKS_URL / GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES; subgraph): required in production');
     }
   }
   if (problems.length) throw new StartupError(file ?? 'environment', problems);

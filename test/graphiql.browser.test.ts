@@ -144,7 +144,8 @@ describe('the IDE over HTTP', () => {
     expect(devTokenIssuer(stack.config)).toBeTypeOf('function');
     expect(devTokenIssuer({ ...stack.config, env: 'production' })).toBeUndefined();
     expect(devTokenIssuer({ ...stack.config, host: '0.0.0.0' })).toBeUndefined();
-    expect(devTokenIssuer({ ...stack.config, auth: { ...stack.config.auth, publicKeyFile: '/idp.pem' } })).toBeUndefined();
+    const idp = { issuer: 'https://idp.example', audience: ['ciigraph'], keys: { publicKeyFile: '/idp.pem' }, algorithms: ['ES256'], claims: {} as never, maxTokenLifetimeS: 3600 };
+    expect(devTokenIssuer({ ...stack.config, auth: { ...stack.config.auth, issuers: [idp] } })).toBeUndefined();
   });
 
   it('has no token endpoint without a token issuer (the page then asks for a pasted token)', async () => {
