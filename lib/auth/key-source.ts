@@ -104,15 +104,20 @@ export class RemoteKeySource implements KeySource {
   refetch(): Promise<readonly JWK[]> {
     // Callers that arrive while a fetch waits for its turn share it; once it has started, a new
     // caller waits for the next one (it may be asking about a key published after that start).
-    this.pending ??= (async () => {
+    if (this.pending) return this.pending;
+    const turn = async () => {
       if (this.inflight) await this.inflight;
       const wait = this.lastAttemptAt + this.opts.minRefetchIntervalMs - Date.now();
       if (wait > 0) await this.sleep(wait);
-      this.pending = undefined;
-      await this.fetchOnce();
-      return this.current ?? [];
-    })();
-    return this.pending;
+    };
+    const pending: Promise<readonly JWK[]> = turn()
+      .then(() => {
+        if (this.pending === pending) this.pending = undefined;
+        return this.fetchOnce();
+      })
+      .then(() => this.current ?? []);
+    this.pending = pending;
+    return pending;
   }
 
   close(): void {
