@@ -107,6 +107,11 @@ export async function startHttpService<Ctx extends BaseContext>(opts: HttpServic
         }
         return;
       }
+      // The client went away mid-request (or was cut off as too slow): nothing to answer, nothing broken here.
+      if (req.destroyed && (e as { code?: string }).code === 'ECONNRESET') {
+        log.debug({ service: opts.name }, 'request aborted by the client');
+        return;
+      }
       // Never leak internals: the detail goes to the server's stderr only.
       log.error({ service: opts.name, ...errorFields(e) }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
