@@ -138,7 +138,7 @@ export async function startGateway({
   });
   await server.start();
   // The offline IDE, development only (its token endpoint only where devTokenIssuer offers one).
-  const ide = production ? undefined : createGraphiqlRoute({ policy, tokenIssuer: devTokenIssuer(config) });
+  const ide = production ? undefined : createGraphiqlRoute({ policy, tokenIssuer: devTokenIssuer(config), loopbackNames: config.graphiql.loopbackNames });
   const timeouts = { headersMs: config.frontDoor.headersTimeoutMs, requestMs: config.frontDoor.requestTimeoutMs };
   const adminRoutes = {
     '/metrics': metricsRoute,
