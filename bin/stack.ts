@@ -8,7 +8,7 @@ import type { HttpService } from '../lib/http-server.ts';
 import { openStores } from '../lib/stores.ts';
 import { loadPolicy, type Policy } from '../lib/access/policy.ts';
 import type { AuditLog } from '../lib/audit/log.ts';
-import { credentialVerifierFromConfig, gatewayCredentialKeys, type CredentialKeys } from '../lib/auth/subgraph-credential.ts';
+import { credentialVerifierFromConfig, ephemeralCredentialKeys, gatewayCredentialKeys, type CredentialKeys } from '../lib/auth/subgraph-credential.ts';
 import { httpClientFromFiles } from '../lib/http-client.ts';
 import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { startGateway } from '../gateway/server.ts';
@@ -69,7 +69,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   let config: Config = { ...opts.config, registryUrls: { ...opts.config.registryUrls }, subgraphUrls: { ...opts.config.subgraphUrls } };
   const catalogue = loadCatalogue();
   const policy = loadPolicy(catalogue, config.policyFile);
-  const keys = gatewayCredentialKeys(config);
+  // The gateway's own keys only where it runs: a subgraph's container holds no private key.
+  const keys = opts.gateway === false ? ephemeralCredentialKeys() : gatewayCredentialKeys(config);
   const credentials = credentialVerifierFromConfig(config, keys);
   const stores = openStores(config, { ...(opts.consents ? { consents: opts.consents } : {}), ...(opts.audit ? { audit: opts.audit } : {}) });
   const { consents, audit } = stores;
