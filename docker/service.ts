@@ -8,6 +8,7 @@ import { RedisAuditLog } from '../lib/audit/redis.ts';
 import { gatewayCredentialKeys } from '../lib/auth/subgraph-credential.ts';
 import { loadConfig, SUBGRAPHS, type Config, type SubgraphName } from '../lib/config.ts';
 import { StartupError } from '../lib/errors.ts';
+import { setLogLevel } from '../lib/log.ts';
 import { closeRedis, createRedis } from '../lib/redis/connection.ts';
 import { startGateway } from '../gateway/server.ts';
 import { startMockRegistries } from '../mocks/server.ts';
@@ -76,7 +77,9 @@ async function main() {
     console.error(`usage: service <${SERVICES.join('|')}>`);
     process.exit(2);
   }
-  const service = await startService(name, loadConfig());
+  const config = loadConfig();
+  setLogLevel(config.logLevel);
+  const service = await startService(name, config);
   console.log(`ciigraph ${name} listening on ${service.url}`);
 
   let stopping = false;
