@@ -445,6 +445,12 @@ function embeddedTargets(st: Stacks): Target[] {
   ];
 }
 
+/** The variable a checkout's subgraphs read the gateway's public key from (a list of files since 0.5). */
+function publicKeyVariable(checkout: string = ROOT): string {
+  const plural = ['lib/config.ts', 'lib/config/settings.ts'].some((f) => existsSync(join(checkout, f)) && readFileSync(join(checkout, f), 'utf8').includes('GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES'));
+  return plural ? 'GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES' : 'GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE';
+}
+
 type StartFn = (name: string, serve: ServeOptions, extraEnv?: Record<string, string>, checkout?: string) => Promise<Child>;
 
 /**
@@ -481,8 +487,8 @@ async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, i
     const registries = Object.fromEntries(REGISTRY_SUBGRAPHS.map((r) => [`${envPrefix(r)}_REGISTRY_URL`, `${mocksUrl}${REGISTRY_PATHS[r]}`]));
     // --store redis: each enforcing stack on the bench's Redis under a prefix of its own.
     const store = (prefix: string): Record<string, string> => (redis ? { REDIS_URL: redis.url, REDIS_PREFIX: prefix } : {});
-    const pub = { GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE: env.publicKeyFile, ...registries, ...store('bench-after:') };
-    const beforePub = { ...pub, ...store('bench-before:') };
+    const pub = { [publicKeyVariable()]: env.publicKeyFile, ...registries, ...store('bench-after:') };
+    const beforePub = { [publicKeyVariable(before?.dir)]: env.publicKeyFile, ...registries, ...store('bench-before:') };
     const priv = { GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: env.privateKeyFile };
     // Twins: one subgraphs process holding the enforcement-on and -off subgraphs, one gateway
     // process holding a gateway on each (see ServeOptions.twin).

@@ -18,13 +18,14 @@
 //   {"cmd":"memory","gc":true}               process.memoryUsage() (heap used, ...), after a full GC if asked
 // so a profile covers the measured window only, not the start-up.
 // Environment (set by the orchestrator): DEV_TOKEN_SECRET_FILE, CONSENT_SIGNING_KEY_FILE,
-// GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE (gateway) / GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE (subgraphs).
+// GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE (gateway) / GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES (subgraphs).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
 import { startStack } from '../bin/stack.ts';
 import { loadPolicy } from '../lib/access/policy.ts';
-import { credentialKeysFromPem, ephemeralCredentialKeys } from '../lib/auth/subgraph-credential.ts';
+import { credentialKeysFromFiles, CredentialVerifier, ephemeralCredentialKeys } from '../lib/auth/subgraph-credential.ts';
+import { httpClientFromFiles } from '../lib/http-client.ts';
 import { systemClock } from '../lib/clock.ts';
 import { loadConfig, REGISTRY_PATHS, REGISTRY_SUBGRAPHS, type Config, type SubgraphName } from '../lib/config.ts';
 import { openStores } from '../lib/stores.ts';
@@ -103,7 +104,8 @@ async function stackOf(config: Config, o: { enforcement: boolean; gateway: boole
     journal: stores.journal,
     readFacts: stores.readFacts,
     clock: systemClock,
-    credentialKeys: { publicKey: keys.publicKey },
+    credentials: CredentialVerifier.ofKeys(keys),
+    registryCall: httpClientFromFiles(withMocks.outgoing.registries),
     storesStatus: () => stores.status(),
   });
   const gateway = o.gateway ? await startGateway({ config: { ...withMocks, subgraphUrls: subgraphs.urls }, policy, catalogue, credentialKeys: keys, port: 0 }) : undefined;
@@ -146,10 +148,10 @@ async function main(): Promise<void> {
     }
     case 'gateway': {
       if (!opts.subgraphUrls) throw new Error('gateway mode needs subgraphUrls');
-      const keyFile = config.credentialKeyFiles.privateKey;
+      const keyFile = config.credential.privateKeyFile;
       if (!keyFile) throw new Error('gateway mode needs GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE');
       const policy = loadPolicy(loadCatalogue(), config.policyFile);
-      const credentialKeys = credentialKeysFromPem({ privateKey: readFileSync(keyFile, 'utf8') });
+      const credentialKeys = credentialKeysFromFiles(keyFile, []);
       const gateway = await startGateway({ config: { ...config, subgraphUrls: opts.subgraphUrls }, policy, credentialKeys, port: 0 });
       close = gateway.close;
       ready.url = gateway.url;

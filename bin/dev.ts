@@ -54,7 +54,7 @@ const loop = new DevLoop({
 });
 
 function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE: publicKeyFile };
+  const env: NodeJS.ProcessEnv = { ...process.env, GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES: publicKeyFile };
   delete env.GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE;
   return env;
 }

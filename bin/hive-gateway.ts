@@ -3,10 +3,9 @@
 // registries and the five subgraphs in this process, like `npm start`; with --gateway-only,
 // Hive Gateway alone in front of the subgraphs at <SUBGRAPH>_URL (it then needs
 // GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE, whose public half the subgraphs hold).
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadPolicy } from '../lib/access/policy.ts';
-import { credentialKeysFromPem } from '../lib/auth/subgraph-credential.ts';
+import { credentialKeysFromFiles } from '../lib/auth/subgraph-credential.ts';
 import { loadConfig } from '../lib/config.ts';
 import { StartupError } from '../lib/errors.ts';
 import { loadCatalogue } from '../lib/schema/catalogue.ts';
@@ -29,10 +28,10 @@ async function main() {
   let policy;
   let credentialKeys;
   if (values['gateway-only']) {
-    const keyFile = config.credentialKeyFiles.privateKey;
+    const keyFile = config.credential.privateKeyFile;
     if (!keyFile) throw new StartupError('environment', ['GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: required with --gateway-only (the gateway signs subgraph credentials)']);
     policy = loadPolicy(loadCatalogue(), config.policyFile);
-    credentialKeys = credentialKeysFromPem({ privateKey: readFileSync(keyFile, 'utf8') });
+    credentialKeys = credentialKeysFromFiles(keyFile, []);
   } else {
     const stack = await startStack({ config, gateway: false });
     closers.push(() => stack.close());

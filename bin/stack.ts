@@ -6,14 +6,10 @@ import { systemClock, type Clock } from '../lib/clock.ts';
 import type { ConsentStore } from '../lib/consents/store.ts';
 import type { HttpService } from '../lib/http-server.ts';
 import { openStores } from '../lib/stores.ts';
-import { readFileSync } from 'node:fs';
 import { loadPolicy, type Policy } from '../lib/access/policy.ts';
 import type { AuditLog } from '../lib/audit/log.ts';
-import {
-  credentialKeysFromPem,
-  ephemeralCredentialKeys,
-  type CredentialKeys,
-} from '../lib/auth/subgraph-credential.ts';
+import { credentialVerifierFromConfig, ephemeralCredentialKeys, gatewayCredentialKeys, type CredentialKeys } from '../lib/auth/subgraph-credential.ts';
+import { httpClientFromFiles } from '../lib/http-client.ts';
 import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { startGateway } from '../gateway/server.ts';
 import { startMockRegistries, type MockRegistries } from '../mocks/server.ts';
@@ -50,6 +46,8 @@ export interface StackOptions {
 export interface Stack {
   config: Config;
   gatewayUrl: string;
+  /** Where the gateway serves /readyz and /metrics (its own URL without an admin port). */
+  adminUrl: string;
   services: HttpService[];
   mocks: MockRegistries | undefined;
   consents: ConsentStore;
@@ -60,21 +58,15 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** The gateway credential keys: from the configured PEM files, else an ephemeral pair (one-process stacks). */
-function credentialKeys(config: Config): CredentialKeys {
-  const { privateKey, publicKey } = config.credentialKeyFiles;
-  if (!privateKey && !publicKey) return ephemeralCredentialKeys();
-  const read = (f: string | undefined) => (f ? readFileSync(f, 'utf8') : undefined);
-  return credentialKeysFromPem({ privateKey: read(privateKey), publicKey: read(publicKey) });
-}
-
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const started: HttpService[] = [];
   const port = (p: number) => (opts.ephemeralPorts ? 0 : p);
   let config: Config = { ...opts.config, registryUrls: { ...opts.config.registryUrls }, subgraphUrls: { ...opts.config.subgraphUrls } };
   const catalogue = loadCatalogue();
   const policy = loadPolicy(catalogue, config.policyFile);
-  const keys = credentialKeys(config);
+  // The gateway's own keys only where it runs: a subgraph's container holds no private key.
+  const keys = opts.gateway === false ? ephemeralCredentialKeys() : gatewayCredentialKeys(config);
+  const credentials = credentialVerifierFromConfig(config, keys);
   const stores = openStores(config, { ...(opts.consents ? { consents: opts.consents } : {}), ...(opts.audit ? { audit: opts.audit } : {}) });
   const { consents, audit } = stores;
   let mocks: MockRegistries | undefined;
@@ -93,7 +85,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       journal: stores.journal,
       readFacts: stores.readFacts,
       clock: opts.clock ?? systemClock,
-      credentialKeys: { publicKey: keys.publicKey },
+      credentials,
+      registryCall: httpClientFromFiles(config.outgoing.registries),
       storesStatus: () => stores.status(),
     };
     const names = opts.only ?? SUBGRAPHS;
@@ -104,15 +97,19 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     subgraphs.forEach((s, i) => (config.subgraphUrls[names[i]!] = `${s.url}/graphql`));
     config = { ...config };
     let gatewayUrl = '';
+    let adminUrl = '';
     let closing: Promise<void> | undefined;
     if (opts.gateway !== false) {
-      const gateway = await startGateway({ config, policy, catalogue, journal: stores.journal, credentialKeys: keys, port: port(config.ports.gateway) });
+      const adminPort = config.ports.admin === undefined ? undefined : port(config.ports.admin);
+      const gateway = await startGateway({ config, policy, catalogue, journal: stores.journal, credentialKeys: keys, port: port(config.ports.gateway), adminPort });
       started.push(gateway);
       gatewayUrl = gateway.url;
+      adminUrl = gateway.adminUrl;
     }
     return {
       config,
       gatewayUrl,
+      adminUrl,
       services: started,
       mocks,
       consents,
@@ -126,12 +123,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           for (const s of [...started].reverse()) await s.close();
           await mocks?.close();
           await stores.close();
+          credentials.close();
         })()),
     };
   } catch (e) {
     for (const s of started.reverse()) await s.close().catch(() => {});
     await mocks?.close().catch(() => {});
     await stores.close().catch(() => {});
+    credentials.close();
     throw e;
   }
 }

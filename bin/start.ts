@@ -4,6 +4,7 @@ import { loadConfig } from '../lib/config.ts';
 import { StartupError } from '../lib/errors.ts';
 import { startStack } from './stack.ts';
 import { startTracing } from '../lib/observability/tracing.ts';
+import { setLogLevel } from '../lib/log.ts';
 import { answerHelp } from './cli.ts';
 
 answerHelp(`usage: npm start
@@ -15,13 +16,15 @@ answerHelp(`usage: npm start
 
 async function main() {
   const config = loadConfig();
-  await startTracing('ciigraph');
+  setLogLevel(config.logLevel);
+  await startTracing('ciigraph', config.otlpEndpoint);
   const stack = await startStack({ config });
   const lines = [
     `ciigraph is up (${config.env}${config.useMocks ? ', registries served by the mocks' : ''}, consent store and access log ${config.redisUrl ? 'in Redis' : 'in memory'}, policy "${stack.policy.name}")`,
-    `  gateway    ${stack.gatewayUrl}/graphql   (/healthz /readyz)`,
+    `  gateway    ${stack.gatewayUrl}/graphql   (/healthz; /readyz /metrics at ${stack.adminUrl})`,
     ...stack.services.filter((s) => s.name !== 'gateway').map((s) => `  ${s.name.padEnd(24)} ${s.url}/graphql`),
     ...(stack.mocks ? [`  mock registries          ${stack.mocks.url}`] : []),
+    ...(config.file ? [`Configuration: ${config.file}`] : []),
     'A development token:  npm run --silent token -- --institution AC --role counsellor --purpose cii',
     'Ctrl-C to stop.',
   ];

@@ -4,6 +4,7 @@ import { loadConfig, SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
 import { StartupError } from '../lib/errors.ts';
 import { startStack } from './stack.ts';
 import { startTracing } from '../lib/observability/tracing.ts';
+import { setLogLevel } from '../lib/log.ts';
 import { answerHelp } from './cli.ts';
 
 answerHelp(`usage: npm run subgraph -- <${SUBGRAPHS.join('|')}>
@@ -18,8 +19,10 @@ if (!name || !SUBGRAPHS.includes(name)) {
 }
 
 try {
-  await startTracing(`ciigraph-${name}`);
-  const stack = await startStack({ config: loadConfig(), only: [name], gateway: false });
+  const config = loadConfig();
+  setLogLevel(config.logLevel);
+  await startTracing(`ciigraph-${name}`, config.otlpEndpoint);
+  const stack = await startStack({ config, only: [name], gateway: false });
   const [service] = stack.services;
   console.log(`subgraph ${name} on ${service!.url}/graphql${stack.mocks ? `, registries mocked at ${stack.mocks.url}` : ''}`);
   const stop = () => void stack.close().then(() => process.exit(0));

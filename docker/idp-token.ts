@@ -17,14 +17,14 @@ import { Institution, loadCatalogue } from '../lib/schema/catalogue.ts';
 import { SECRET_FILES, SECRETS_DIR } from './secrets.ts';
 import { answerHelp } from '../bin/cli.ts';
 
-export const COMPOSE_FILE = fileURLToPath(new URL('../docker-compose.yml', import.meta.url));
+export const COMPOSE_CONFIG_FILE = fileURLToPath(new URL('../config/docker-compose.yaml', import.meta.url));
 
-/** The issuer and audience the compose gateway verifies, read from docker-compose.yml. */
-export function composeIssuer(file = COMPOSE_FILE): { issuer: string; audience: string } {
-  const compose = parse(readFileSync(file, 'utf8'), { merge: true }) as { services: { gateway: { environment: Record<string, string> } } };
-  const env = compose.services.gateway.environment;
-  if (!env.JWT_ISSUER) throw new Error(`${file}: the gateway has no JWT_ISSUER`);
-  return { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE ?? 'ciigraph' };
+/** The issuer and audience the compose gateway verifies, read from the configuration file docker-compose.yml mounts. */
+export function composeIssuer(file = COMPOSE_CONFIG_FILE): { issuer: string; audience: string } {
+  const config = parse(readFileSync(file, 'utf8')) as { identity?: { issuers?: Array<{ issuer: string; audience: string | string[] }> } };
+  const first = config.identity?.issuers?.[0];
+  if (!first) throw new Error(`${file}: no identity.issuers`);
+  return { issuer: first.issuer, audience: Array.isArray(first.audience) ? first.audience[0]! : first.audience };
 }
 
 function main() {

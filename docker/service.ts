@@ -2,14 +2,14 @@
 //   node docker/service.js <gateway | unemployment | disability | social-assistance | supplementary-benefits | consent | mocks>
 // (from a checkout: npx tsx docker/service.ts <name>). Configuration is the environment,
 // validated by loadConfig like `npm start`. SIGTERM/SIGINT drain and stop the service.
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadPolicy } from '../lib/access/policy.ts';
 import { Journal } from '../lib/audit/journal.ts';
 import { RedisAuditLog } from '../lib/audit/redis.ts';
-import { credentialKeysFromPem } from '../lib/auth/subgraph-credential.ts';
+import { gatewayCredentialKeys } from '../lib/auth/subgraph-credential.ts';
 import { loadConfig, SUBGRAPHS, type Config, type SubgraphName } from '../lib/config.ts';
 import { StartupError } from '../lib/errors.ts';
+import { setLogLevel } from '../lib/log.ts';
 import { closeRedis, createRedis } from '../lib/redis/connection.ts';
 import { startGateway } from '../gateway/server.ts';
 import { startMockRegistries } from '../mocks/server.ts';
@@ -25,21 +25,19 @@ interface Running {
   close(): Promise<void>;
 }
 
-const read = (file: string) => readFileSync(file, 'utf8');
-
 /** The problems that stop `name` from running alone in its process, before anything starts. */
 export function serviceProblems(name: ServiceName, config: Config): string[] {
   const problems: string[] = [];
-  const { privateKey, publicKey } = config.credentialKeyFiles;
+  const { privateKeyFile, publicKeyFiles, jwksUrl } = config.credential;
   if (name === 'mocks') {
     if (config.env === 'production') problems.push('NODE_ENV=production: the mock registries never run in production');
   } else if (name === 'gateway') {
     // Subgraphs in other processes must verify what it signs: no ephemeral key pair here.
-    if (!privateKey) problems.push('GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: required (the subgraphs run in other processes)');
+    if (!privateKeyFile) problems.push('gatewayCredential.privateKeyFile (GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE): required (the subgraphs run in other processes)');
   } else {
-    if (!publicKey) problems.push('GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE: required (the gateway runs in another process)');
+    if (!publicKeyFiles.length && !jwksUrl) problems.push('gatewayCredential.jwksUrl or publicKeyFiles (GATEWAY_CREDENTIAL_JWKS_URL, GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES): required (the gateway runs in another process)');
     // Several processes each embedding the mocks would fight over one port: name the registries.
-    if (config.useMocks) problems.push('<SUBGRAPH>_REGISTRY_URL: required (one service per process never embeds the mocks; point them at the mocks service)');
+    if (config.useMocks) problems.push('registries.<subgraph>.url (<SUBGRAPH>_REGISTRY_URL): required (one service per process never embeds the mocks; point them at the mocks service)');
   }
   return problems;
 }
@@ -50,7 +48,7 @@ export async function startService(name: ServiceName, config: Config): Promise<R
   if (name === 'mocks') return startMockRegistries({ host: config.host, port: config.ports.mocks, maxRecordedLookups: 10_000 });
   if (name === 'gateway') {
     const policy = loadPolicy(loadCatalogue(), config.policyFile);
-    const credentialKeys = credentialKeysFromPem({ privateKey: read(config.credentialKeyFiles.privateKey!) });
+    const credentialKeys = gatewayCredentialKeys(config);
     // The shared access log, for the DPO's /policy/access-log page. Not the consent store: the
     // gateway never reads consents, so it holds no consent signing key.
     const redis = config.redisUrl ? createRedis(config.redisUrl, { name: 'ciigraph gateway' }) : undefined;
@@ -81,7 +79,9 @@ async function main() {
     console.error(`usage: service <${SERVICES.join('|')}>`);
     process.exit(2);
   }
-  const service = await startService(name, loadConfig());
+  const config = loadConfig();
+  setLogLevel(config.logLevel);
+  const service = await startService(name, config);
   console.log(`ciigraph ${name} listening on ${service.url}`);
 
   let stopping = false;

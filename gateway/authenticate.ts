@@ -16,13 +16,13 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 };
 
-export function authenticate(req: IncomingMessage, verifier: UserTokenVerifier, policy: Policy): GatewayContext {
+export async function authenticate(req: IncomingMessage, verifier: UserTokenVerifier, policy: Policy): Promise<GatewayContext> {
   const authorization = header(req, 'authorization');
   const match = authorization?.match(/^Bearer\s+(\S+)$/i);
   if (!match) throw withHttpStatus(errors.unauthenticated('A bearer token is required (Authorization: Bearer <token>).'), 401);
   let verified;
   try {
-    verified = verifier.verify(match[1]!);
+    verified = await verifier.verify(match[1]!);
   } catch (e) {
     if (e instanceof TokenRejected) throw withHttpStatus(errors.unauthenticated(e.message), 401);
     throw e;
@@ -43,6 +43,7 @@ export function authenticate(req: IncomingMessage, verifier: UserTokenVerifier, 
     // Always the gateway's own: subgraphs group a request's decisions under it.
     requestId: randomUUID(),
     requester: verified.requester,
+    issuer: verified.issuer,
     purpose,
     caseReference,
   };

@@ -5,6 +5,8 @@ import type { Context, Span } from '@opentelemetry/api';
 export interface GatewayContext {
   requestId: string;
   requester: Requester;
+  /** The identity provider that vouched for the requester. */
+  issuer?: string;
   purpose: string | undefined;
   caseReference: string | undefined;
   /** Trace context of the incoming request (opt-in tracing). */

@@ -1,21 +1,37 @@
-// /readyz: ready (200) only when every subgraph answers its /healthz and none has lost its
-// stores (Redis); "degraded" (still 200: the others serve, partial results) when a
-// registry's circuit is open; 503 otherwise. The body says what is down.
+// /readyz: whether this gateway should receive traffic. It stays ready (200) while it can
+// still serve partial results, saying what is degraded: a subgraph down or without its
+// stores, a registry whose circuit is open, an identity provider whose keys are not known.
+// It is not ready (503) only when nothing can be served: no subgraph usable, or no identity
+// provider's keys at all. Taking every gateway of a fleet out of rotation because one
+// subgraph is down would turn a missing part into a missing whole.
 import type { SubgraphName } from '../lib/config.ts';
+import { httpCall, type HttpCaller } from '../lib/http-client.ts';
 
 export interface Readiness {
   status: 'ready' | 'degraded' | 'not ready';
+  /** What is degraded, in words; empty when ready. */
+  degraded: string[];
   subgraphs: Record<string, 'up' | 'down'>;
   registries: Record<string, string>;
   stores: Record<string, string>;
+  identity: Record<string, string>;
 }
 
-export async function checkSubgraphs(urls: Record<SubgraphName, string>, timeoutMs = 1000): Promise<Readiness> {
-  const readiness: Readiness = { status: 'ready', subgraphs: {}, registries: {}, stores: {} };
+export interface ReadinessSources {
+  subgraphUrls: Record<SubgraphName, string>;
+  /** The subgraphs' client (CA bundle, client certificate). */
+  call?: HttpCaller;
+  /** Per identity provider: whether its keys are known. */
+  identity(): Record<string, 'keys loaded' | 'no keys'>;
+  timeoutMs?: number;
+}
+
+export async function checkReadiness(sources: ReadinessSources): Promise<Readiness> {
+  const readiness: Readiness = { status: 'ready', degraded: [], subgraphs: {}, registries: {}, stores: {}, identity: sources.identity() };
   await Promise.all(
-    Object.entries(urls).map(async ([name, url]) => {
+    Object.entries(sources.subgraphUrls).map(async ([name, url]) => {
       try {
-        const res = await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(timeoutMs) });
+        const res = await (sources.call ?? httpCall)(new URL('/healthz', url).href, {}, sources.timeoutMs ?? 1000);
         const health = (await res.json()) as { stores?: string; registry?: string };
         readiness.subgraphs[name] = res.ok ? 'up' : 'down';
         if (health.stores) readiness.stores[name] = health.stores;
@@ -25,8 +41,12 @@ export async function checkSubgraphs(urls: Record<SubgraphName, string>, timeout
       }
     }),
   );
-  const down = Object.values(readiness.subgraphs).includes('down') || Object.values(readiness.stores).includes('down');
-  const degraded = Object.values(readiness.registries).some((c) => c !== 'closed');
-  readiness.status = down ? 'not ready' : degraded ? 'degraded' : 'ready';
+  const usable = Object.entries(readiness.subgraphs).filter(([name, state]) => state === 'up' && readiness.stores[name] !== 'down');
+  for (const [name, state] of Object.entries(readiness.subgraphs)) if (state === 'down') readiness.degraded.push(`subgraph ${name} is down: its fields are missing from answers`);
+  for (const [name, state] of Object.entries(readiness.stores)) if (state === 'down') readiness.degraded.push(`subgraph ${name} cannot reach its stores: it releases nothing`);
+  for (const [name, state] of Object.entries(readiness.registries)) if (state !== 'closed') readiness.degraded.push(`registry of ${name}: circuit ${state}`);
+  for (const [issuer, state] of Object.entries(readiness.identity)) if (state !== 'keys loaded') readiness.degraded.push(`identity provider ${issuer}: no keys, its tokens are refused`);
+  const anyIssuer = Object.values(readiness.identity).some((s) => s === 'keys loaded');
+  readiness.status = !usable.length || !anyIssuer ? 'not ready' : readiness.degraded.length ? 'degraded' : 'ready';
   return readiness;
 }

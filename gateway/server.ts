@@ -1,7 +1,10 @@
-// The gateway: Apollo Gateway on the committed supergraph, served with /graphql, /healthz
-// and /readyz. Every GraphQL request is authenticated before planning (gateway/authenticate.ts).
+// The gateway: Apollo Gateway on the committed supergraph, served with /graphql and /healthz;
+// /readyz, /metrics and /credential-keys (the public keys of its subgraph credentials) on the
+// admin port when one is configured, else on the same port. The front door (gateway/front-door/)
+// comes first: CORS, deadlines against slow clients, then every GraphQL request is
+// authenticated (gateway/authenticate.ts) and counted against its client's rate limit before planning.
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import {
@@ -25,7 +28,10 @@ import { authenticate } from './authenticate.ts';
 import type { GatewayContext } from './context.ts';
 import { operationLimits } from './limits/index.ts';
 import { dropErrorsOfUnselectedFields } from './unselected-field-errors.ts';
-import { checkSubgraphs } from './readiness.ts';
+import { checkReadiness } from './readiness.ts';
+import { corsFrontDoor } from './front-door/cors.ts';
+import { createRateLimiter } from './front-door/rate-limit.ts';
+import { httpClientFromFiles } from '../lib/http-client.ts';
 import { fetchesPerSubgraph } from './plan-fetches.ts';
 import { SubgraphTransport } from './subgraph-transport.ts';
 import { metricsRoute } from '../lib/observability/metrics.ts';
@@ -45,6 +51,13 @@ export interface GatewayOptions {
   journal?: Journal;
   /** `npm run dev`: the state of the developer's last change, shown on the GraphiQL page. */
   devStatus?: () => DevStatus;
+  /** The admin port (/readyz, /metrics, /credential-keys); default: config.ports.admin, unset: the gateway's port. */
+  adminPort?: number | undefined;
+}
+
+export interface GatewayService extends HttpService {
+  /** Where /readyz, /metrics and /credential-keys are served (the gateway's own URL without an admin port). */
+  adminUrl: string;
 }
 
 export async function startGateway({
@@ -56,11 +69,22 @@ export async function startGateway({
   catalogue,
   journal,
   devStatus,
-}: GatewayOptions): Promise<HttpService> {
+  adminPort = config.ports.admin,
+}: GatewayOptions): Promise<GatewayService> {
   const verifier = UserTokenVerifier.fromConfig(config, policy);
+  // Keys loaded before the first request; a provider that does not answer is named by /readyz.
+  await verifier.warm();
+  const subgraphCall = httpClientFromFiles(config.outgoing.subgraphs);
+  const limiter = createRateLimiter(config.frontDoor.rateLimit, { url: config.redisUrl, prefix: config.redisPrefix });
   const sdl = supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8');
+  // Who asks, counted against its client's budget: /graphql and the DPO's pages alike.
+  const admit = async (req: IncomingMessage) => {
+    const ctx = await authenticate(req, verifier, policy);
+    await limiter?.admit(ctx);
+    return ctx;
+  };
   // The DPO's read-only pages: same authentication as /graphql, then the dpo role only.
-  const authenticated = (req: IncomingMessage) => authenticate(req, verifier, policy);
+  const authenticated = admit;
   const dpoRoutes = {
     '/policy': dpoOnly(authenticated, createPolicyPageRoute(policy, catalogue ?? loadCatalogue(), sdl)),
     ...(journal ? { '/policy/access-log': dpoOnly(authenticated, createAccessLogRoute({ policy, journal })) } : {}),
@@ -68,7 +92,7 @@ export async function startGateway({
   const gateway = new ApolloGateway({
     supergraphSdl: sdl,
     buildService: ({ name }) =>
-      new SubgraphTransport(name, config.subgraphUrls[name as SubgraphName], config.subgraphTimeoutMs, credentialKeys),
+      new SubgraphTransport(name, config.subgraphUrls[name as SubgraphName], config.subgraphTimeoutMs, credentialKeys, subgraphCall),
     // Each call's credential says how many calls the plan makes to that subgraph (plan-fetches.ts).
     experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => {
       (requestContext.context as GatewayContext).fetches = fetchesPerSubgraph(queryPlan);
@@ -117,33 +141,54 @@ export async function startGateway({
   });
   await server.start();
   // The offline IDE, development only (its token endpoint only where devTokenIssuer offers one).
-  const ide = production ? undefined : createGraphiqlRoute({ policy, tokenIssuer: devTokenIssuer(config), ...(devStatus ? { devStatus } : {}) });
-  const service = await startHttpService({
-    name: 'gateway',
-    host: config.host,
-    port,
-    maxBodyBytes: config.limits.maxBodyBytes,
-    apollo: {
-      server,
-      context: async (req) => ({ ...authenticate(req, verifier, policy), traceParent: extractContext(req.headers) }),
+  const ide = production ? undefined : createGraphiqlRoute({ policy, tokenIssuer: devTokenIssuer(config), loopbackNames: config.graphiql.loopbackNames, ...(devStatus ? { devStatus } : {}) });
+  const timeouts = { headersMs: config.frontDoor.headersTimeoutMs, requestMs: config.frontDoor.requestTimeoutMs };
+  const adminRoutes = {
+    '/metrics': metricsRoute,
+    '/readyz': async (_req: IncomingMessage, res: ServerResponse) => {
+      const readiness = await checkReadiness({ subgraphUrls: config.subgraphUrls, call: subgraphCall, identity: () => verifier.status() });
+      sendJson(res, readiness.status === 'not ready' ? 503 : 200, readiness);
     },
-    routes: {
-      '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
-      '/metrics': metricsRoute,
-      '/readyz': async (_req, res) => {
-        const readiness = await checkSubgraphs(config.subgraphUrls);
-        sendJson(res, readiness.status === 'not ready' ? 503 : 200, readiness);
+    // Public keys only: subgraphs configured with this URL verify credentials with them.
+    '/credential-keys': (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 200, { keys: credentialKeys.published }),
+  };
+  const healthz = { '/healthz': (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 200, { status: 'ok' }) };
+  const admin =
+    adminPort === undefined ? undefined : await startHttpService({ name: 'gateway-admin', host: config.host, port: adminPort, timeouts, routes: { ...healthz, ...adminRoutes } });
+  let service: HttpService;
+  try {
+    service = await startHttpService({
+      name: 'gateway',
+      host: config.host,
+      port,
+      maxBodyBytes: config.limits.maxBodyBytes,
+      timeouts,
+      frontDoor: corsFrontDoor({ allowedOrigins: config.frontDoor.corsOrigins, maxAgeS: config.frontDoor.corsMaxAgeS }),
+      apollo: {
+        server,
+        context: async (req) => ({ ...(await admit(req)), traceParent: extractContext(req.headers) }),
       },
-      ...dpoRoutes,
-      ...(ide ? { '/': ide } : {}),
-    },
-    ...(ide ? { prefixRoutes: { [ide.basePath]: ide } } : {}),
-  });
+      routes: {
+        ...healthz,
+        ...(admin ? {} : adminRoutes),
+        ...dpoRoutes,
+        ...(ide ? { '/': ide } : {}),
+      },
+      ...(ide ? { prefixRoutes: { [ide.basePath]: ide } } : {}),
+    });
+  } catch (e) {
+    await admin?.close();
+    throw e;
+  }
   return {
     ...service,
+    adminUrl: admin?.url ?? service.url,
     close: async () => {
       await service.close();
+      await admin?.close();
       await server.stop();
+      await limiter?.close();
+      verifier.close();
     },
   };
 }

@@ -4,6 +4,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Denied } from './access/decision.ts';
+import { HeaderMap } from '@apollo/server';
 import { errorFields, log } from './log.ts';
 
 export const ErrorCode = {
@@ -21,6 +22,10 @@ export const ErrorCode = {
   REGISTRY_UNAVAILABLE: 'REGISTRY_UNAVAILABLE',
   /** A subgraph did not answer the gateway in time (or its circuit is open): its part is missing. */
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
+  /** The calling client sent more requests than its rate limit allows (HTTP 429, Retry-After). */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** A browser request from an origin that is not on the gateway's CORS allowlist (HTTP 403). */
+  ORIGIN_NOT_ALLOWED: 'ORIGIN_NOT_ALLOWED',
   /** Anything else: details stay in the server log, never in the response. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -47,6 +52,10 @@ export const errors = {
     graphqlError(ErrorCode.SUBGRAPH_UNAVAILABLE, `The ${subgraph} subgraph is unavailable; its part of the answer is missing.`, { subgraph }),
   registryUnavailable: (institution: string) =>
     graphqlError(ErrorCode.REGISTRY_UNAVAILABLE, `The ${institution} registry is unavailable.`, { institution }),
+  rateLimited: (retryAfterS: number) =>
+    graphqlError(ErrorCode.RATE_LIMITED, `Too many requests from this client; retry in ${retryAfterS} s.`, { retryAfter: retryAfterS }),
+  originNotAllowed: (origin: string) =>
+    graphqlError(ErrorCode.ORIGIN_NOT_ALLOWED, `Requests from the origin ${JSON.stringify(origin.slice(0, 200))} are not allowed.`),
 };
 
 /**
@@ -63,9 +72,12 @@ export class StartupError extends Error {
   }
 }
 
-/** Marks an error raised before execution (context creation) with the HTTP status Apollo answers with. */
-export function withHttpStatus(e: GraphQLError, status: 400 | 401 | 403): GraphQLError {
-  e.extensions.http = { status };
+/** Marks an error raised before execution (context creation) with the HTTP status (and headers) Apollo answers with. */
+export function withHttpStatus(e: GraphQLError, status: 400 | 401 | 403 | 429, headers?: Record<string, string>): GraphQLError {
+  // Apollo reads a HeaderMap here; Hive's packages (npm run hive-gateway) declare the same
+  // extension with plain records, and TypeScript merges both declarations.
+  const http = { status, ...(headers ? { headers: new HeaderMap(Object.entries(headers)) } : {}) };
+  e.extensions.http = http as unknown as NonNullable<GraphQLError['extensions']['http']>;
   return e;
 }
 

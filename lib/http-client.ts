@@ -4,9 +4,14 @@
 // undici's WHATWG layers (Request, Headers, web streams) are work on every call this needs
 // none of (measured: bench/README.md).
 // Redirects are not followed: a 3xx is an answer like any other (the credential header of a
-// subgraph call must not travel to wherever a redirect points).
+// subgraph call must not travel to wherever a redirect points). Each kind of dependency gets
+// its own client (createHttpClient): its CA bundle and client certificate for mutual TLS, and
+// a cap on the size of an answer, so a dependency cannot fill the caller's memory.
+import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import { StartupError } from './errors.ts';
 
 export interface HttpCallInit {
   method?: string;
@@ -31,12 +36,58 @@ export interface HttpResponse {
 // own Keep-Alive timeout if it announces a shorter one (node:http reads the hint): a request
 // is then unlikely to be sent on a connection the server is closing.
 const IDLE_MS = 4_000;
-const agents = { 'http:': new HttpAgent({ keepAlive: true, timeout: IDLE_MS }), 'https:': new HttpsAgent({ keepAlive: true, timeout: IDLE_MS }) };
 
 /** What AbortSignal.timeout makes fetch throw, so callers classify a deadline the same way. */
 const deadlineExceeded = () => new DOMException('The operation was aborted due to timeout', 'TimeoutError');
 
-export function httpCall(url: string, init: HttpCallInit, deadlineMs: number): Promise<HttpResponse> {
+/** An answer longer than the client's cap: the connection is cut, nothing of it is kept. */
+export class ResponseTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`the answer is larger than ${limit} bytes`);
+    this.name = 'ResponseTooLarge';
+  }
+}
+
+export interface HttpClientOptions {
+  /** PEM CA certificates trusted besides the system's (a private PKI's bundle). */
+  ca?: string | Buffer | undefined;
+  /** PEM client certificate (chain) and its key: mutual TLS. */
+  cert?: string | Buffer | undefined;
+  key?: string | Buffer | undefined;
+  /** Most bytes an answer's body may have. */
+  maxResponseBytes?: number;
+}
+
+export type HttpCaller = (url: string, init: HttpCallInit, deadlineMs: number) => Promise<HttpResponse>;
+
+/** Transport settings from the configuration, files read now: a file that cannot be read stops the start. */
+export function httpClientFromFiles(files: { caFile?: string | undefined; certFile?: string | undefined; keyFile?: string | undefined; maxResponseBytes: number }): HttpCaller {
+  const read = (file: string | undefined) => {
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new StartupError(file, [`cannot read this TLS file: ${(e as Error).message}`]);
+    }
+  };
+  return createHttpClient({ ca: read(files.caFile), cert: read(files.certFile), key: read(files.keyFile), maxResponseBytes: files.maxResponseBytes });
+}
+
+export function createHttpClient(opts: HttpClientOptions = {}): HttpCaller {
+  // The extra CA adds to the system's trust store rather than replacing it.
+  const ca = opts.ca ? [...rootCertificates, opts.ca] : undefined;
+  const agents = {
+    'http:': new HttpAgent({ keepAlive: true, timeout: IDLE_MS }),
+    'https:': new HttpsAgent({ keepAlive: true, timeout: IDLE_MS, ...(ca ? { ca } : {}), ...(opts.cert ? { cert: opts.cert, key: opts.key } : {}) }),
+  };
+  const limit = opts.maxResponseBytes ?? Number.POSITIVE_INFINITY;
+  return (url, init, deadlineMs) => call(agents, limit, url, init, deadlineMs);
+}
+
+/** The default client: system CAs, no client certificate, no cap beyond the deadline. */
+export const httpCall: HttpCaller = createHttpClient();
+
+function call(agents: { 'http:': HttpAgent; 'https:': HttpsAgent }, limit: number, url: string, init: HttpCallInit, deadlineMs: number): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const agent = agents[target.protocol as keyof typeof agents];
@@ -52,8 +103,18 @@ export function httpCall(url: string, init: HttpCallInit, deadlineMs: number): P
     const headers = init.body === undefined ? init.headers : { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) };
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(target, { method: init.method ?? 'GET', headers, agent }, (res) => {
+      const tooLarge = () => {
+        settle(() => reject(new ResponseTooLarge(limit)));
+        req.destroy();
+      };
+      if (Number(res.headers['content-length'] ?? 0) > limit) return tooLarge();
       const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) return tooLarge();
+        chunks.push(chunk);
+      });
       res.on('end', () => settle(() => resolve(new BufferedResponse(url, res, Buffer.concat(chunks)))));
       // A body cut off is an error here too (ECONNRESET, "aborted"); should any end go
       // unreported, the deadline still settles the call.

@@ -12,7 +12,8 @@ export interface HttpServiceOptions<Ctx extends BaseContext> {
   name: string;
   host: string;
   port: number;
-  apollo?: { server: ApolloServer<Ctx>; path?: string; context: (req: IncomingMessage) => Promise<Ctx> };
+  /** The context of a GraphQL request, from the request and the exact bytes of its body (none for a GET). */
+  apollo?: { server: ApolloServer<Ctx>; path?: string; context: (req: IncomingMessage, body: Buffer | undefined) => Promise<Ctx> };
   /** GET routes by exact path. */
   routes?: Record<string, RouteHandler>;
   /** Routes of any method for a path and everything under it (`/graphiql`: /graphiql, /graphiql/...). */
@@ -20,6 +21,10 @@ export interface HttpServiceOptions<Ctx extends BaseContext> {
   maxBodyBytes?: number;
   /** How long close() waits for in-flight requests before cutting connections. */
   drainTimeoutMs?: number;
+  /** Against slow clients: the longest to receive a request's headers, and the whole request (headers and body). */
+  timeouts?: { headersMs: number; requestMs: number };
+  /** Runs before any route (CORS, ...); true when it has answered the request itself. */
+  frontDoor?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface HttpService {
@@ -39,7 +44,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 class BodyTooLarge extends Error {}
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -55,7 +60,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       chunks.push(c);
     };
     req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -66,13 +71,19 @@ export async function startHttpService<Ctx extends BaseContext>(opts: HttpServic
 
   let closing = false;
   let inFlight = 0;
-  const server = createServer(async (req, res) => {
+  // node checks both deadlines every connectionsCheckingInterval (30 s by default): checked
+  // often enough here that a slow client is cut close to its deadline.
+  const timeouts = opts.timeouts
+    ? { headersTimeout: opts.timeouts.headersMs, requestTimeout: opts.timeouts.requestMs, connectionsCheckingInterval: Math.min(1000, opts.timeouts.headersMs) }
+    : {};
+  const server = createServer(timeouts, async (req, res) => {
     inFlight++;
     res.once('close', () => inFlight--);
     // While draining, every answer closes its connection, so keep-alive clients move on.
     if (closing) res.setHeader('connection', 'close');
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
+      if (opts.frontDoor?.(req, res)) return;
       if (opts.apollo && url.pathname === graphqlPath) {
         await serveGraphQL(opts.apollo, req, res, url, limit);
         return;
@@ -94,6 +105,11 @@ export async function startHttpService<Ctx extends BaseContext>(opts: HttpServic
           res.setHeader('connection', 'close');
           sendJson(res, 413, { errors: [{ message: `The request body is larger than ${limit} bytes.`, extensions: { code: 'BAD_USER_INPUT', limit: 'body' } }] });
         }
+        return;
+      }
+      // The client went away mid-request (or was cut off as too slow): nothing to answer, nothing broken here.
+      if (req.destroyed && (e as { code?: string }).code === 'ECONNRESET') {
+        log.debug({ service: opts.name }, 'request aborted by the client');
         return;
       }
       // Never leak internals: the detail goes to the server's stderr only.
@@ -147,8 +163,10 @@ async function serveGraphQL<Ctx extends BaseContext>(
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
   let body: unknown;
+  let raw: Buffer | undefined;
   if (req.method === 'POST') {
-    const text = await readBody(req, limit);
+    raw = await readBody(req, limit);
+    const text = raw.toString('utf8');
     if ((headers.get('content-type') ?? '').includes('application/json')) {
       try {
         body = text.length ? JSON.parse(text) : undefined;
@@ -160,7 +178,7 @@ async function serveGraphQL<Ctx extends BaseContext>(
   }
   const response = await apollo.server.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-    context: () => apollo.context(req),
+    context: () => apollo.context(req, raw),
   });
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;

@@ -22,6 +22,11 @@ export function logTo(destination: DestinationStream, levelName = level()): void
   log.level = levelName;
 }
 
+/** The configured level (the configuration file's logLevel, or LOG_LEVEL), once the configuration is read. */
+export function setLogLevel(levelName: string): void {
+  if (LEVELS.has(levelName)) log.level = levelName;
+}
+
 /** An error for a log line: its kind and message, never the values it may carry. */
 export const errorFields = (e: unknown) =>
   e instanceof Error ? { err: { type: e.name, message: e.message, ...(e.stack ? { stack: e.stack.split('\n').slice(0, 6).join('\n') } : {}) } } : { err: { type: typeof e } };

@@ -31,7 +31,7 @@ describe('bench: enforcement on and off as twins in the same processes', () => {
     const subgraphs = await startChild({
       name: 'subgraphs-twins',
       serve: { mode: 'subgraphs', enforcement: true, twin: true },
-      env: { ...env, GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE: join(dir, 'pub') },
+      env: { ...env, GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES: join(dir, 'pub') },
       logDir: dir,
       runtimeFlags,
     });

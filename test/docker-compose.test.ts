@@ -1,11 +1,12 @@
-// docker-compose.yml against the code: every service is there, on its default port, with
-// health checks on /healthz or /readyz; every environment variable it sets is one the
-// configuration schema (loadConfig) reacts to; each ciigraph service's environment, with
+// docker-compose.yml and the configuration file it mounts (config/docker-compose.yaml)
+// against the code: every service is there, on its default port, with health checks on
+// /healthz or the gateway's admin /readyz; every environment variable it sets is one the
+// configuration schema (loadConfig) reacts to; each ciigraph service's configuration, with
 // the secret files replaced by freshly generated ones, is a complete production
 // configuration; each service is mounted the secrets it reads and no other private key.
 // No Docker engine here: the last test runs the compose topology as in-process services
 // (docker/service.ts, the image's entry point) on loopback and queries the gateway.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,7 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadPolicy } from '../lib/access/policy.ts';
-import { credentialKeysFromPem } from '../lib/auth/subgraph-credential.ts';
+import { credentialVerifierFromConfig, gatewayCredentialKeys, signCredential } from '../lib/auth/subgraph-credential.ts';
 import { UserTokenVerifier } from '../lib/auth/user-token.ts';
 import { DEFAULT_PORTS, envPrefix, loadConfig, REGISTRY_PATHS, REGISTRY_SUBGRAPHS, SUBGRAPHS, type Config } from '../lib/config.ts';
 import { loadCatalogue } from '../lib/schema/catalogue.ts';
@@ -24,6 +25,8 @@ import { freePort } from './support/ports.ts';
 import { startRedisServer, type RedisServerHandle } from './support/redis-server.ts';
 
 const COMPOSE_FILE = fileURLToPath(new URL('../docker-compose.yml', import.meta.url));
+const CONFIG_FILE = fileURLToPath(new URL('../config/docker-compose.yaml', import.meta.url));
+const CONFIG_MOUNT = '/etc/ciigraph/ciigraph.yaml';
 
 interface ComposeService {
   image?: string;
@@ -37,10 +40,12 @@ interface ComposeService {
   volumes?: string[];
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
+  configs?: Array<{ source: string; target: string }>;
 }
 interface ComposeFile {
   services: Record<string, ComposeService>;
   secrets: Record<string, { file: string }>;
+  configs: Record<string, { file: string }>;
   networks: Record<string, { internal?: boolean }>;
   volumes: Record<string, unknown>;
 }
@@ -76,8 +81,11 @@ function knownToConfig(name: string, env: Record<string, string>): boolean {
 
 let secretsDir: string;
 let secrets: Record<SecretName, string>;
-/** A service's environment with each mounted secret path replaced by the freshly generated file. */
+/** A service's environment with the configuration file's mounted secret paths replaced by the freshly generated files. */
 let withTempFiles: (env: Record<string, string>) => Record<string, string>;
+/** The configuration file's text with its mounted secret paths replaced by the generated files. */
+let localConfigText: string;
+const configSettings = () => parse(readFileSync(CONFIG_FILE, 'utf8')) as Record<string, any>;
 
 beforeAll(() => {
   secretsDir = mkdtempSync(join(tmpdir(), 'ciigraph-compose-secrets-'));
@@ -89,7 +97,10 @@ beforeAll(() => {
       return [`/run/secrets/${secret}`, secrets[generated[0] as SecretName]];
     }),
   );
-  withTempFiles = (env) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, k.endsWith('_FILE') ? (byMountPath.get(v) ?? v) : v]));
+  localConfigText = readFileSync(CONFIG_FILE, 'utf8').replace(/\/run\/secrets\/[a-z-]+/g, (path) => byMountPath.get(path) ?? path);
+  const localConfig = join(secretsDir, 'ciigraph.yaml');
+  writeFileSync(localConfig, localConfigText);
+  withTempFiles = (env) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, k === 'CIIGRAPH_CONFIG' && v === CONFIG_MOUNT ? localConfig : v]));
 });
 
 afterAll(() => {
@@ -108,13 +119,17 @@ describe('docker-compose.yml', () => {
     expect(readFileSync(fileURLToPath(new URL('../docker/Dockerfile', import.meta.url)), 'utf8')).toMatch(/ENTRYPOINT \["node", [^\]]*"docker\/service\.js"\]/);
   });
 
-  it('runs each service on its default port, and checks its health there (/readyz for the gateway, /healthz for the others)', () => {
+  it('runs each service on its default port, and checks its health there (/readyz on the admin port for the gateway, /healthz for the others)', () => {
+    const admin = configSettings().ports.admin as number;
     for (const name of CIIGRAPH_SERVICES) {
       const port = DEFAULT_PORTS[name];
       const s = service(name);
-      expect(envOf(name)[`${envPrefix(name)}_PORT`], name).toBe(String(port));
+      const config = loadConfig(withTempFiles(envOf(name)));
+      expect(config.ports[name], name).toBe(port);
       const probe = s.healthcheck?.test.join(' ') ?? '';
-      expect(probe, name).toContain(`http://127.0.0.1:${port}/${name === 'gateway' ? 'readyz' : 'healthz'}`);
+      expect(probe, name).toContain(name === 'gateway' ? `http://127.0.0.1:${admin}/readyz` : `http://127.0.0.1:${port}/healthz`);
+      // The admin port stays inside the container's network: it is not published.
+      if (name === 'gateway') expect(config.ports.admin).toBe(admin);
       if (name === 'gateway') expect(s.ports).toEqual([`127.0.0.1:${port}:${port}`]);
       else {
         expect(s.expose, name).toEqual([String(port)]);
@@ -130,8 +145,9 @@ describe('docker-compose.yml', () => {
     // The checker itself: it tells a known variable from an unknown one.
     const base = withTempFiles(envOf('gateway'));
     expect(knownToConfig('HOST', base)).toBe(true);
-    expect(knownToConfig('JWT_AUDIENCE', base)).toBe(true);
+    expect(knownToConfig('DEV_TOKEN_AUDIENCE', base)).toBe(true);
     expect(knownToConfig('CONSENT_PORT', base)).toBe(true);
+    expect(knownToConfig('CIIGRAPH_CONFIG', base)).toBe(true);
     expect(knownToConfig('MOCK_LATENCY_MS', base)).toBe(false);
     expect(knownToConfig('GATEWAY_REGISTRY_URL', base)).toBe(false);
 
@@ -143,20 +159,28 @@ describe('docker-compose.yml', () => {
     expect(unknown).toEqual([]);
   });
 
+  it('mounts the one configuration file in every ciigraph service but the mocks, and names it in CIIGRAPH_CONFIG', () => {
+    expect(compose.configs.ciigraph?.file).toBe('./config/docker-compose.yaml');
+    for (const name of PRODUCTION_SERVICES) {
+      expect(service(name).configs, name).toEqual([{ source: 'ciigraph', target: CONFIG_MOUNT }]);
+      expect(envOf(name), name).toEqual({ CIIGRAPH_CONFIG: CONFIG_MOUNT });
+    }
+    expect(service('mocks').configs).toBeUndefined();
+  });
+
   it('points the gateway at every subgraph service and every subgraph at its registry on the mocks service, explicitly', () => {
     for (const name of PRODUCTION_SERVICES) {
-      const env = envOf(name);
-      for (const s of SUBGRAPHS) expect(env[`${envPrefix(s)}_URL`], `${name}: ${s}`).toBe(`http://${s}:${DEFAULT_PORTS[s]}/graphql`);
-      for (const r of REGISTRY_SUBGRAPHS) expect(env[`${envPrefix(r)}_REGISTRY_URL`], `${name}: ${r}`).toBe(`http://mocks:${DEFAULT_PORTS.mocks}${REGISTRY_PATHS[r]}`);
-      expect(env.REDIS_URL, name).toBe('redis://redis:6379');
+      const config = loadConfig(withTempFiles(envOf(name)));
+      for (const s of SUBGRAPHS) expect(config.subgraphUrls[s], `${name}: ${s}`).toBe(`http://${s}:${DEFAULT_PORTS[s]}/graphql`);
+      for (const r of REGISTRY_SUBGRAPHS) expect(config.registryUrls[r], `${name}: ${r}`).toBe(`http://mocks:${DEFAULT_PORTS.mocks}${REGISTRY_PATHS[r]}`);
+      expect(config.redisUrl, name).toBe('redis://redis:6379');
     }
   });
 
-  it('gives every ciigraph service but the mocks a complete production configuration (secret files replaced by generated ones)', () => {
+  it('gives every ciigraph service but the mocks a complete production configuration (secret files replaced by generated ones)', async () => {
     const configs = new Map<ServiceName, Config>();
     for (const name of PRODUCTION_SERVICES) {
       const env = withTempFiles(envOf(name));
-      expect(env.NODE_ENV, name).toBe('production');
       const config = loadConfig(env);
       configs.set(name, config);
       expect(config.env).toBe('production');
@@ -168,30 +192,30 @@ describe('docker-compose.yml', () => {
     // The mocks are not production (production refuses mocks), and say so if made one.
     const mocks = loadConfig(envOf('mocks'));
     expect(mocks.env).not.toBe('production');
-    expect(serviceProblems('mocks', loadConfig({ ...withTempFiles(envOf('gateway')), MOCKS_PORT: '4010' }))).toEqual([
-      'NODE_ENV=production: the mock registries never run in production',
-    ]);
+    expect(serviceProblems('mocks', loadConfig(withTempFiles(envOf('gateway'))))).toEqual(['NODE_ENV=production: the mock registries never run in production']);
 
     // The files are really usable: the gateway verifies provider tokens with the public key
     // and signs credentials that the subgraphs' public key verifies.
     const gateway = configs.get('gateway')!;
     expect(() => UserTokenVerifier.fromConfig(gateway, loadPolicy(loadCatalogue()))).not.toThrow();
-    const signing = credentialKeysFromPem({ privateKey: readFileSync(gateway.credentialKeyFiles.privateKey!, 'utf8') });
-    const verifying = credentialKeysFromPem({ publicKey: readFileSync(configs.get('consent')!.credentialKeyFiles.publicKey!, 'utf8') });
-    expect(verifying.publicKey.equals(signing.publicKey)).toBe(true);
+    const signing = gatewayCredentialKeys(gateway);
+    const verifying = credentialVerifierFromConfig(configs.get('consent')!, signing);
+    const body = Buffer.from('{"query":"{ __typename }"}');
+    const claims = { requester: { institution: 'AI' as const, role: 'case-manager', subject: 's' }, requestId: 'r' };
+    await expect(verifying.verify(signCredential(signing, claims, 'consent', body), 'consent', body)).resolves.toMatchObject({ requestId: 'r' });
     expect(readFileSync(configs.get('consent')!.consentSigningKeyFile, 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('mounts each service the secret files it reads, at the paths its environment names, and the credential private key in the gateway only', () => {
+  it('mounts each service the secret files it reads, at the paths the configuration file names, and the credential private key in the gateway only', () => {
+    const c = configSettings();
     const reads: Record<string, string[]> = {
-      gateway: ['JWT_PUBLIC_KEY_FILE', 'GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE'],
-      ...Object.fromEntries(SUBGRAPH_SERVICES.map((s) => [s, ['CONSENT_SIGNING_KEY_FILE', 'GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE']])),
+      gateway: [...c.identity.issuers.map((i: { publicKeyFile: string }) => i.publicKeyFile), c.gatewayCredential.privateKeyFile],
+      ...Object.fromEntries(SUBGRAPH_SERVICES.map((s) => [s, [c.consentSigningKeyFile, ...c.gatewayCredential.publicKeyFiles]])),
       mocks: [],
     };
     for (const name of CIIGRAPH_SERVICES) {
-      const env = envOf(name);
       const mounted = (service(name).secrets ?? []).map((s) => `/run/secrets/${s}`);
-      expect(mounted.sort(), name).toEqual(reads[name]!.map((v) => env[v]).sort());
+      expect(mounted.sort(), name).toEqual([...reads[name]!].sort());
       for (const secret of service(name).secrets ?? []) expect(compose.secrets[secret], `${name}: ${secret}`).toBeDefined();
     }
     const holders = CIIGRAPH_SERVICES.filter((s) => service(s).secrets?.includes('gateway-credential-private-key'));
@@ -220,25 +244,29 @@ describe('the compose topology, as in-process services on loopback', () => {
   let redis: RedisServerHandle;
   const running: Array<{ close(): Promise<void> }> = [];
   let gatewayUrl: string;
+  let adminUrl: string;
 
   beforeAll(async () => {
     redis = await startRedisServer();
     // Each compose host name becomes 127.0.0.1 on a free port; everything else is the file's.
     const ports = new Map<string, number>([['redis', redis.port]]);
     for (const name of CIIGRAPH_SERVICES) ports.set(name, await freePort());
-    const local = (env: Record<string, string>, name: string) =>
-      Object.fromEntries(
-        Object.entries(withTempFiles(env)).map(([k, v]) => {
-          if (k === 'HOST') return [k, '127.0.0.1'];
-          if (k === `${envPrefix(name)}_PORT`) return [k, String(ports.get(name))];
-          const url = /^(https?|redis):\/\/([a-z-]+):\d+(.*)$/.exec(v);
-          if (url && ports.has(url[2]!)) return [k, `${url[1]}://127.0.0.1:${ports.get(url[2]!)}${url[3]}`];
-          return [k, v];
-        }),
-      );
+    const adminPort = await freePort();
+    // The configuration file with every compose host name on loopback.
+    const file = join(secretsDir, 'loopback.yaml');
+    writeFileSync(file, localConfigText.replace(/(https?|redis):\/\/([a-z-]+):\d+/g, (url, scheme: string, host: string) => (ports.has(host) ? `${scheme}://127.0.0.1:${ports.get(host)}` : url)));
+    // Each service on its own port, by the variables that override the file.
+    const local = (env: Record<string, string>, name: string) => ({
+      ...env,
+      ...(env.CIIGRAPH_CONFIG ? { CIIGRAPH_CONFIG: file } : {}),
+      HOST: '127.0.0.1',
+      [`${envPrefix(name)}_PORT`]: String(ports.get(name)),
+      ADMIN_PORT: String(adminPort),
+    });
     // In compose's start order: mocks, the subgraphs, then the gateway.
     for (const name of ['mocks', ...SUBGRAPHS, 'gateway'] as const) running.push(await startService(name, loadConfig(local(envOf(name), name))));
     gatewayUrl = `http://127.0.0.1:${ports.get('gateway')}`;
+    adminUrl = `http://127.0.0.1:${adminPort}`;
   }, 60_000);
 
   afterAll(async () => {
@@ -260,8 +288,9 @@ describe('the compose topology, as in-process services on loopback', () => {
   };
 
   it('is ready, and serves the painter to an AI case manager with a token of the identity provider', async () => {
-    const ready = await fetch(`${gatewayUrl}/readyz`);
+    const ready = await fetch(`${adminUrl}/readyz`);
     expect(ready.status).toBe(200);
+    expect((await ready.json()).status).toBe('ready');
     const r = await ask(idpToken({ institution: 'AI', role: 'case-manager' }), '{ person(avs: "756.1234.5678.97") { disability { status caseManager } unemployment { office } } }');
     expect(r.status).toBe(200);
     expect(r.body.data?.person).toEqual({ disability: { status: 'EARLY_INTERVENTION', caseManager: 'Laura Rossi' }, unemployment: { office: 'ORP Genève – Jonction' } });

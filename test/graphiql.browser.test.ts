@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGraphiqlRoute, devTokenIssuer, type GraphiqlRoute } from '../gateway/graphiql/index.ts';
+import { pageSecret } from './support/ide-page.ts';
 import { gql, startTestStack, type TestStack } from './support/stack.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -123,8 +124,9 @@ describe('the IDE over HTTP', () => {
   });
 
   it('issues a development token the gateway accepts, for a role that exists at the institution only, to same-origin JSON requests only', async () => {
-    const post = (body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-      fetch(`${baseUrl}/graphiql/token`, { method: 'POST', headers, body: JSON.stringify(body) });
+    // As the page sends it: from its own origin, with the one-time secret it was served with.
+    const post = async (body: unknown, headers: Record<string, string> = { 'content-type': 'application/json', origin: baseUrl }) =>
+      fetch(`${baseUrl}/graphiql/token`, { method: 'POST', headers: { 'x-ciigraph-ide-secret': await pageSecret(baseUrl), ...headers }, body: JSON.stringify(body) });
     const ok = await post({ institution: 'AI', role: 'case-manager' });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('cache-control')).toBe('no-store');
@@ -144,7 +146,8 @@ describe('the IDE over HTTP', () => {
     expect(devTokenIssuer(stack.config)).toBeTypeOf('function');
     expect(devTokenIssuer({ ...stack.config, env: 'production' })).toBeUndefined();
     expect(devTokenIssuer({ ...stack.config, host: '0.0.0.0' })).toBeUndefined();
-    expect(devTokenIssuer({ ...stack.config, auth: { ...stack.config.auth, publicKeyFile: '/idp.pem' } })).toBeUndefined();
+    const idp = { issuer: 'https://idp.example', audience: ['ciigraph'], keys: { publicKeyFile: '/idp.pem' }, algorithms: ['ES256'], claims: {} as never, maxTokenLifetimeS: 3600 };
+    expect(devTokenIssuer({ ...stack.config, auth: { ...stack.config.auth, issuers: [idp] } })).toBeUndefined();
   });
 
   it('has no token endpoint without a token issuer (the page then asks for a pasted token)', async () => {

@@ -137,9 +137,13 @@ describe('deploy/kubernetes', () => {
       const mount = c.volumeMounts.find((m: any) => m.name === 'secrets').mountPath as string;
       const env: Record<string, string> = { ...configMap, ...Object.fromEntries(c.env.map((e: any) => [e.name, e.value])) };
       // Every key file the service's configuration names that it reads is mounted; the paths resolve to real files.
-      const read = name === 'gateway' ? ['JWT_PUBLIC_KEY_FILE', 'GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE'] : ['GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE', 'CONSENT_SIGNING_KEY_FILE'];
-      for (const key of read) expect(mountedFiles(name), `${name} ${key}`).toContain(env[key]!.slice(mount.length + 1));
-      const local = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, k.endsWith('_FILE') && v.startsWith(`${mount}/`) ? byName.get(v.slice(mount.length + 1))! : v]));
+      const issuerKey = (JSON.parse(env.IDENTITY_ISSUERS!) as { publicKeyFile: string }[])[0]!.publicKeyFile;
+      const read = name === 'gateway' ? [issuerKey, env.GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE!] : [env.GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES!, env.CONSENT_SIGNING_KEY_FILE!];
+      for (const path of read) expect(mountedFiles(name), `${name} ${path}`).toContain(path.slice(mount.length + 1));
+      // The files as the test wrote them, where the manifests name the mounted paths.
+      const local = Object.fromEntries(
+        Object.entries(env).map(([k, v]) => [k, v.replaceAll(new RegExp(`${mount.replaceAll('/', '\\/')}/([\\w.-]+)`, 'g'), (_, f: string) => byName.get(f) ?? `${mount}/${f}`)]),
+      );
       const config = loadConfig(local);
       expect(config.env).toBe('production');
       expect(config.useMocks).toBe(false);

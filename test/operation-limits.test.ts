@@ -118,7 +118,8 @@ describe('in production', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ciigraph-prod-'));
     const idp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     writeFileSync(join(dir, 'idp.pem'), idp.publicKey.export({ type: 'spki', format: 'pem' }));
-    const base = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', JWT_PUBLIC_KEY_FILE: join(dir, 'idp.pem'), JWT_ISSUER: 'idp', CONSENT_SIGNING_KEY_FILE: join(dir, 'k') });
+    const issuers = JSON.stringify([{ issuer: 'idp', audience: 'ciigraph', publicKeyFile: join(dir, 'idp.pem') }]);
+    const base = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', IDENTITY_ISSUERS: issuers, CONSENT_SIGNING_KEY_FILE: join(dir, 'k') });
     // Production settings on a local stack (in-memory stores and mocks stand in for Redis and registries).
     const prod = await startStack({ config: { ...base, env: 'production' }, ephemeralPorts: true });
     try {

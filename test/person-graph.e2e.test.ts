@@ -129,16 +129,24 @@ describe('health and readiness', () => {
     });
   });
 
-  it('/readyz is 503 and names the subgraph that is down', async () => {
+  it('/readyz stays 200 "degraded" naming the subgraph that is down while the others serve, and is 503 once none is left', async () => {
     const partial = await startTestStack();
     try {
       const pc = partial.services.find((s) => s.name === 'supplementary-benefits')!;
       await pc.close();
       const res = await fetch(`${partial.gatewayUrl}/readyz`);
-      expect(res.status).toBe(503);
-      expect((await res.json()).subgraphs['supplementary-benefits']).toBe('down');
+      expect(res.status).toBe(200);
+      const body = await res.json();
+      expect(body.status).toBe('degraded');
+      expect(body.subgraphs['supplementary-benefits']).toBe('down');
+      expect(body.degraded.join('\n')).toContain('supplementary-benefits');
+      for (const s of partial.services.filter((s) => s.name !== 'gateway' && s.name !== 'supplementary-benefits')) await s.close();
+      const none = await fetch(`${partial.gatewayUrl}/readyz`);
+      expect(none.status).toBe(503);
+      expect((await none.json()).status).toBe('not ready');
     } finally {
       await partial.close();
     }
   });
+
 });

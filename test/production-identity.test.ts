@@ -1,5 +1,6 @@
-// Production identity: tokens verified with the identity provider's public key (ES256 or
-// RS256) only; HS256 development tokens refused; the start refused without real keys.
+// Production identity: tokens verified with the identity provider's public key (here a PEM
+// file; test/identity-providers-jwks.test.ts has JWKS URLs) only; HS256 development tokens
+// refused once a provider is configured; the start refused without real keys.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,7 @@ const Q = `{ person(avs: "756.9876.5432.17") { unemployment { office } } }`;
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack({ env: { JWT_PUBLIC_KEY_FILE: publicKeyFile, JWT_ISSUER: 'https://idp.ge.ch' } });
+  stack = await startTestStack({ env: { IDENTITY_ISSUERS: JSON.stringify([{ issuer: 'https://idp.ge.ch', audience: 'ciigraph', publicKeyFile }]) } });
 });
 afterAll(async () => stack?.close());
 
@@ -59,7 +60,7 @@ describe('NODE_ENV=production', () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    for (const v of ['REDIS_URL', 'CONSENT_SIGNING_KEY_FILE', 'JWT_PUBLIC_KEY_FILE', 'JWT_ISSUER', 'GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE', 'UNEMPLOYMENT_REGISTRY_URL', 'SUPPLEMENTARY_BENEFITS_REGISTRY_URL']) {
+    for (const v of ['REDIS_URL', 'CONSENT_SIGNING_KEY_FILE', 'IDENTITY_ISSUERS', 'GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE', 'UNEMPLOYMENT_REGISTRY_URL', 'SUPPLEMENTARY_BENEFITS_REGISTRY_URL']) {
       expect(message).toContain(v);
     }
   });
@@ -68,9 +69,8 @@ describe('NODE_ENV=production', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
       REDIS_URL: 'redis://127.0.0.1:6390',
-      JWT_PUBLIC_KEY_FILE: publicKeyFile,
-      JWT_ISSUER: 'https://idp.ge.ch',
-      GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE: publicKeyFile,
+      IDENTITY_ISSUERS: JSON.stringify([{ issuer: 'https://idp.ge.ch', audience: 'ciigraph', publicKeyFile }]),
+      GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES: publicKeyFile,
       CONSENT_SIGNING_KEY_FILE: join(dir, 'consent-signing-key'),
       UNEMPLOYMENT_REGISTRY_URL: 'https://plasta.example/api',
       DISABILITY_REGISTRY_URL: 'https://ai.example/api',
@@ -78,5 +78,13 @@ describe('NODE_ENV=production', () => {
       SUPPLEMENTARY_BENEFITS_REGISTRY_URL: 'https://pc.example/api',
     });
     expect(config.useMocks).toBe(false);
+  });
+});
+
+describe('variables of earlier versions', () => {
+  it('stop the start, saying what replaced them, instead of being ignored', () => {
+    for (const variable of ['JWT_PUBLIC_KEY_FILE', 'JWT_ISSUER', 'JWT_AUDIENCE', 'GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE']) {
+      expect(() => loadConfig({ NODE_ENV: 'test', [variable]: publicKeyFile }), variable).toThrow(new RegExp(`${variable}: no longer read; .*(issuers|publicKeyFiles|DEV_TOKEN)`));
+    }
   });
 });

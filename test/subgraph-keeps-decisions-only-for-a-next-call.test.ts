@@ -28,13 +28,14 @@ async function kept(subgraph: string): Promise<number> {
 }
 
 async function callUnemployment(claims: CredentialClaims) {
+  const body = JSON.stringify({ query: `{ _entities(representations: [{ __typename: "Person", avs: "${PAINTER}" }]) { ... on Person { unemployment { office } } } }` });
   const res = await fetch(stack.config.subgraphUrls.unemployment, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', [CREDENTIAL_HEADER]: signCredential(stack.credentialKeys, claims, 'unemployment') },
-    body: JSON.stringify({ query: `{ _entities(representations: [{ __typename: "Person", avs: "${PAINTER}" }]) { ... on Person { unemployment { office } } } }` }),
+    headers: { 'content-type': 'application/json', [CREDENTIAL_HEADER]: signCredential(stack.credentialKeys, claims, 'unemployment', body) },
+    body,
   });
-  const body = (await res.json()) as { data?: { _entities: { unemployment: { office: string } | null }[] } };
-  expect(body.data?._entities[0]?.unemployment?.office).toBeTruthy();
+  const answer = (await res.json()) as { data?: { _entities: { unemployment: { office: string } | null }[] } };
+  expect(answer.data?._entities[0]?.unemployment?.office).toBeTruthy();
 }
 
 describe('decisions kept for a next call', () => {

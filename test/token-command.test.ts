@@ -122,8 +122,7 @@ describe('npm run token', () => {
     const production = {
       NODE_ENV: 'production',
       REDIS_URL: 'redis://127.0.0.1:1',
-      JWT_ISSUER: 'https://idp.example.ch',
-      JWT_PUBLIC_KEY_FILE: join(dir, 'idp.pem'),
+      IDENTITY_ISSUERS: JSON.stringify([{ issuer: 'https://idp.example.ch', audience: 'ciigraph', publicKeyFile: join(dir, 'idp.pem') }]),
       GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: join(dir, 'gateway.pem'),
       CONSENT_SIGNING_KEY_FILE: join(dir, 'consent-signing-key'),
       UNEMPLOYMENT_REGISTRY_URL: 'https://plasta.example.ch',

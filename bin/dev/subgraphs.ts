@@ -1,7 +1,7 @@
 // The child process of `npm run dev`: the mock registries and every subgraph from the working
 // tree (enforcement on), without a gateway; `npm run dev` restarts it on every change so that
 // edited modules are loaded afresh. It verifies the credentials of the parent's gateway with
-// GATEWAY_CREDENTIAL_PUBLIC_KEY_FILE, and tells the parent over IPC when it serves.
+// GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES, and tells the parent over IPC when it serves.
 import { loadConfig } from '../../lib/config.ts';
 import { startStack } from '../stack.ts';
 

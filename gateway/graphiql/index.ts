@@ -3,8 +3,11 @@
 // landing page needs both), with a requester picker that fills the Authorization,
 // X-Purpose and X-Case-Reference headers. Tokens come from POST <base>/token, which exists
 // only when a token issuer is given (development): the gateway mounts none of this in
-// production.
-import { createHash } from 'node:crypto';
+// production. Against DNS rebinding (a site whose name comes to point at 127.0.0.1 reading
+// the IDE as its own origin), the page and its token endpoint answer only requests whose Host
+// is one of the configured loopback names, the endpoint only same-origin requests from such a
+// name, each carrying a one-time secret that only the page served to that origin knows.
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -44,6 +47,8 @@ export interface GraphiqlRouteOptions {
   defaultRequester?: GraphiqlRequester;
   /** The query in the editor on a first visit. Default: the painter. */
   defaultQuery?: string;
+  /** The Host names (and Origin hosts) the page and its token endpoint answer to. Default: localhost, 127.0.0.1, [::1]. */
+  loopbackNames?: readonly string[];
   /** `npm run dev`: what the page shows above the editor about the developer's last change (GET <base>/dev-status). */
   devStatus?: () => DevStatus;
 }
@@ -98,6 +103,42 @@ query Painter {
 const DEFAULT_REQUESTER: GraphiqlRequester = { institution: 'AI', role: 'case-manager', purpose: 'cii', caseReference: 'AI-GE-2026-0815' };
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+const DEFAULT_LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+const SECRET_HEADER = 'x-ciigraph-ide-secret';
+/** A one-time secret lives this long unused, and at most this many wait at once (each page load makes one). */
+const SECRET_TTL_MS = 3_600_000;
+const MAX_SECRETS = 1000;
+
+/** The host name of a Host header or an origin (IPv6 in brackets), lower case; undefined if it is none. */
+function hostnameOf(hostOrOrigin: string | undefined, isOrigin: boolean): string | undefined {
+  if (!hostOrOrigin) return undefined;
+  try {
+    return new URL(isOrigin ? hostOrOrigin : `http://${hostOrOrigin}`).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/** One-time secrets handed out with the page and with each token: each opens the token endpoint once. */
+class OneTimeSecrets {
+  private readonly live = new Map<string, number>();
+
+  issue(): string {
+    const now = Date.now();
+    for (const [s, until] of this.live) if (until <= now || this.live.size >= MAX_SECRETS) this.live.delete(s);
+    const secret = randomBytes(24).toString('base64url');
+    this.live.set(secret, now + SECRET_TTL_MS);
+    return secret;
+  }
+
+  /** True once for a secret that was issued and has not expired; it is gone afterwards. */
+  redeem(secret: string | undefined): boolean {
+    if (secret === undefined) return false;
+    const until = this.live.get(secret);
+    this.live.delete(secret);
+    return until !== undefined && until > Date.now();
+  }
+}
 
 /**
  * The development issuer of the configured dev secret, or undefined where it must not be
@@ -106,7 +147,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
  * could mint any role's token).
  */
 export function devTokenIssuer(config: Config, opts: { ttlSeconds?: number } = {}): TokenIssuer | undefined {
-  if (config.env === 'production' || config.auth.publicKeyFile || !LOOPBACK.has(config.host)) return undefined;
+  if (config.env === 'production' || config.auth.issuers.length || !LOOPBACK.has(config.host)) return undefined;
   const secret = devSecret(config.auth.devSecretFile);
   return (claims) => issueDevToken(secret, claims, { issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: opts.ttlSeconds ?? 3600 });
 }
@@ -176,6 +217,7 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+const SECRET_SLOT = '@@ide-secret@@';
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** JSON inside <script type="application/json">: no "</script>" or comment opener can end it early. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
@@ -192,6 +234,8 @@ function renderPage(opts: Required<Pick<GraphiqlRouteOptions, 'policy' | 'basePa
     tokenUrl: opts.tokenUrl,
     defaultQuery: opts.defaultQuery,
     devStatusUrl: opts.devStatusUrl,
+    // Replaced per page load by a one-time secret (SECRET_SLOT); null without a token endpoint.
+    secret: opts.tokenUrl ? SECRET_SLOT : null,
   };
   const issuing = opts.tokenUrl !== null;
   return `<!doctype html>
@@ -278,19 +322,26 @@ export function createGraphiqlRoute(opts: GraphiqlRouteOptions): GraphiqlRoute {
     }),
   );
   const pagePaths = new Set(['/', basePath, `${basePath}/`]);
+  const loopbackNames = new Set((opts.loopbackNames ?? DEFAULT_LOOPBACK_NAMES).map((n) => n.toLowerCase()));
+  const secrets = new OneTimeSecrets();
+  const [pageHead, pageTail] = page.toString('utf8').split(SECRET_SLOT) as [string, string?];
 
   const handles = (pathname: string) => pagePaths.has(pathname) || pathname.startsWith(`${basePath}/`);
+  /** Asked for by one of the loopback names (not by a rebound DNS name that resolves to loopback). */
+  const loopbackHost = (req: IncomingMessage) => loopbackNames.has(hostnameOf(req.headers.host, false) ?? '');
 
   const servePage = (req: IncomingMessage, res: ServerResponse) => {
+    if (tokenIssuer && !loopbackHost(req)) return sendJson(res, 403, { error: 'the development IDE answers its loopback names only' });
+    const body = pageTail === undefined ? page : Buffer.from(`${pageHead}${secrets.issue()}${pageTail}`);
     res.writeHead(200, {
       ...COMMON_HEADERS,
       'content-type': 'text/html; charset=utf-8',
-      'content-length': String(page.length),
+      'content-length': String(body.length),
       'cache-control': 'no-store',
       'content-security-policy': CSP,
       'x-frame-options': 'DENY',
     });
-    res.end(req.method === 'HEAD' ? undefined : page);
+    res.end(req.method === 'HEAD' ? undefined : body);
   };
 
   const serveAsset = (req: IncomingMessage, res: ServerResponse, asset: Asset) => {
@@ -319,26 +370,34 @@ export function createGraphiqlRoute(opts: GraphiqlRouteOptions): GraphiqlRoute {
   const serveToken = async (req: IncomingMessage, res: ServerResponse, issue: TokenIssuer) => {
     // JSON only: a cross-site form cannot send it without a CORS preflight, which nothing here answers.
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return sendJson(res, 415, { error: 'send application/json' });
+    // The page's own origin, under a loopback name (a browser always sends Origin with a POST).
     const origin = req.headers.origin;
-    if (origin !== undefined && URL.canParse(origin) && new URL(origin).host !== req.headers.host) return sendJson(res, 403, { error: 'cross-origin token requests are refused' });
+    const sameLoopbackOrigin =
+      loopbackHost(req) && origin !== undefined && URL.canParse(origin) && new URL(origin).host === req.headers.host && loopbackNames.has(hostnameOf(origin, true) ?? '');
+    if (!sameLoopbackOrigin) return sendJson(res, 403, { error: 'token requests are accepted from the IDE page on a loopback name only' });
+    const secret = req.headers[SECRET_HEADER];
+    if (!secrets.redeem(typeof secret === 'string' ? secret : undefined)) return sendJson(res, 403, { error: "the request does not carry the page's one-time secret: reload the page" });
+    // The next request's secret, whatever this one's outcome.
+    const next = secrets.issue();
+    const refuse = (status: number, error: string) => sendJson(res, status, { error, secret: next });
     const text = await readSmallBody(req, MAX_TOKEN_BODY);
-    if (text === undefined) return sendJson(res, 413, { error: `at most ${MAX_TOKEN_BODY} bytes` });
+    if (text === undefined) return refuse(413, `at most ${MAX_TOKEN_BODY} bytes`);
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      return sendJson(res, 400, { error: 'the body is not JSON' });
+      return refuse(400, 'the body is not JSON');
     }
     const parsed = TokenRequest.safeParse(json);
-    if (!parsed.success) return sendJson(res, 400, { error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    if (!parsed.success) return refuse(400, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const { institution, role, sub, purpose, caseReference } = parsed.data;
-    if (!policy.roleExistsAt(institution, role)) return sendJson(res, 400, { error: `the role "${role}" does not exist at ${institution} in the active policy` });
+    if (!policy.roleExistsAt(institution, role)) return refuse(400, `the role "${role}" does not exist at ${institution} in the active policy`);
     // Checked here too, so a bad pick is named next to the picker, not as a gateway 400 later.
-    if (purpose && !policy.purposes.has(purpose)) return sendJson(res, 400, { error: `unknown purpose "${purpose}"` });
-    if (caseReference && !CaseReference.safeParse(caseReference).success) return sendJson(res, 400, { error: 'a case reference is letters, digits and . _ / : # - (at most 100)' });
+    if (purpose && !policy.purposes.has(purpose)) return refuse(400, `unknown purpose "${purpose}"`);
+    if (caseReference && !CaseReference.safeParse(caseReference).success) return refuse(400, 'a case reference is letters, digits and . _ / : # - (at most 100)');
     const token = issue({ institution, role, sub: sub ?? `dev-${role}-${institution.toLowerCase()}` });
-    if (!token) return sendJson(res, 403, { error: 'no token issued' });
-    sendJson(res, 200, { token });
+    if (!token) return refuse(403, 'no token issued');
+    sendJson(res, 200, { token, secret: next });
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse) => {

@@ -10,7 +10,8 @@ import { UserTokenVerifier } from '../../lib/auth/user-token.ts';
 import type { Config } from '../../lib/config.ts';
 import { sendJson, startHttpService, type HttpService } from '../../lib/http-server.ts';
 import { SUPERGRAPH_PATH } from '../../lib/schema/compose.ts';
-import { checkSubgraphs } from '../readiness.ts';
+import { checkReadiness } from '../readiness.ts';
+import { httpClientFromFiles } from '../../lib/http-client.ts';
 import { useCiigraphCredential } from './credential-plugin.ts';
 
 export interface HiveGatewayOptions {
@@ -31,10 +32,12 @@ function withConfiguredUrls(sdl: string, config: Config): string {
 
 export async function startHiveGateway({ config, policy, credentialKeys, port = config.ports.gateway, supergraphSdl }: HiveGatewayOptions): Promise<HttpService> {
   const verifier = UserTokenVerifier.fromConfig(config, policy);
+  await verifier.warm();
+  const subgraphCall = httpClientFromFiles(config.outgoing.subgraphs);
   const production = config.env === 'production';
   const hive = createGatewayRuntime({
     supergraph: withConfiguredUrls(supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'), config),
-    plugins: () => useCiigraphCredential({ verifier, policy, credentialKeys }),
+    plugins: () => useCiigraphCredential({ verifier, policy, credentialKeys, subgraphUrls: config.subgraphUrls }),
     graphiql: false,
     landingPage: false,
     // Subgraph errors (FORBIDDEN with its category) reach the client; anything unexpected is masked.
@@ -49,7 +52,7 @@ export async function startHiveGateway({ config, policy, credentialKeys, port = 
     routes: {
       '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       '/readyz': async (_req, res) => {
-        const readiness = await checkSubgraphs(config.subgraphUrls);
+        const readiness = await checkReadiness({ subgraphUrls: config.subgraphUrls, call: subgraphCall, identity: () => verifier.status() });
         sendJson(res, readiness.status === 'not ready' ? 503 : 200, readiness);
       },
     },
@@ -60,6 +63,7 @@ export async function startHiveGateway({ config, policy, credentialKeys, port = 
     close: async () => {
       await service.close();
       await hive.dispose();
+      verifier.close();
     },
   };
 }

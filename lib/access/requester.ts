@@ -8,7 +8,7 @@ export const Requester = z.strictObject({
   role: z.string().min(1).max(64),
   subject: z.string().min(1).max(200),
   canton: z.string().regex(/^[A-Z]{2}$/).optional(),
-  /** The application that calls on the requester's behalf (the token's azp or client_id), journaled with each decision. */
+  /** The calling application (the token's azp or client_id, per its issuer's claim mapping), journaled with each decision. */
   client: z.string().min(1).max(200).optional(),
 });
 export type Requester = z.infer<typeof Requester>;

@@ -9,8 +9,8 @@ import { tracer } from './tracing.ts';
 
 export interface ObservedContext extends BaseContext {
   requestId?: string;
-  requester?: { institution: string; role: string } | undefined;
-  access?: { requester: { institution: string; role: string } };
+  requester?: { institution: string; role: string; client?: string | undefined } | undefined;
+  access?: { requester: { institution: string; role: string; client?: string | undefined } };
   /** The incoming trace context (subgraphs: the gateway's span). */
   traceParent?: Context;
   /** This request's span, for outgoing calls to carry. */
@@ -39,6 +39,8 @@ export function observeRequests(service: string): ApolloServerPlugin<ObservedCon
               requestId: ctx.requestId,
               institution: requester?.institution,
               role: requester?.role,
+              // The calling application (the token's azp / client_id), gateway and subgraphs alike.
+              client: requester?.client,
               operation: operationName ?? request.operationName ?? undefined,
               status: response.http.status ?? 200,
               outcome,

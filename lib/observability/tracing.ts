@@ -6,8 +6,9 @@ import { context, propagation, trace, type Context, type Span } from '@opentelem
 export const tracer = () => trace.getTracer('ciigraph');
 let started = false;
 
-export async function startTracing(serviceName: string): Promise<boolean> {
-  if (started || !process.env.OTEL_EXPORTER_OTLP_ENDPOINT) return started;
+/** `endpoint`: the configuration's (tracing.otlpEndpoint); the exporter reads the standard variable otherwise. */
+export async function startTracing(serviceName: string, endpoint?: string): Promise<boolean> {
+  if (started || !(endpoint ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT)) return started;
   // Loaded only when asked for: the SDK is not on the default path.
   const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }] = await Promise.all([
     import('@opentelemetry/sdk-trace-node'),
@@ -16,7 +17,7 @@ export async function startTracing(serviceName: string): Promise<boolean> {
   ]);
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 200 })],
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter(endpoint ? { url: `${endpoint.replace(/\/$/, '')}/v1/traces` } : undefined), { scheduledDelayMillis: 200 })],
   });
   provider.register();
   started = true;

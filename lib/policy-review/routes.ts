@@ -34,11 +34,11 @@ export type DpoRouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: D
  * a bad purpose or case reference 400 (the status it marks on its error); any other role
  * is 403. Nothing about the policy or the log is revealed before that.
  */
-export function dpoOnly(authenticate: (req: IncomingMessage) => DpoRequest, handler: DpoRouteHandler): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function dpoOnly(authenticate: (req: IncomingMessage) => Promise<DpoRequest>, handler: DpoRouteHandler): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     let ctx: DpoRequest;
     try {
-      ctx = authenticate(req);
+      ctx = await authenticate(req);
     } catch (e) {
       const ext = (e as { extensions?: { code?: unknown; http?: { status?: unknown } } }).extensions;
       const status = typeof ext?.http?.status === 'number' ? ext.http.status : undefined;

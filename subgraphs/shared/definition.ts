@@ -5,7 +5,8 @@ import type { Policy } from '../../lib/access/policy.ts';
 import type { PersonFactsReader } from '../../lib/access/person-facts.ts';
 import type { Journal } from '../../lib/audit/journal.ts';
 import type { AuditLog } from '../../lib/audit/log.ts';
-import type { CredentialKeys } from '../../lib/auth/subgraph-credential.ts';
+import type { CredentialVerifier } from '../../lib/auth/subgraph-credential.ts';
+import type { HttpCaller } from '../../lib/http-client.ts';
 import type { Config, SubgraphName } from '../../lib/config.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { ConsentStore } from '../../lib/consents/store.ts';
@@ -23,8 +24,10 @@ export interface SubgraphDeps {
   /** The consents of persons, read for a batch of decisions in one call. */
   readFacts: PersonFactsReader;
   clock: Clock;
-  /** Verifies the gateway's credential (public key only). */
-  credentialKeys: CredentialKeys;
+  /** Verifies the gateway's credentials (its public keys only). */
+  credentials: CredentialVerifier;
+  /** The client registries are called with (CA bundle, client certificate, answer-size cap). */
+  registryCall: HttpCaller;
   /** Whether consents and the access log can be reached now. */
   storesStatus(): 'up' | 'down';
 }

@@ -51,6 +51,7 @@ export function defineInstitutionSubgraph<R extends { avs: string }>(
     baseUrl: deps.config.registryUrls[spec.name],
     timeoutMs: deps.config.registryTimeoutMs,
     record: spec.record,
+    call: deps.registryCall,
   });
   return {
     name: spec.name,

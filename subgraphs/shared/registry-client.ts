@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { errors } from '../../lib/errors.ts';
 import { CircuitBreaker, CircuitOpenError, type CircuitState } from '../../lib/resilience/circuit-breaker.ts';
 import { guardedFetch } from '../../lib/resilience/guarded-fetch.ts';
+import type { HttpCaller } from '../../lib/http-client.ts';
 import { LOOKUP_PATH, type LookupRequest } from './registry-schema.ts';
 import { log } from '../../lib/log.ts';
 import { registryDuration, timed } from '../../lib/observability/metrics.ts';
@@ -16,6 +17,8 @@ export interface RegistryClientOptions<R extends { avs: string }> {
   timeoutMs: number;
   record: z.ZodType<R>;
   breaker?: { failureThreshold?: number; cooldownMs?: number };
+  /** The registries' client (CA bundle, client certificate, answer-size cap). */
+  call?: HttpCaller;
 }
 
 export type FileLookup = LookupRequest['requests'][number];
@@ -45,7 +48,7 @@ export class RegistryClient<R extends { avs: string }> {
         const res = await guardedFetch(
           this.endpoint,
           { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: payload },
-          { breaker: this.breaker, timeoutMs: this.opts.timeoutMs, retry: true, failsOn: (status) => status < 200 || status > 299 },
+          { breaker: this.breaker, timeoutMs: this.opts.timeoutMs, retry: true, failsOn: (status) => status < 200 || status > 299, ...(this.opts.call ? { call: this.opts.call } : {}) },
         );
         return res.json();
       });

@@ -11,7 +11,7 @@ import {
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
 import type { IncomingMessage } from 'node:http';
-import { CREDENTIAL_HEADER, verifyCredential } from '../../lib/auth/subgraph-credential.ts';
+import { CREDENTIAL_HEADER } from '../../lib/auth/subgraph-credential.ts';
 import { errors, maskUnexpectedErrors, withHttpStatus } from '../../lib/errors.ts';
 import { sendJson, startHttpService, type HttpService } from '../../lib/http-server.ts';
 import type { SubgraphContext, SubgraphDefinition, SubgraphDeps } from './definition.ts';
@@ -30,13 +30,13 @@ export function buildSchema(def: SubgraphDefinition, deps: Pick<SubgraphDeps, 'p
 
 const unauthenticated = (message: string) => withHttpStatus(errors.unauthenticated(message), 401);
 
-/** The verified requester of a subgraph request, from the gateway's credential only. */
-function requestContext(def: SubgraphDefinition, deps: SubgraphDeps, cache: RequestAccessCache, req: IncomingMessage): SubgraphContext {
+/** The verified requester of a subgraph request, from the gateway's credential only, made for this very body. */
+async function requestContext(def: SubgraphDefinition, deps: SubgraphDeps, cache: RequestAccessCache, req: IncomingMessage, body: Buffer | undefined): Promise<SubgraphContext> {
   const token = req.headers[CREDENTIAL_HEADER];
   if (typeof token !== 'string') throw unauthenticated('This subgraph answers the ciigraph gateway only.');
   let claims;
   try {
-    claims = verifyCredential(deps.credentialKeys, token, def.name);
+    claims = await deps.credentials.verify(token, def.name, body ?? Buffer.alloc(0));
   } catch {
     throw unauthenticated('The gateway credential does not verify.');
   }
@@ -81,7 +81,8 @@ export async function startSubgraph(
     name: def.name,
     host: deps.config.host,
     port,
-    apollo: { server, context: async (req) => ({ ...requestContext(def, deps, accessCache, req), traceParent: extractContext(req.headers), ...def.context() }) },
+    timeouts: { headersMs: deps.config.frontDoor.headersTimeoutMs, requestMs: deps.config.frontDoor.requestTimeoutMs },
+    apollo: { server, context: async (req, body) => ({ ...(await requestContext(def, deps, accessCache, req, body)), traceParent: extractContext(req.headers), ...def.context() }) },
     routes: {
       '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: def.name, stores: deps.storesStatus(), ...def.health?.() }),
       '/metrics': metricsRoute,

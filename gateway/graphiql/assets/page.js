@@ -5,6 +5,8 @@
 (function () {
   'use strict';
   var config = JSON.parse(document.getElementById('ide-config').textContent);
+  // The one-time secret that opens the token endpoint once; each answer hands over the next.
+  var secret = config.secret;
   var form = document.getElementById('requester');
   var status = document.getElementById('requester-status');
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
@@ -101,12 +103,13 @@
       status.textContent = 'Getting a development token…';
       var res = await fetch(config.tokenUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'x-ciigraph-ide-secret': secret || '' },
         body: JSON.stringify(picked),
       });
       var body = await res.json().catch(function () {
         return {};
       });
+      if (body.secret) secret = body.secret;
       if (!res.ok || !body.token) {
         form.dataset.state = 'error';
         status.textContent = 'No token: ' + (body.error || 'HTTP ' + res.status);
