@@ -100,6 +100,7 @@ async function stackOf(config: Config, o: { enforcement: boolean; gateway: boole
     catalogue,
     policy,
     consents: stores.consents,
+    cases: stores.cases,
     audit: stores.audit,
     journal: stores.journal,
     readFacts: stores.readFacts,

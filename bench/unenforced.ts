@@ -10,6 +10,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { SUBGRAPH_DEFINITIONS } from '../bin/stack.ts';
+import type { ActionDecision } from '../lib/access/decide.ts';
 import type { Decision, Denied } from '../lib/access/decision.ts';
 import type { Requester } from '../lib/access/requester.ts';
 import { SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
@@ -20,6 +21,7 @@ import type { AccessDecisions } from '../subgraphs/shared/request-decisions.ts';
 
 /** Releases every category: what the resolvers see when nothing is enforced. */
 export class ReleaseEverything implements AccessDecisions {
+  readonly request = {};
   constructor(readonly requester: Requester) {}
   known(avs: string, category: string): Decision {
     return { avs, category, allowed: true, rule: 0, legalBasis: 'enforcement off (benchmark baseline)' };
@@ -32,6 +34,12 @@ export class ReleaseEverything implements AccessDecisions {
   }
   explain(d: Denied): string {
     return d.reason;
+  }
+  async decideAction(): Promise<ActionDecision> {
+    return { allowed: true };
+  }
+  explainAction(action: string): string {
+    return action;
   }
 }
 

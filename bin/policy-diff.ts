@@ -19,8 +19,12 @@ import { renderReplay, replayAccessLog } from '../lib/policy-review/replay.ts';
 import { readAccessLogFile, readPolicySource, readRedisAccessLog } from '../lib/policy-review/sources.ts';
 import { closeRedis, createRedis, redactRedisUrl, waitForRedis } from '../lib/redis/connection.ts';
 import { loadCatalogue } from '../lib/schema/catalogue.ts';
+import { z } from 'zod';
+import { RedisCaseRepertory } from '../lib/cases/redis.ts';
+import { StoredCase, type CaseRecord } from '../lib/cases/store.ts';
+import { HmacSigner } from '../lib/signing.ts';
 
-const USAGE = 'usage: npm run policy:diff -- <old> <new> [--log FILE]... [--redis] [--consents FILE] [--json]\n  <old>, <new>: a policy file or <git-rev>:<path>, e.g. HEAD~1:schema/policy/sample.json';
+const USAGE = 'usage: npm run policy:diff -- <old> <new> [--log FILE]... [--redis] [--consents FILE] [--cases FILE] [--json]\n  <old>, <new>: a policy file or <git-rev>:<path>, e.g. HEAD~1:schema/policy/sample.json';
 
 function signingKey(): Buffer | undefined {
   const file = process.env.CONSENT_SIGNING_KEY_FILE ?? DEFAULT_CONSENT_SIGNING_KEY_FILE;
@@ -43,6 +47,7 @@ async function main(): Promise<number> {
         log: { type: 'string', multiple: true },
         redis: { type: 'boolean' },
         consents: { type: 'string' },
+        cases: { type: 'string' },
         json: { type: 'boolean' },
         'max-ids': { type: 'string' },
         help: { type: 'boolean' },
@@ -83,6 +88,7 @@ async function main(): Promise<number> {
   // The recorded log, if asked for.
   const entries: AccessLogEntry[] = [];
   let consentsByAvs: Map<string, ConsentRecord[]> | undefined;
+  let casesByAvs: Map<string, CaseRecord[]> | undefined;
   const notes: string[] = [];
   try {
     for (const file of args.values.log ?? []) entries.push(...readAccessLogFile(file));
@@ -98,6 +104,16 @@ async function main(): Promise<number> {
       for (const c of list) consentsByAvs.set(c.avs, [...(consentsByAvs.get(c.avs) ?? []), c]);
     } catch (e) {
       console.error(`Cannot read the consents: ${(e as Error).message}`);
+      return 1;
+    }
+  }
+  if (args.values.cases) {
+    try {
+      const list = z.array(StoredCase).parse(JSON.parse(readFileSync(args.values.cases, 'utf8')));
+      casesByAvs = new Map();
+      for (const c of list) casesByAvs.set(c.avs, [...(casesByAvs.get(c.avs) ?? []), c]);
+    } catch (e) {
+      console.error(`Cannot read the cases: ${(e as Error).message}`);
       return 1;
     }
   }
@@ -125,6 +141,14 @@ async function main(): Promise<number> {
       } else if (!key) {
         notes.push('The consent registry was not read (no consent signing key: set CONSENT_SIGNING_KEY_FILE); accesses that need a consent are reported as to check.');
       }
+      if (key && !casesByAvs) {
+        const repertory = new RedisCaseRepertory(redis, new HmacSigner(key), { prefix });
+        const persons = [...new Set(entries.map((e) => e.avs))];
+        casesByAvs = new Map();
+        for (let i = 0; i < persons.length; i += 500) for (const [avs, list] of await repertory.forPersons(persons.slice(i, i + 500))) casesByAvs.set(avs, list);
+      } else if (!key) {
+        notes.push('The case repertory was not read (no store signing key: set CONSENT_SIGNING_KEY_FILE); accesses that need an open case are reported as to check.');
+      }
     } catch (e) {
       console.error(`Cannot read the access log from Redis at ${redactRedisUrl(url)}: ${(e as Error).message}`);
       return 1;
@@ -134,7 +158,11 @@ async function main(): Promise<number> {
   }
   const replay =
     args.values.log || args.values.redis
-      ? replayAccessLog(entries, newPolicy, { old: oldPolicy, ...(consentsByAvs ? { consentsOf: (avs: string) => consentsByAvs.get(avs) ?? [] } : {}) })
+      ? replayAccessLog(entries, newPolicy, {
+          old: oldPolicy,
+          ...(consentsByAvs ? { consentsOf: (avs: string) => consentsByAvs.get(avs) ?? [] } : {}),
+          ...(casesByAvs ? { casesOf: (avs: string) => casesByAvs.get(avs) ?? [] } : {}),
+        })
       : undefined;
 
   if (args.values.json) {

@@ -6,6 +6,8 @@ import { systemClock, type Clock } from '../lib/clock.ts';
 import type { ConsentStore } from '../lib/consents/store.ts';
 import type { HttpService } from '../lib/http-server.ts';
 import { openStores } from '../lib/stores.ts';
+import type { CaseRepertory } from '../lib/cases/store.ts';
+import { MOCK_CASE_SEED } from '../mocks/cases.ts';
 import { loadPolicy, type Policy } from '../lib/access/policy.ts';
 import type { AuditLog } from '../lib/audit/log.ts';
 import { credentialVerifierFromConfig, ephemeralCredentialKeys, gatewayCredentialKeys, type CredentialKeys } from '../lib/auth/subgraph-credential.ts';
@@ -37,6 +39,7 @@ export interface StackOptions {
   mockLatencyMs?: number;
   clock?: Clock;
   consents?: ConsentStore;
+  cases?: CaseRepertory;
   audit?: AuditLog;
   /** Which services to start; default all. */
   only?: readonly SubgraphName[];
@@ -51,6 +54,7 @@ export interface Stack {
   services: HttpService[];
   mocks: MockRegistries | undefined;
   consents: ConsentStore;
+  cases: CaseRepertory;
   audit: AuditLog;
   policy: Policy;
   /** The gateway's credential keys (the private half never leaves this process). */
@@ -67,7 +71,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   // The gateway's own keys only where it runs: a subgraph's container holds no private key.
   const keys = opts.gateway === false ? ephemeralCredentialKeys() : gatewayCredentialKeys(config);
   const credentials = credentialVerifierFromConfig(config, keys);
-  const stores = openStores(config, { ...(opts.consents ? { consents: opts.consents } : {}), ...(opts.audit ? { audit: opts.audit } : {}) });
+  // The mocks' persons start with their cases (CONTRACT.md section 6); real registries, with none.
+  const stores = openStores(config, {
+    ...(opts.consents ? { consents: opts.consents } : {}),
+    ...(opts.audit ? { audit: opts.audit } : {}),
+    ...(opts.cases ? { cases: opts.cases } : {}),
+    ...(config.useMocks ? { caseSeed: MOCK_CASE_SEED } : {}),
+  });
   const { consents, audit } = stores;
   let mocks: MockRegistries | undefined;
   try {
@@ -81,6 +91,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       catalogue,
       policy,
       consents,
+      cases: stores.cases,
       audit,
       journal: stores.journal,
       readFacts: stores.readFacts,
@@ -113,6 +124,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       services: started,
       mocks,
       consents,
+      cases: stores.cases,
       audit,
       policy,
       credentialKeys: keys,

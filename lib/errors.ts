@@ -18,6 +18,8 @@ export const ErrorCode = {
   AUDIT_UNAVAILABLE: 'AUDIT_UNAVAILABLE',
   /** The consent store could not be read, so nothing that depends on consent is released. */
   CONSENT_STORE_UNAVAILABLE: 'CONSENT_STORE_UNAVAILABLE',
+  /** The case repertory could not be read (or written), so nothing that needs an open case is released. */
+  CASE_REPERTORY_UNAVAILABLE: 'CASE_REPERTORY_UNAVAILABLE',
   /** An institution's registry did not answer, or answered with something that is not its contract. */
   REGISTRY_UNAVAILABLE: 'REGISTRY_UNAVAILABLE',
   /** A subgraph did not answer the gateway in time (or its circuit is open): its part is missing. */
@@ -43,11 +45,13 @@ export const errors = {
   /** A denied field: the category, the reason (CONTRACT.md section 4) and, in words, what would release it. */
   denied: (d: Denied, explanation: string) =>
     graphqlError(ErrorCode.FORBIDDEN, explanation, { category: d.category, reason: d.reason, ...(d.condition ? { condition: d.condition.type } : {}) }),
-  forbiddenAction: (message: string) => graphqlError(ErrorCode.FORBIDDEN, message),
+  forbiddenAction: (message: string, extra?: Record<string, unknown>) => graphqlError(ErrorCode.FORBIDDEN, message, extra),
   auditUnavailable: () =>
     graphqlError(ErrorCode.AUDIT_UNAVAILABLE, 'The access log cannot be written; no data is released.'),
   consentStoreUnavailable: () =>
     graphqlError(ErrorCode.CONSENT_STORE_UNAVAILABLE, 'The consent registry cannot be read; no data is released.'),
+  caseRepertoryUnavailable: () =>
+    graphqlError(ErrorCode.CASE_REPERTORY_UNAVAILABLE, 'The case repertory cannot be read; nothing that needs an open case is released.'),
   subgraphUnavailable: (subgraph: string) =>
     graphqlError(ErrorCode.SUBGRAPH_UNAVAILABLE, `The ${subgraph} subgraph is unavailable; its part of the answer is missing.`, { subgraph }),
   registryUnavailable: (institution: string) =>

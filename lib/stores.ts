@@ -1,5 +1,5 @@
-// Where consents and the access log live: in memory (the embedded default, one process) or,
-// with REDIS_URL, in Redis, shared by every gateway and subgraph instance.
+// Where consents, the case repertory and the access log live: in memory (the embedded default,
+// one process) or, with REDIS_URL, in Redis, shared by every gateway and subgraph instance.
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { personFactsReader, type PersonFactsReader } from './access/person-facts.ts';
@@ -14,16 +14,21 @@ import { RedisConsentStore } from './consents/redis.ts';
 import { ConsentSigner } from './consents/signing.ts';
 import type { ConsentStore } from './consents/store.ts';
 import { StartupError } from './errors.ts';
+import { MemoryCaseRepertory } from './cases/memory.ts';
+import { RedisCaseRepertory } from './cases/redis.ts';
+import { NO_SEED, type CaseRepertory, type CaseSeed } from './cases/store.ts';
+import { HmacSigner } from './signing.ts';
 import { closeRedis, createRedis, waitForRedis } from './redis/connection.ts';
 import { log } from './log.ts';
 
 export interface Stores {
   kind: 'memory' | 'redis';
   consents: ConsentStore;
+  cases: CaseRepertory;
   audit: AuditLog;
   /** Decisions and actions go to `audit` through it (group commit). */
   journal: Journal;
-  /** The persons' consents, for a batch of decisions in one read. */
+  /** The persons' consents and cases, for a batch of decisions in one read. */
   readFacts: PersonFactsReader;
   /** Whether the stores can be reached now (Redis connected). */
   status(): 'up' | 'down';
@@ -46,16 +51,27 @@ function consentSigningKey(config: Config): Buffer {
   }
 }
 
-export function openStores(config: Config, given: { consents?: ConsentStore; audit?: AuditLog } = {}): Stores {
+export interface GivenStores {
+  consents?: ConsentStore;
+  cases?: CaseRepertory;
+  audit?: AuditLog;
+  /** The cases a person starts with in a new repertory (the mocks' in development; none in production). */
+  caseSeed?: CaseSeed;
+}
+
+export function openStores(config: Config, given: GivenStores = {}): Stores {
+  const seed = given.caseSeed ?? NO_SEED;
   if (!config.redisUrl) {
     const audit = given.audit ?? new MemoryAuditLog();
     const consents = given.consents ?? new MemoryConsentStore();
+    const cases = given.cases ?? new MemoryCaseRepertory(seed);
     return {
       kind: 'memory',
       consents,
+      cases,
       audit,
       journal: new Journal(audit),
-      readFacts: personFactsReader(consents),
+      readFacts: personFactsReader(consents, cases),
       status: () => 'up',
       ready: async () => {},
       close: async () => {},
@@ -64,13 +80,16 @@ export function openStores(config: Config, given: { consents?: ConsentStore; aud
   const redis: Redis = createRedis(config.redisUrl, { name: 'ciigraph' });
   const opts = { prefix: config.redisPrefix };
   const audit = given.audit ?? new RedisAuditLog(redis, opts);
-  const consents = given.consents ?? new RedisConsentStore(redis, new ConsentSigner(consentSigningKey(config)), opts);
+  const key = consentSigningKey(config);
+  const consents = given.consents ?? new RedisConsentStore(redis, new ConsentSigner(key), opts);
+  const cases = given.cases ?? new RedisCaseRepertory(redis, new HmacSigner(key), { ...opts, seed });
   return {
     kind: 'redis',
     consents,
+    cases,
     audit,
     journal: new Journal(audit),
-    readFacts: personFactsReader(consents),
+    readFacts: personFactsReader(consents, cases),
     status: () => (redis.status === 'ready' ? 'up' : 'down'),
     ready: (timeoutMs = 5000) =>
       waitForRedis(redis, timeoutMs).catch((e) => log.warn({ timeoutMs, reason: (e as Error).message }, 'redis not ready; starting anyway, failing closed')),

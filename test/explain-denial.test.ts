@@ -13,7 +13,7 @@ const policy = loadPolicy(loadCatalogue());
 const A = '756.1234.5678.97';
 
 function explain(requester: Requester, category: string, request: RequestFacts): string {
-  const [d] = decide([{ avs: A, category }], { policy, requester, request, at: '2026-11-30T10:00:00.000Z', factsOf: () => ({ consents: [] }) });
+  const [d] = decide([{ avs: A, category }], { policy, requester, request, at: '2026-11-30T10:00:00.000Z', factsOf: () => ({ consents: [], cases: [{ avs: A, institution: requester.institution, caseReference: 'X-1', openedOn: '2026-01-01', closedOn: null }] }) });
   if (d!.allowed) throw new Error('expected a denial');
   return explainDenial(d as Denied, policy, requester, request);
 }

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../lib/access/policy.ts';
 import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { decidedOnArrival, enforceCategories } from '../subgraphs/shared/enforce-categories.ts';
+import type { ActionDecision } from '../lib/access/decide.ts';
 import type { Decision, Denied } from '../lib/access/decision.ts';
 import type { AccessDecisions } from '../subgraphs/shared/request-decisions.ts';
 import { parseSubgraphSdl, subgraphSchemaPath } from '../lib/schema/subgraph-sdl.ts';
@@ -62,6 +63,7 @@ describe('decidedOnArrival', () => {
 /** Decisions fixed in advance, counting how often enforcement asks. */
 class Scripted implements AccessDecisions {
   readonly requester = { institution: 'AC', role: 'counsellor', subject: 't' } as const;
+  readonly request = {};
   asked: string[] = [];
   constructor(private readonly allowed: Set<string>) {}
   private decision(avs: string, category: string): Decision {
@@ -79,6 +81,12 @@ class Scripted implements AccessDecisions {
   }
   explain(d: Denied): string {
     return d.reason;
+  }
+  async decideAction(): Promise<ActionDecision> {
+    return { allowed: true };
+  }
+  explainAction(action: string): string {
+    return action;
   }
 }
 

@@ -1,14 +1,16 @@
 // The policy, enforced: for every institution × role the policy knows, every category, and
 // every consent situation (none, valid, expired, revoked, for another purpose, for another
-// institution), real responses through the gateway are compared with what the policy file
-// says, read here independently of the product's policy code, and the access log holds
-// exactly one entry per decision, with its legal basis or consent.
+// institution), with the persons' open cases (each an open case of every institution where it
+// has a file; one of them also of the CII, under MATRIX-1 everywhere), real responses through
+// the gateway are compared with what the policy file says, read here independently of the
+// product's policy code, and the access log holds exactly one entry per decision, with its
+// legal basis or consent and the case it was decided under.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemoryAuditLog } from '../lib/audit/memory.ts';
 import type { Institution } from '../lib/schema/catalogue.ts';
 import { lookupPerson } from '../mocks/registry-data.ts';
 import { seedConsent } from './support/consents.ts';
-import { RAW_POLICY, released, REQUESTERS, type ConsentState, type Facts } from './support/policy-oracle.ts';
+import { actsFor, RAW_POLICY, readsCases, released, REQUESTERS, type ConsentState, type Facts, type OpenCases } from './support/policy-oracle.ts';
 import { personsWithEveryFile } from './support/persons.ts';
 import { FILES } from './support/queries.ts';
 import { gql, startTestStack, type TestStack } from './support/stack.ts';
@@ -49,6 +51,8 @@ const recipientOf = (r: (typeof requesters)[number]): Institution => (r.recipien
 
 let stack: TestStack;
 let persons: Record<string, string>; // state key → AVS
+/** Each person's open cases: the repertory's seed (a case where the mocks give a file), and MATRIX-1. */
+const openCases = new Map<string, OpenCases>();
 const stateKey = (state: ConsentState, recipient: Institution) => (state === 'otherInstitution' ? `${state}:${recipient}` : state);
 
 beforeAll(async () => {
@@ -66,13 +70,23 @@ beforeAll(async () => {
   for (const i of INSTITUTIONS) {
     await seedConsent(stack.consents, { avs: persons[`otherInstitution:${i}`]!, recipients: INSTITUTIONS.filter((x) => x !== i), ...all });
   }
+  for (const avs of Object.values(persons)) {
+    const digits = avs.replace(/\D/g, '');
+    openCases.set(avs, { AC: [`AC-GEN-${digits}`], AI: [`AI-GEN-${digits}`], AS: [`AS-GEN-${digits}`], PC: [`PC-GEN-${digits}`] });
+  }
+  // The person with a valid consent is also a case of every institution and the CII under MATRIX-1.
+  for (const institution of INSTITUTIONS) {
+    await stack.cases.openCase({ avs: persons.valid!, institution, caseReference: 'MATRIX-1', on: '2026-11-01' });
+    const mine = openCases.get(persons.valid!)!;
+    mine[institution] = [...(mine[institution] ?? []), 'MATRIX-1'];
+  }
 }, 60_000);
 afterAll(async () => stack?.close());
 
 const QUERY = `query($avs: [ID!]!) { persons(avs: $avs) { ...Files consents { id purpose } } } ${FILES}`;
 
 for (const facts of [
-  { purpose: 'cii', caseReference: 'CII-GE-2026-042' },
+  { purpose: 'cii', caseReference: 'MATRIX-1' },
   { purpose: 'cii' },
   {},
   { purpose: 'early-intervention', caseReference: 'AI-GE-2026-7' },
@@ -95,8 +109,9 @@ for (const facts of [
         for (const category of CATEGORIES) {
           const { first, path, siblings = [] } = FIELD[category]!;
           const siblingErrors = siblings.map((f) => errorsAt.get(`${[...path.slice(0, -1), f].join('.')}@${i}`));
-          const allowed = expected(r.institution, r.role, category, state, facts);
-          const firstAllowed = expected(r.institution, r.role, first, state, facts);
+          const cases = openCases.get(avs)!;
+          const allowed = expected(r.institution, r.role, category, state, facts, cases);
+          const firstAllowed = expected(r.institution, r.role, first, state, facts, cases);
           const where = `${r.institution} ${r.role} / ${state} / ${category}`;
           const error = errorsAt.get(`${path.join('.')}@${i}`);
           if (category !== first && !firstAllowed) {
@@ -105,7 +120,9 @@ for (const facts of [
             expect(error, where).toBeUndefined();
             continue;
           }
-          expectedDecisions.push(`${avs} ${category} ${allowed ? 'ALLOWED' : 'DENIED'}`);
+          // The case a decision was made under: the one the request names, else the person's own open case there, where the rule reads cases.
+          const own = readsCases(r.institution, r.role, category) ? (cases[actsFor(r.institution, r.role)]?.[0] ?? null) : null;
+          expectedDecisions.push(`${avs} ${category} ${allowed ? 'ALLOWED' : 'DENIED'} ${facts.caseReference ?? own}`);
           if (allowed) {
             expect(error, where).toBeUndefined();
             expect(siblingErrors, where).toEqual(siblings.map(() => undefined));
@@ -120,16 +137,15 @@ for (const facts of [
         }
       });
       // One entry per decision, none missing, none extra, each with what released the data.
-      expect(journal.map((e) => `${e.avs} ${e.category} ${e.decision}`).sort()).toEqual(expectedDecisions.sort());
+      expect(journal.map((e) => `${e.avs} ${e.category} ${e.decision} ${e.caseReference}`).sort()).toEqual(expectedDecisions.sort());
       for (const e of journal) {
         expect(e.purpose).toBe(facts.purpose ?? null);
-        expect(e.caseReference).toBe(facts.caseReference ?? null);
         if (e.decision === 'ALLOWED') expect(!!e.legalBasis !== !!e.consentId, `${e.category}: basis xor consent`).toBe(true);
         else expect([e.legalBasis, e.consentId]).toEqual([null, null]);
       }
       // No other error: one per denied field, nothing else.
       const deniedFields = expectedDecisions
-        .filter((d) => d.endsWith('DENIED'))
+        .filter((d) => d.split(' ')[2] === 'DENIED')
         .reduce((n, d) => n + 1 + (FIELD[d.split(' ')[1]!]!.siblings?.length ?? 0), 0);
       expect(body.errors?.length ?? 0).toBe(deniedFields);
     });

@@ -17,6 +17,7 @@ import { RedisAuditLog } from '../lib/audit/redis.ts';
 import { RedisConsentStore } from '../lib/consents/redis.ts';
 import { ConsentSigner } from '../lib/consents/signing.ts';
 import type { ConsentRecord } from '../lib/consents/store.ts';
+import type { CaseRecord } from '../lib/cases/store.ts';
 import { renderAccessLogCsv, renderAccessLogHtml } from '../lib/policy-review/access-log-view.ts';
 import { diffPolicies } from '../lib/policy-review/diff.ts';
 import { csvField } from '../lib/policy-review/escape.ts';
@@ -47,6 +48,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ciigraph-policy-review-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface PolicyJson {
+  consentConditions: { type: string }[];
   name: string;
   version: string;
   purposes: { code: string; description: string }[];
@@ -137,13 +139,19 @@ describe('the review model', () => {
       kind: 'legalBasis',
       basisId: 'lpga-32',
       citation: 'LPGA art. 32 al. 1 et 2',
-      conditionLabels: ['purpose stated', 'case reference'],
-      conditions: ['the request states its purpose', 'the request names the individual case (case reference)'],
-      must: 'state a purpose and give a case reference',
+      conditionLabels: ['purpose stated', 'case reference', 'open case'],
+      conditions: [
+        'the request states its purpose',
+        'the request names the individual case (case reference)',
+        "the person is an open case of the requester's institution (of the CII for a CII referent), the case the request names if it names one",
+      ],
+      must: "state a purpose, give a case reference and concern an open case of the requester's institution",
       rule: 1,
     });
     // "purpose stated" goes without saying next to the list of purposes.
-    expect(cellAt(review, 'social-worker', 'AS', 'ac.entitlement')).toMatchObject({ citation: 'LACI art. 85f', conditionLabels: ['purpose cii, placement or benefit-assessment'] });
+    expect(cellAt(review, 'social-worker', 'AS', 'ac.entitlement')).toMatchObject({ citation: 'LACI art. 85f', conditionLabels: ['purpose cii, placement or benefit-assessment', 'open case'] });
+    // Every release by consent holds only within an open case, too (consentConditions).
+    expect(cellAt(review, 'case-manager', 'AI', 'ac.entitlement')).toMatchObject({ kind: 'consent', conditionLabels: ['open case'], must: "concern an open case of the requester's institution" });
     expect(cellAt(review, 'cii-referent', 'PC', 'as.benefits')).toMatchObject({ kind: 'consent', recipient: 'CII' });
     expect(cellAt(review, 'dpo', 'AS', 'ac.registration')).toEqual({ kind: 'none' });
     expect(cellAt(review, 'physician', 'AI', 'consent.records')).toEqual({ kind: 'none' });
@@ -190,7 +198,7 @@ describe('the review model', () => {
     const lpga = review.legalBases.find((b) => b.id === 'lpga-32')!;
     expect(lpga.citation).toBe('LPGA art. 32 al. 1 et 2');
     expect(lpga.summary).toMatch(/written, reasoned request/);
-    expect(lpga.conditions.map((c) => c.type)).toEqual(['purposeRequired', 'caseReferenceRequired']);
+    expect(lpga.conditions.map((c) => c.type)).toEqual(['purposeRequired', 'caseReferenceRequired', 'openCase']);
     expect(lpga.usedBy).toContainEqual({ group: 'case-manager@AI', category: 'ac.registration' });
     expect(lpga.usedBy).not.toContainEqual({ group: 'case-manager@AI', category: 'ac.entitlement' });
     expect(review.legalBases.find((b) => b.id === 'ndsg-25')!.conditions[0]).toMatchObject({ type: 'requesterIsThePerson', label: 'own data only' });
@@ -244,7 +252,7 @@ describe('the HTML page and the Markdown report', () => {
   it('renders the matrix and every rule with the attributes the filters use', () => {
     const review = buildPolicyReview(sample, catalogue, sdl);
     const { html } = renderPolicyHtml(review);
-    expect(html).toMatch(/<td class="cell consent" data-filter data-institutions="AI" data-role="case-manager" data-kind="consent" data-cell="case-manager@AI\|ac.entitlement"[^>]*><span class="what">consent<\/span><\/td>/);
+    expect(html).toMatch(/<td class="cell consent" data-filter data-institutions="AI" data-role="case-manager" data-kind="consent" data-cell="case-manager@AI\|ac.entitlement"[^>]*><span class="what">consent<\/span><span class="if">if open case<\/span><\/td>/);
     expect(html).toMatch(/data-cell="counsellor@AC\|ai.medical"[^>]*><span class="what">never<\/span>/);
     expect(html).toContain('data-institutions="AC AI AS PC CII" data-role="cii-referent"');
     // One row per requester group and category a rule names (92 for the sample as of DOMAIN.md).
@@ -258,7 +266,7 @@ describe('the HTML page and the Markdown report', () => {
     expect(md).toContain('# Access policy review: ciigraph sample policy');
     expect(md).toMatch(/^\| Category \| AC counsellor \| AI case-manager \| AI physician \| AS social-worker \| PC pc-officer \| cii-referent \(every institution\) \| dpo \(every institution\) \| CII data-subject \|$/m);
     expect(md).toMatch(/^\| `ai.medical` \(sensitive, stays at AI\) \| \*\*never\*\* \| LAI art\. 66 with LAVS art\. 49a \| LAI art\. 66 with LAVS art\. 49a \| \*\*never\*\* \| \*\*never\*\* \| \*\*never\*\* \| – \| – \|$/m);
-    expect(md).toMatch(/^\| `ac.entitlement` \| LACI art\. 96b \| consent \| consent \| LACI art\. 85f \| consent \| consent naming CII \| – \| – \|$/m);
+    expect(md).toMatch(/^\| `ac.entitlement` \| LACI art\. 96b \| consent \(open case\) \| consent \(open case\) \| LACI art\. 85f \| consent \(open case\) \| consent naming CII \(open case\) \| – \| – \|$/m);
     expect(md).toContain('### LPGA art. 32 al. 1 et 2 (`lpga-32`)');
     expect(md).toContain('| `DailyAllowanceEntitlement.remainingDays` | `Int!` |');
 
@@ -292,10 +300,10 @@ describe('the policy diff, in a DPO\'s words', () => {
       "AC counsellors now need the person's consent for ai.decision (was LPGA art. 32 al. 1 et 2)",
       'AC counsellors lose pc.entitlement: never, not even with consent (was consent)',
       'AS social-workers lose pc.hypotheticalIncome (was consent)',
-      'AI case-managers gain ac.entitlement under LACI art. 85f (was consent); the request must state the purpose cii, placement or benefit-assessment',
-      'AI physicians gain consent.records under nDSG art. 6 al. 6 et 7 (was no rule)',
-      'PC pc-officers gain ac.measures under LPGA art. 32 al. 1 et 2 (was consent); the request must state a purpose and give a case reference',
-      'AI case-managers keep ac.measures, now under LPGA art. 32 al. 1 et 2 (was LAI art. 68bis); the request must now state a purpose and give a case reference (before: state the purpose cii, early-intervention or placement)',
+      "AI case-managers gain ac.entitlement under LACI art. 85f (was consent); the request must state the purpose cii, placement or benefit-assessment and concern an open case of the requester's institution",
+      "AI physicians gain consent.records under nDSG art. 6 al. 6 et 7 (was no rule); the request must concern an open case of the requester's institution",
+      "PC pc-officers gain ac.measures under LPGA art. 32 al. 1 et 2 (was consent); the request must state a purpose, give a case reference and concern an open case of the requester's institution",
+      "AI case-managers keep ac.measures, now under LPGA art. 32 al. 1 et 2 (was LAI art. 68bis); the request must now state a purpose, give a case reference and concern an open case of the requester's institution (before: state the purpose cii, early-intervention or placement and concern an open case of the requester's institution)",
     ]);
     expect(diff.access.find((a) => a.role === 'social-worker')).toMatchObject({ effect: 'lose', institutions: ['AS'], categories: ['pc.hypotheticalIncome'] });
   });
@@ -308,7 +316,7 @@ describe('the policy diff, in a DPO\'s words', () => {
     });
     expect(diffPolicies(sample, next, catalogue).sentences).toEqual([
       'All dpos lose audit.accessLog (was nDSG art. 10 al. 2)',
-      'All cii-referents gain ai.file and ai.decision under LPGA art. 32 al. 1 et 2 (was consent naming CII); the request must state a purpose and give a case reference',
+      "All cii-referents gain ai.file and ai.decision under LPGA art. 32 al. 1 et 2 (was consent naming CII); the request must state a purpose, give a case reference and concern an open case of the requester's institution",
     ]);
   });
 
@@ -329,7 +337,7 @@ describe('the policy diff, in a DPO\'s words', () => {
       p.roles.find((r) => r.id === 'pc-officer')!.consentRecipient = 'CII';
     });
     const s = diffPolicies(sample, next, catalogue).sentences;
-    expect(s[0]).toBe('Policy "ciigraph sample policy" 2026-11-22 → "ciigraph sample policy" 2027-01-01');
+    expect(s[0]).toBe(`Policy "ciigraph sample policy" ${sample.version} → "ciigraph sample policy" 2027-01-01`);
     expect(s).toContain('PC pc-officers: the consent for ac.entitlement, ac.measures, ai.measures, ai.workCapacity, as.dossier, as.benefits and as.situation must now name CII (was consent)');
     expect(s).toContain('Legal basis added: LPC art. 32 (lpc-32)');
     expect(s).toContain(
@@ -386,9 +394,12 @@ describe('replaying the access log against a new policy', () => {
   const log = [lost, gained, gainedButWrongPurpose, noCaseReference, withCaseReference, nowConsent, byConsentStill, deniedConsentStill, ownData];
 
   const outcome = (r: ReturnType<typeof replayAccessLog>, e: AccessLogEntry) => r.changed.find((c) => c.entry.id === e.id);
+  // The person was an open case of every institution, under the references the entries name.
+  const openCase = (institution: CaseRecord['institution'], caseReference: string): CaseRecord => ({ avs: PAINTER, institution, caseReference, openedOn: '2026-01-05', closedOn: null });
+  const casesOf = () => [openCase('AI', 'AI-1'), openCase('AS', 'AS-7'), openCase('AC', 'AC-3'), openCase('PC', 'PC-1'), openCase('CII', 'CII-1')];
 
   it('finds the past accesses it would deny and the past denials it would allow, feeding purpose and case reference to the conditions', () => {
-    const r = replayAccessLog([...log].reverse(), next, { old: sample });
+    const r = replayAccessLog([...log].reverse(), next, { old: sample, casesOf });
     expect(r.total).toBe(log.length);
     expect(outcome(r, lost)).toMatchObject({ outcome: 'wouldDeny', now: 'denied (no rule)' });
     expect(outcome(r, gained)).toMatchObject({ outcome: 'wouldAllow', now: 'allowed under LACI art. 85f' });
@@ -402,7 +413,7 @@ describe('replaying the access log against a new policy', () => {
   });
 
   it('keeps an access a consent released under a consent rule, and says when only the consent registry can tell', () => {
-    const r = replayAccessLog(log, next, { old: sample });
+    const r = replayAccessLog(log, next, { old: sample, casesOf });
     // The consent existed and named PC, ac.entitlement and the purpose: still allowed.
     expect(outcome(r, byConsentStill)).toBeUndefined();
     // Denied under the same consent rule: no consent was in force then.
@@ -416,7 +427,7 @@ describe('replaying the access log against a new policy', () => {
     const cii = changed((p) => {
       p.roles.find((x) => x.id === 'pc-officer')!.consentRecipient = 'CII';
     });
-    const moved = replayAccessLog(log, cii, { old: sample });
+    const moved = replayAccessLog(log, cii, { old: sample, casesOf });
     expect(outcome(moved, byConsentStill)).toMatchObject({ outcome: 'undecided' });
     expect(outcome(moved, byConsentStill)!.now).toMatch(/^needs a consent: check that a consent naming CII, ac.entitlement/);
   });
@@ -436,7 +447,7 @@ describe('replaying the access log against a new policy', () => {
       revokedBy: null,
       ...over,
     });
-    const run = (c: ConsentRecord[]) => outcome(replayAccessLog([nowConsent], next, { old: sample, consentsOf: (avs) => (avs === PAINTER ? c : []) }), nowConsent);
+    const run = (c: ConsentRecord[]) => outcome(replayAccessLog([nowConsent], next, { old: sample, casesOf, consentsOf: (avs) => (avs === PAINTER ? c : []) }), nowConsent);
     // In force then: still allowed, by the consent rather than the legal basis.
     expect(run([consent({})])).toMatchObject({ outcome: 'otherBasis', now: 'allowed by consent k-1 (in force then)' });
     // Revoked before, granted after, expired, another purpose, another recipient: denied.
@@ -454,13 +465,31 @@ describe('replaying the access log against a new policy', () => {
   });
 
   it('tells the DPO, grouped, with the entry ids to look up', () => {
-    const text = renderReplay(replayAccessLog(log, next, { old: sample }));
+    const text = renderReplay(replayAccessLog(log, next, { old: sample, casesOf }));
     expect(text).toContain('Replayed 9 journaled decisions: 2 would be denied, 1 would be allowed, 1 need a consent check, 0 would rest on another basis, 5 unchanged.');
     expect(text).toContain('Past accesses the new policy would have DENIED (2):');
     expect(text).toContain(`  - AS social-worker → pc.hypotheticalIncome: 1 decision (1 person, on ${lost.at.slice(0, 10)}); then allowed by consent c-1; now denied (no rule). Entries ${lost.id}`);
     expect(text).toContain('Past denials the new policy would have ALLOWED (1):');
     expect(text).toContain(`then denied; now allowed under LACI art. 85f. Entries ${gained.id}`);
-    expect(text).toContain('Past accesses that need a consent under the new policy (cannot be decided from the log) (1):');
+    expect(text).toContain('Past accesses that need a consent or an open case under the new policy (cannot be decided from the log) (1):');
+  });
+
+  it('understands the open-case condition: a past access outside any case shows as newly denied, and the log proves what it can', () => {
+    // The old policy without openCase, the new one (the sample) with it.
+    const before = changed((p) => {
+      for (const b of p.legalBases) b.conditions = b.conditions.filter((c) => c.type !== 'openCase');
+      p.consentConditions = [];
+    });
+    const read = entry({ institution: 'AC', role: 'counsellor', category: 'ai.file', decision: 'ALLOWED', legalBasis: 'LAI art. 68bis', purpose: 'cii', caseReference: 'AC-3' });
+    const outside = replayAccessLog([read], sample, { old: before, casesOf: () => [] });
+    expect(outcome(outside, read)).toMatchObject({ outcome: 'wouldDeny', now: 'denied (no open case: "AC-3" is no open case of AC for this person)' });
+    expect(outcome(replayAccessLog([read], sample, { old: before, casesOf }), read)).toBeUndefined();
+    // A closed case was open then if it closed after the access.
+    const closedLater = [{ ...openCase('AC', 'AC-3'), closedOn: '2026-11-30' }];
+    expect(outcome(replayAccessLog([read], sample, { old: before, casesOf: () => closedLater }), read)).toBeUndefined();
+    // Without the repertory, a check to make; under an old rule that required the case, the allowed access proves it.
+    expect(outcome(replayAccessLog([read], sample, { old: before }), read)).toMatchObject({ outcome: 'undecided', now: expect.stringMatching(/^needs an open case: check that "AC-3" was an open case of AC/) });
+    expect(outcome(replayAccessLog([read], sample, { old: sample }), read)).toBeUndefined();
   });
 });
 
@@ -660,7 +689,7 @@ describe('against a running stack', () => {
   });
 
   it('shows the decisions the stack journaled, with their bases, and replays them', async () => {
-    const cm = stack.as({ institution: 'AI', role: 'case-manager', purpose: 'cii', caseReference: 'AI-GE-1', sub: 'laura' });
+    const cm = stack.as({ institution: 'AI', role: 'case-manager', purpose: 'cii', caseReference: 'AI-GE-2026-0815', sub: 'laura' });
     const res = await gql(stack.gatewayUrl, `query($avs: ID!) { person(avs: $avs) { unemployment { office entitlement { remainingDays } } } }`, { avs: PAINTER }, cm);
     expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', category: 'ac.entitlement' });
 
@@ -771,9 +800,11 @@ describe('the commands', () => {
     writeFileSync(fromGraphQL, JSON.stringify({ entries: [{ ...e1, avs: undefined }] }));
     expect(() => readAccessLogFile(fromGraphQL)).toThrow(/graphql\.json entry 0: not an access-log entry: avs no AVS number .*format=json/);
 
-    const r = await run('bin/policy-diff.ts', ['HEAD:schema/policy/sample.json', nextFile, '--log', logFile]);
+    const casesFile = join(dir, 'cases.json');
+    writeFileSync(casesFile, JSON.stringify([{ avs: PAINTER, institution: 'AI', caseReference: 'AI-1', openedOn: '2026-01-05', closedOn: null }]));
+    const r = await run('bin/policy-diff.ts', ['HEAD:schema/policy/sample.json', nextFile, '--log', logFile, '--cases', casesFile]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('  - AI case-managers gain ac.entitlement under LACI art. 85f (was consent); the request must state the purpose cii, placement or benefit-assessment\n');
+    expect(r.stdout).toContain("  - AI case-managers gain ac.entitlement under LACI art. 85f (was consent); the request must state the purpose cii, placement or benefit-assessment and concern an open case of the requester's institution\n");
     expect(r.stdout).toContain('Replayed 2 journaled decisions: 0 would be denied, 1 would be allowed');
     expect(r.stdout).toContain(`then denied; now allowed under LACI art. 85f. Entries ${e1.id}`);
 
@@ -834,7 +865,7 @@ describe('the commands', () => {
         // Without the signing key the registry cannot be trusted: the DPO is told to check.
         const unsigned = await run('bin/policy-diff.ts', [SAMPLE_POLICY_PATH, nextFile, '--redis'], { ...env, CONSENT_SIGNING_KEY_FILE: join(dir, 'missing-key') });
         expect(unsigned.code).toBe(0);
-        expect(unsigned.stdout).toContain('Past accesses that need a consent under the new policy (cannot be decided from the log) (2):');
+        expect(unsigned.stdout).toContain('Past accesses that need a consent or an open case under the new policy (cannot be decided from the log) (2):');
         expect(unsigned.stdout).toContain('Note: The consent registry was not read');
       } finally {
         await closeRedis(client);

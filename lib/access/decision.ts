@@ -22,6 +22,8 @@ export interface UnmetCondition {
 interface Decided extends Ask {
   /** The rule it was decided by: its index in the policy file's `rules` (none when no rule names the category). */
   rule?: number;
+  /** The person's open case it was decided under, where the request named none (a caseload). */
+  caseReference?: string;
 }
 
 export interface Allowed extends Decided {
@@ -35,7 +37,7 @@ export interface Allowed extends Decided {
 export interface Denied extends Decided {
   allowed: false;
   reason: DenialReason;
-  /** The legal basis whose condition the request did not meet (CONDITION_UNMET, NO_OPEN_CASE). */
+  /** The legal basis whose condition the request did not meet (CONDITION_UNMET, NO_OPEN_CASE under a legal basis). */
   legalBasis?: string;
   condition?: UnmetCondition;
 }

@@ -38,6 +38,16 @@ const PolicyFile = z.strictObject({
       conditions: z.array(z.looseObject({ type: z.string() })),
     }),
   ),
+  /** Conditions every release by consent must meet too (e.g. openCase), besides the consent itself. */
+  consentConditions: z.array(z.looseObject({ type: z.string() })).default([]),
+  /**
+   * Actions roles may be permitted (fields marked @permission), each with the conditions the
+   * request must meet. A policy without this list (written before ciigraph 0.5) declares each
+   * permission its roles hold as an action without conditions.
+   */
+  actions: z
+    .array(z.strictObject({ id: z.string().regex(/^[a-z]+(\.[a-zA-Z]+)+$/), description: z.string().min(1), conditions: z.array(z.looseObject({ type: z.string() })) }))
+    .optional(),
   rules: z.array(
     z.strictObject({
       institution: z.union([Institution, z.literal('*')]),
@@ -55,6 +65,8 @@ export interface BoundCondition {
   check(input: ConditionInput): string | null;
   /** See ConditionDefinition.readsPersonFacts. */
   readsPersonFacts: boolean;
+  /** The reason of a denial it causes. */
+  reason: 'CONDITION_UNMET' | 'NO_OPEN_CASE';
 }
 
 export interface LegalBasis {
@@ -75,12 +87,22 @@ export interface Role {
 /** What a rule says for one category: released under a legal basis, by consent, or never. `rule`: its index in the file's `rules`. */
 export type Release =
   | { kind: 'legalBasis'; basis: LegalBasis; rule: number }
-  | { kind: 'consent'; rule: number }
+  | { kind: 'consent'; rule: number; conditions: BoundCondition[] }
   | { kind: 'never'; rule: number };
 
 /** Whether deciding under this rule reads the person's consents or cases (read, then, before deciding). */
 export const readsPersonFacts = (release: Release | undefined): boolean =>
   release?.kind === 'consent' || (release?.kind === 'legalBasis' && release.basis.conditions.some((c) => c.readsPersonFacts));
+
+/** Whether any of these conditions reads the person's consents or cases. */
+export const conditionsReadFacts = (conditions: readonly BoundCondition[]): boolean => conditions.some((c) => c.readsPersonFacts);
+
+/** An action a role may be permitted (a field marked @permission), with the conditions a request must meet. */
+export interface Action {
+  id: string;
+  description: string;
+  conditions: BoundCondition[];
+}
 
 const NO_RELEASES: ReadonlyMap<string, Release> = new Map();
 
@@ -93,6 +115,8 @@ export class Policy {
     readonly roles: ReadonlyMap<string, Role>,
     readonly legalBases: ReadonlyMap<string, LegalBasis>,
     private readonly releases: ReadonlyMap<string, Release>,
+    readonly actions: ReadonlyMap<string, Action> = new Map(),
+    readonly consentConditions: readonly BoundCondition[] = [],
   ) {}
 
   /** Per institution and role that exist, the rules by category (built on first use). */
@@ -130,6 +154,11 @@ export class Policy {
     return this.roles.get(role)?.permissions.includes(permission) ?? false;
   }
 
+  /** The institution a requester acts for: their own, or the CII for a CII referent (the role's consentRecipient). */
+  actsFor(institution: Institution, role: string): Institution {
+    return this.consentRecipientOf(institution, role);
+  }
+
   /** Whether a role may act at an institution at all. */
   roleExistsAt(institution: Institution, role: string): boolean {
     return this.roles.get(role)?.institutions.includes(institution) ?? false;
@@ -155,29 +184,40 @@ export function parsePolicy(json: unknown, catalogue: CategoryCatalogue, file: s
   const purposes = new Map(p.purposes.map((x) => [x.code, x.description]));
   const roles = new Map<string, Role>(p.roles.map((r) => [r.id, r]));
 
-  const legalBases = new Map<string, LegalBasis>();
-  p.legalBases.forEach((b, bi) => {
-    const conditions: BoundCondition[] = [];
-    b.conditions.forEach((c, ci) => {
-      const where = `legalBases[${bi}] (${b.id}).conditions[${ci}]`;
+  const bind = (conditions: readonly { type: string }[], where: string): BoundCondition[] => {
+    const bound: BoundCondition[] = [];
+    conditions.forEach((c, ci) => {
+      const at = `${where}.conditions[${ci}]`;
       const def = CONDITIONS.get(c.type);
       if (!def) {
-        problems.push(`${where}: unknown condition type "${c.type}" (known: ${[...CONDITIONS.keys()].join(', ')})`);
+        problems.push(`${at}: unknown condition type "${c.type}" (known: ${[...CONDITIONS.keys()].join(', ')})`);
         return;
       }
       const { type: _type, ...rest } = c;
       const params = def.params.safeParse(rest);
       if (!params.success) {
-        problems.push(`${where}: ${params.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+        problems.push(`${at}: ${params.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
         return;
       }
       for (const purpose of (params.data as { purposes?: string[] }).purposes ?? []) {
-        if (!purposes.has(purpose)) problems.push(`${where}: purpose "${purpose}" is not in the policy's purposes`);
+        if (!purposes.has(purpose)) problems.push(`${at}: purpose "${purpose}" is not in the policy's purposes`);
       }
-      conditions.push({ type: c.type, description: def.describe(params.data), check: (input) => def.check(params.data, input), readsPersonFacts: def.readsPersonFacts });
+      bound.push({ type: c.type, description: def.describe(params.data), check: (input) => def.check(params.data, input), readsPersonFacts: def.readsPersonFacts, reason: def.reason ?? 'CONDITION_UNMET' });
     });
-    legalBases.set(b.id, { id: b.id, citation: b.citation, summary: b.summary, conditions });
+    return bound;
+  };
+
+  const legalBases = new Map<string, LegalBasis>();
+  p.legalBases.forEach((b, bi) => {
+    legalBases.set(b.id, { id: b.id, citation: b.citation, summary: b.summary, conditions: bind(b.conditions, `legalBases[${bi}] (${b.id})`) });
   });
+  const consentConditions = bind(p.consentConditions, 'consentConditions');
+  const declared = p.actions ?? [...new Set(p.roles.flatMap((r) => r.permissions))].map((id) => ({ id, description: id.replace('.', ' '), conditions: [] }));
+  const actions = new Map<string, Action>(declared.map((a, ai) => [a.id, { id: a.id, description: a.description, conditions: bind(a.conditions, `actions[${ai}] (${a.id})`) }]));
+  dup('action', declared.map((a) => a.id));
+  for (const r of p.roles) {
+    for (const permission of r.permissions) if (!actions.has(permission)) problems.push(`roles (${r.id}): permission "${permission}" is not an action of the policy's actions`);
+  }
 
   const releases = new Map<string, Release>();
   const owner = new Map<string, number>();
@@ -208,7 +248,7 @@ export function parsePolicy(json: unknown, catalogue: CategoryCatalogue, file: s
         continue;
       }
       let release: Release;
-      if (value === 'consent') release = { kind: 'consent', rule: ri };
+      if (value === 'consent') release = { kind: 'consent', rule: ri, conditions: consentConditions };
       else if (value === 'never') release = { kind: 'never', rule: ri };
       else {
         const basis = legalBases.get(value);
@@ -228,7 +268,7 @@ export function parsePolicy(json: unknown, catalogue: CategoryCatalogue, file: s
   });
 
   if (problems.length) throw new StartupError(file, problems);
-  return new Policy(file, p.name, p.version, purposes, roles, legalBases, releases);
+  return new Policy(file, p.name, p.version, purposes, roles, legalBases, releases, actions, consentConditions);
 }
 
 export function loadPolicy(catalogue: CategoryCatalogue, file = SAMPLE_POLICY_PATH): Policy {

@@ -4,7 +4,7 @@
 // is in flight, what is journaled meanwhile waits and goes to the log together, as one record.
 import type { Decision } from '../access/decision.ts';
 import type { AuditLog } from './log.ts';
-import { entryCount, groupOfDecisions, type GroupHeader, type LogGroup } from './record-format.ts';
+import { entryCount, groupOfActions, groupOfDecisions, type ActionEntry, type GroupHeader, type LogGroup } from './record-format.ts';
 
 /** Most entries one record takes from the waiting appends (a single larger append is still one record). */
 const MAX_ENTRIES_PER_RECORD = 20_000;
@@ -28,7 +28,12 @@ export class Journal {
     return this.append([groupOfDecisions(header, decisions)]);
   }
 
-  /** Journals groups made elsewhere (actions on consents and cases). */
+  /** Journals actions on consents and cases as one group. */
+  actions(header: GroupHeader, actions: readonly ActionEntry[]): Promise<void> {
+    return this.append([groupOfActions(header, actions)]);
+  }
+
+  /** Journals groups made elsewhere. */
   append(groups: readonly LogGroup[]): Promise<void> {
     const entries = entryCount(groups);
     if (entries === 0) return Promise.resolve();

@@ -109,7 +109,10 @@ export function groupOfDecisions(header: GroupHeader, decisions: readonly Decisi
       byOutcome.set(key, item);
       items.push(item);
     }
+    // The case each person was decided under, where the request named none (a caseload).
+    if (d.caseReference !== undefined && d.caseReference !== header.caseReference) item.caseReferences ??= item.persons.map(() => null);
     item.persons.push(d.avs);
+    item.caseReferences?.push(d.caseReference ?? null);
     if (byConsent) item.consentIds!.push(d.consentId!);
   }
   return { ...headerFields(header), items: sharePersons(items) };
@@ -129,6 +132,30 @@ function headerFields(h: GroupHeader): Omit<LogGroup, 'items'> {
     requestId: h.requestId,
     policy: h.policy,
   };
+}
+
+/** An action on a consent or a case (or an attempt at one), journaled in the same chain as the decisions. */
+export interface ActionEntry {
+  action: Exclude<LogAction, 'READ'>;
+  avs: string;
+  category: string;
+  decision: 'ALLOWED' | 'DENIED';
+  reason?: DenialReason;
+  consentId?: string;
+  /** The case concerned, where it is not the request's. */
+  caseReference?: string;
+}
+
+/** Actions of one request as a group, one item each. */
+export function groupOfActions(header: GroupHeader, actions: readonly ActionEntry[]): LogGroup {
+  const items = actions.map((a): LogItem => {
+    const item: LogItem = { action: a.action, category: a.category, decision: a.decision, persons: [a.avs] };
+    if (a.reason) item.reason = a.reason;
+    if (a.consentId) item.consentIds = [a.consentId];
+    if (a.caseReference !== undefined && a.caseReference !== header.caseReference) item.caseReferences = [a.caseReference];
+    return item;
+  });
+  return { ...headerFields(header), items };
 }
 
 /** Entries one by one (tests, tooling, single actions): consecutive entries with the same header share a group, each its own item. */

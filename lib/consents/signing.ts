@@ -1,6 +1,6 @@
 // Each stored consent is signed by the consent service (HMAC-SHA256 over a canonical form),
 // so a record altered in storage is detected and not honoured.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { HmacSigner } from '../signing.ts';
 import type { ConsentRecord } from './store.ts';
 
 export interface SignedConsent {
@@ -16,17 +16,16 @@ const canonical = (c: ConsentRecord) =>
   ]);
 
 export class ConsentSigner {
-  constructor(private readonly key: Buffer) {
-    if (key.length < 32) throw new Error('the consent signing key must be at least 32 bytes');
+  private readonly hmac: HmacSigner;
+  constructor(key: Buffer) {
+    this.hmac = new HmacSigner(key);
   }
 
   sign(record: ConsentRecord): SignedConsent {
-    return { record, signature: createHmac('sha256', this.key).update(canonical(record)).digest('hex') };
+    return { record, signature: this.hmac.signature(canonical(record)) };
   }
 
   verify(signed: SignedConsent): boolean {
-    const expected = Buffer.from(createHmac('sha256', this.key).update(canonical(signed.record)).digest('hex'), 'hex');
-    const actual = Buffer.from(signed.signature, 'hex');
-    return actual.length === expected.length && timingSafeEqual(actual, expected);
+    return this.hmac.holds(canonical(signed.record), signed.signature);
   }
 }

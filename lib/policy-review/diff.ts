@@ -3,7 +3,7 @@
 // validated against the same catalogue and compared cell by cell (institution × role ×
 // category), then grouped so that one change to a "*" rule reads as one sentence.
 import { INSTITUTIONS, type CategoryCatalogue, type Institution } from '../schema/catalogue.ts';
-import type { Policy } from '../access/policy.ts';
+import type { BoundCondition, Policy } from '../access/policy.ts';
 import { cellFor, conditionsMust, joinAnd, sameCell, type Cell } from './model.ts';
 
 export type AccessEffect = 'gain' | 'lose' | 'change' | 'none';
@@ -224,6 +224,13 @@ export function diffPolicies(from: Policy, to: Policy, catalogue: CategoryCatalo
   for (const r of roles.added) sentences.push(`Role added: ${r} at ${joinAnd(to.roles.get(r)!.institutions)}`);
   for (const r of roles.removed) sentences.push(`Role removed: ${r}: its tokens will be refused`);
   sentences.push(...roleSentences);
+  sentences.push(...conditionSentences('Every release by consent', from.consentConditions, to.consentConditions));
+  for (const [id, b] of to.actions) {
+    const a = from.actions.get(id);
+    if (a) sentences.push(...conditionSentences(`Action ${id} (${b.description})`, a.conditions, b.conditions));
+    else sentences.push(`Action added: ${id} (${b.description})${b.conditions.length ? `; the request must ${conditionsMust(b.conditions)}` : ''}`);
+  }
+  for (const id of from.actions.keys()) if (!to.actions.has(id)) sentences.push(`Action removed: ${id}: no role may take it`);
 
   return {
     from: { name: from.name, version: from.version, file: from.file },
@@ -246,4 +253,15 @@ function strip(c: Cell): unknown {
     default:
       return [c.kind];
   }
+}
+
+/** What changes in a list of conditions, in words: "<what>: the request must now also ..." */
+function conditionSentences(what: string, a: readonly BoundCondition[], b: readonly BoundCondition[]): string[] {
+  const added = b.filter((c) => !a.some((x) => x.type === c.type && x.description === c.description));
+  const removed = a.filter((c) => !b.some((x) => x.type === c.type && x.description === c.description));
+  const parts = [
+    ...(added.length ? [`the request must now also ${conditionsMust(added)}`] : []),
+    ...(removed.length ? [`the request no longer has to ${conditionsMust(removed)}`] : []),
+  ];
+  return parts.length ? [`${what}: ${parts.join('; ')}`] : [];
 }

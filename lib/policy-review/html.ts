@@ -151,7 +151,7 @@ function matrixCell(cell: Cell, g: RequesterGroup, c: ReviewCategory): string {
       inner = `<span class="what">${h(cell.citation)}</span>${cell.conditionLabels.length ? `<span class="if">if ${h(cell.conditionLabels.join(' · '))}</span>` : ''}`;
       break;
     case 'consent':
-      inner = `<span class="what">consent</span>${cell.recipient !== 'own' ? `<span class="if">naming ${h(cell.recipient)}</span>` : ''}`;
+      inner = `<span class="what">consent</span>${cell.recipient !== 'own' ? `<span class="if">naming ${h(cell.recipient)}</span>` : ''}${cell.conditionLabels.length ? `<span class="if">if ${h(cell.conditionLabels.join(' · '))}</span>` : ''}`;
       break;
     case 'never':
       inner = '<span class="what">never</span>';

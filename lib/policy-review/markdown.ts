@@ -9,7 +9,7 @@ function shortCell(cell: Cell): string {
     case 'legalBasis':
       return md(cell.citation);
     case 'consent':
-      return cell.recipient === 'own' ? 'consent' : `consent naming ${md(cell.recipient)}`;
+      return `${cell.recipient === 'own' ? 'consent' : `consent naming ${md(cell.recipient)}`}${cell.conditionLabels.length ? ` (${md(cell.conditionLabels.join(', '))})` : ''}`;
     case 'never':
       return '**never**';
     case 'none':

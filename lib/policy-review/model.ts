@@ -29,7 +29,15 @@ export type Cell =
       /** Index of the rule in the policy file's `rules`. */
       rule: number;
     }
-  | { kind: 'consent'; /** whom the consent must name: the requester's own institution, or e.g. CII */ recipient: 'own' | Institution; rule: number }
+  | {
+      kind: 'consent';
+      /** whom the consent must name: the requester's own institution, or e.g. CII */
+      recipient: 'own' | Institution;
+      rule: number;
+      /** The policy's conditions on every release by consent (consentConditions), as short labels and as a phrase after "the request must". */
+      conditionLabels: string[];
+      must: string;
+    }
   | { kind: 'never'; rule: number }
   | { kind: 'none' };
 
@@ -120,6 +128,7 @@ const CONDITION_LABELS: Record<string, (description: string) => string> = {
   caseReferenceRequired: () => 'case reference',
   purposeIn: (d) => d.replace(/^the purpose is one of: (.*)$/, (_m, list: string) => `purpose ${joinOr(list.split(', '))}`),
   requesterIsThePerson: () => 'own data only',
+  openCase: () => 'open case',
 };
 
 /** A short label for a condition; a condition type added later falls back to its description. */
@@ -138,6 +147,7 @@ const CONDITION_MUSTS: Record<string, (description: string) => string> = {
   caseReferenceRequired: () => 'give a case reference',
   purposeIn: (d) => d.replace(/^the purpose is one of: (.*)$/, (_m, list: string) => `state the purpose ${joinOr(list.split(', '))}`),
   requesterIsThePerson: () => 'come from the person concerned',
+  openCase: () => "concern an open case of the requester's institution",
 };
 
 /**
@@ -163,7 +173,7 @@ export function cellOf(release: Release | undefined): Cell {
     case 'never':
       return { kind: 'never', rule: release.rule };
     case 'consent':
-      return { kind: 'consent', recipient: 'own', rule: release.rule };
+      return { kind: 'consent', recipient: 'own', rule: release.rule, conditionLabels: conditionLabels(release.conditions), must: conditionsMust(release.conditions) };
     case 'legalBasis':
       return {
         kind: 'legalBasis',
@@ -361,7 +371,7 @@ export function mustWords(cell: Cell, institutions: readonly Institution[]): str
       return cell.must || 'meet no condition (the legal basis alone releases it)';
     case 'consent': {
       const names = cell.recipient !== 'own' ? cell.recipient : institutions.length === 1 ? institutions[0]! : "the requester's institution";
-      return `rest on the person's signed consent, in force, naming ${names}, this category and the request's purpose`;
+      return `rest on the person's signed consent, in force, naming ${names}, this category and the request's purpose${cell.must ? `, and ${cell.must}` : ''}`;
     }
     case 'never':
       return 'nothing releases it, not even a consent';

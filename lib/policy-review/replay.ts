@@ -13,6 +13,7 @@ import { decide } from '../access/decide.ts';
 import type { Denied } from '../access/decision.ts';
 import type { Policy } from '../access/policy.ts';
 import type { AccessLogEntry } from '../audit/log.ts';
+import type { CaseRecord } from '../cases/store.ts';
 import type { ConsentRecord } from '../consents/store.ts';
 
 export type ReplayOutcome = 'wouldDeny' | 'wouldAllow' | 'undecided' | 'otherBasis' | 'unchanged';
@@ -38,6 +39,8 @@ export interface ReplayOptions {
   old?: Policy;
   /** All consents of a person (revoked and expired included), when the consent registry can be read. */
   consentsOf?: (avs: string) => readonly ConsentRecord[] | undefined;
+  /** All cases of a person (closed ones included), when the case repertory can be read. */
+  casesOf?: (avs: string) => readonly CaseRecord[] | undefined;
 }
 
 /**
@@ -51,6 +54,28 @@ export function consentsAsOf(consents: readonly ConsentRecord[], at: string): Co
     .map((c) => (c.revokedAt !== null && Date.parse(c.revokedAt) > t ? { ...c, revokedAt: null, revokedBy: null } : c));
 }
 
+/** A person's cases as they stood on the day of `at`: opened by then, a closing after it undone. */
+export function casesAsOf(cases: readonly CaseRecord[], at: string): CaseRecord[] {
+  const day = at.slice(0, 10);
+  return cases.filter((c) => c.openedOn <= day).map((c) => (c.closedOn !== null && c.closedOn > day ? { ...c, closedOn: null } : c));
+}
+
+/**
+ * What a journaled decision proves of the person's cases without the repertory: an access
+ * allowed under a rule that required an open case of the same institution proves that case
+ * was open; a denial for want of one proves none was. Otherwise nothing (undefined).
+ */
+function casesProvenByLog(e: AccessLogEntry, policy: Policy, old: Policy | undefined): CaseRecord[] | undefined {
+  if (!old) return undefined;
+  const institution = policy.actsFor(e.institution, e.role);
+  if (old.actsFor(e.institution, e.role) !== institution) return undefined;
+  if (e.reason === 'NO_OPEN_CASE') return [];
+  const release = old.releaseFor(e.institution, e.role, e.category);
+  const conditions = release?.kind === 'legalBasis' ? release.basis.conditions : release?.kind === 'consent' ? release.conditions : [];
+  if (e.decision !== 'ALLOWED' || !conditions.some((c) => c.type === 'openCase') || !e.caseReference) return undefined;
+  return [{ avs: e.avs, institution, caseReference: e.caseReference, openedOn: e.at.slice(0, 10), closedOn: null }];
+}
+
 type Verdict = { allowed: true; now: string } | { allowed: false; now: string } | { undecided: true; now: string };
 
 /** What the new policy decides for a journaled access, with the decision core's own decide() at the access's time. */
@@ -58,14 +83,22 @@ function decideNow(policy: Policy, e: AccessLogEntry, opts: ReplayOptions): Verd
   const requester = { institution: e.institution, role: e.role, subject: e.subject };
   const request = { purpose: e.purpose ?? undefined, caseReference: e.caseReference ?? undefined };
   const consents = opts.consentsOf?.(e.avs);
+  const cases = opts.casesOf?.(e.avs) ?? casesProvenByLog(e, policy, opts.old);
   const [d] = decide([{ avs: e.avs, category: e.category }], {
     policy,
     requester,
     request,
     at: e.at,
-    factsOf: () => ({ consents: consentsAsOf(consents ?? [], e.at) }),
+    factsOf: () => ({ consents: consentsAsOf(consents ?? [], e.at), cases: casesAsOf(cases ?? [], e.at) }),
   });
   if (d!.allowed) return { allowed: true, now: d!.legalBasis ? `allowed under ${d!.legalBasis}` : `allowed by consent ${d!.consentId} (in force then)` };
+  if (d!.reason === 'NO_OPEN_CASE' && cases === undefined) {
+    // Without the repertory, the log proves only the case a request named, not that it was open.
+    const institution = policy.actsFor(e.institution, e.role);
+    return e.caseReference
+      ? { undecided: true, now: `needs an open case: check that "${e.caseReference}" was an open case of ${institution} for this person on ${e.at.slice(0, 10)}` }
+      : { undecided: true, now: `needs an open case: check that the person was an open case of ${institution} on ${e.at.slice(0, 10)}` };
+  }
   if (d!.reason !== 'NO_CONSENT') return { allowed: false, now: `denied (${denialWords(d!, e, policy)})` };
 
   // A consent rule, and no consent in force was found: what the log itself proves first.
@@ -93,6 +126,8 @@ function denialWords(d: Denied, e: AccessLogEntry, policy: Policy): string {
       return policy.roleExistsAt(e.institution, e.role) ? 'no rule' : `the role ${e.role} does not exist at ${e.institution}`;
     case 'NEVER':
       return 'never, not even with consent';
+    case 'NO_OPEN_CASE':
+      return `no open case: ${d.condition?.unmet}`;
     default:
       return `${d.legalBasis}: ${d.condition?.unmet}`;
   }
@@ -127,7 +162,7 @@ export function pastDecision(e: AccessLogEntry): string {
 const HEADINGS: Record<Exclude<ReplayOutcome, 'unchanged'>, string> = {
   wouldDeny: 'Past accesses the new policy would have DENIED',
   wouldAllow: 'Past denials the new policy would have ALLOWED',
-  undecided: 'Past accesses that need a consent under the new policy (cannot be decided from the log)',
+  undecided: 'Past accesses that need a consent or an open case under the new policy (cannot be decided from the log)',
   otherBasis: 'Past accesses still allowed, but under another basis',
 };
 

@@ -18,9 +18,9 @@ import {
 export const CATEGORY_DIRECTIVE = 'category';
 export const PERMISSION_DIRECTIVE = 'permission';
 
-function directiveId(field: GraphQLField<unknown, unknown>, directiveName: string): string | undefined {
+function directiveId(field: GraphQLField<unknown, unknown>, directiveName: string, argument = 'id'): string | undefined {
   const directive = field.astNode?.directives?.find((d) => d.name.value === directiveName);
-  const arg = directive?.arguments?.find((a) => a.name.value === 'id');
+  const arg = directive?.arguments?.find((a) => a.name.value === argument);
   return arg && arg.value.kind === Kind.STRING ? arg.value.value : undefined;
 }
 
@@ -29,6 +29,9 @@ export const declaredCategory = (field: GraphQLField<unknown, unknown>) => direc
 
 /** The permission a field demands by @permission(id: ...), if any. */
 export const declaredPermission = (field: GraphQLField<unknown, unknown>) => directiveId(field, PERMISSION_DIRECTIVE);
+
+/** The argument path holding the AVS number an action concerns (@permission(person: ...)), if any. */
+export const declaredPermissionPerson = (field: GraphQLField<unknown, unknown>) => directiveId(field, PERMISSION_DIRECTIVE, 'person');
 
 /** typeName → fieldName → category id, for every annotated field of the schema. */
 export type CategoryIndex = ReadonlyMap<string, ReadonlyMap<string, string>>;

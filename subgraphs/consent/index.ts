@@ -16,6 +16,8 @@ import { SUBJECT } from '../shared/subject.ts';
 import { buildSituation } from './situation/build.ts';
 import type { SituationInputs } from './situation/inputs.ts';
 import { log } from '../../lib/log.ts';
+import { badInput } from './bad-input.ts';
+import { caseResolvers, personCases } from './cases.ts';
 
 export interface ConsentContext {
   consentsOf: DataLoader<string, ConsentRecord[]>;
@@ -49,12 +51,6 @@ async function storage<T>(what: 'consents' | 'audit', work: () => Promise<T>): P
     throw what === 'consents' ? errors.consentStoreUnavailable() : errors.auditUnavailable();
   }
 }
-
-const badInput = (prefix: string, error: z.ZodError) =>
-  errors.badUserInput(
-    error.issues.map((i) => `${[prefix, ...i.path].join('.')}: ${i.message}`).join('; '),
-    { fields: error.issues.map((i) => [prefix, ...i.path].join('.')) },
-  );
 
 const AccessLogArgs = z.object({
   first: z.number().int().min(1, 'at least 1').max(1000, 'at most 1000').nullish().transform((v) => v ?? 100),
@@ -94,6 +90,7 @@ export const define = (deps: SubgraphDeps): SubgraphDefinition<ConsentContext> =
       },
     },
     Mutation: {
+      ...caseResolvers(deps),
       grantConsent: async (_: unknown, args: { input: unknown }, ctx: Ctx) => {
         const parsed = grantInputSchema(deps.catalogue, deps.policy, deps.clock.now()).safeParse(args.input);
         if (!parsed.success) throw badInput('input', parsed.error);
@@ -118,6 +115,7 @@ export const define = (deps: SubgraphDeps): SubgraphDefinition<ConsentContext> =
         [SUBJECT]: person.avs,
       }),
       consents: async (person: { avs: string }, _args: unknown, ctx: Ctx) => (await ctx.consentsOf.load(person.avs)).map(toGraphQL),
+      cases: (person: { avs: string }) => personCases(deps, person.avs),
     },
   },
 });

@@ -10,6 +10,7 @@ import type { HttpCaller } from '../../lib/http-client.ts';
 import type { Config, SubgraphName } from '../../lib/config.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { ConsentStore } from '../../lib/consents/store.ts';
+import type { CaseRepertory } from '../../lib/cases/store.ts';
 import type { CategoryCatalogue } from '../../lib/schema/catalogue.ts';
 import type { AccessDecisions } from './request-decisions.ts';
 
@@ -18,6 +19,8 @@ export interface SubgraphDeps {
   catalogue: CategoryCatalogue;
   policy: Policy;
   consents: ConsentStore;
+  /** The case repertory: written by openCase/closeCase, read with the consents for decisions. */
+  cases: CaseRepertory;
   audit: AuditLog;
   /** Where decisions and actions are journaled (group commit onto `audit`). */
   journal: Journal;

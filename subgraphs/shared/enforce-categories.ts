@@ -8,7 +8,7 @@
 //   `office` under `Person.unemployment`, both ac.registration) was decided with that field:
 //   it is not asked again (see decidedOnArrival).
 // - each field annotated with @permission, so that only roles the policy grants that
-//   permission may take the action.
+//   permission may take the action, under the action's conditions (an open case for the person).
 // No resolver checks access itself.
 import {
   defaultFieldResolver,
@@ -23,7 +23,7 @@ import {
 import { requireAvs } from '../../lib/avs.ts';
 import type { Policy } from '../../lib/access/policy.ts';
 import { errors } from '../../lib/errors.ts';
-import { categoryIndexOf, declaredCategory, declaredPermission, selectedCategories } from '../../lib/schema/categories.ts';
+import { categoryIndexOf, declaredCategory, declaredPermission, declaredPermissionPerson, selectedCategories } from '../../lib/schema/categories.ts';
 import type { SubgraphContext } from './definition.ts';
 import type { Outcome } from './ask-collector.ts';
 import { subjectOf } from './subject.ts';
@@ -42,7 +42,7 @@ export function enforceCategories(schema: GraphQLSchema, policy: Policy): GraphQ
         field.resolve = guarded(category, field.resolve ?? defaultFieldResolver, coordinate, roots.has(type.name));
       }
       const permission = declaredPermission(field);
-      if (permission) field.resolve = permitted(permission, field.resolve ?? defaultFieldResolver, policy);
+      if (permission) field.resolve = permitted(permission, declaredPermissionPerson(field), field.resolve ?? defaultFieldResolver);
     }
   }
   return schema;
@@ -114,10 +114,14 @@ function assertReleased(outcome: Outcome, ctx: SubgraphContext): void {
   if (!outcome.allowed) throw errors.denied(outcome, ctx.access.explain(outcome));
 }
 
-function permitted(permission: string, resolve: Resolver, policy: Policy): Resolver {
-  return (source, args, ctx, info) => {
-    const { role } = ctx.access.requester;
-    if (!policy.permits(role, permission)) throw errors.forbiddenAction(`The role "${role}" may not ${permission.replace('.', ' ')} (permission ${permission}).`);
+function permitted(permission: string, person: string | undefined, resolve: Resolver): Resolver {
+  const path = person?.split('.') ?? [];
+  return async (source, args, ctx, info) => {
+    // Whose data the action concerns, validated like any AVS input; no person: conditions about one cannot be met.
+    const raw = path.reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), args);
+    const avs = person === undefined ? undefined : requireAvs(raw);
+    const decision = await ctx.access.decideAction(permission, avs);
+    if (!decision.allowed) throw errors.forbiddenAction(ctx.access.explainAction(permission, decision), { reason: decision.reason, ...(decision.condition ? { condition: decision.condition.type } : {}) });
     return resolve(source, args, ctx, info);
   };
 }

@@ -1,15 +1,15 @@
 // The access decisions of one subgraph request, stage by stage:
 //   1. collect  (ask-collector.ts)      what the request asks, one batch per turn
-//   2. facts    (lib/access/person-facts.ts)  the consents of the batch's persons, one read
+//   2. facts    (lib/access/person-facts.ts)  the consents and cases of the batch's persons, one read
 //   3. decide   (lib/access/decide.ts)   pure: asks + facts + policy + requester + time → decisions
 //   4. journal  (lib/audit/journal.ts)   every decision written before any is acted upon
 // Then the outcomes are kept for the request, so each field reads its own. A store that cannot
 // be read fails the decisions that needed it; a log that cannot be written fails them all.
 import type { RequestFacts } from '../../lib/access/conditions/index.ts';
-import { decide, needsPersonFacts } from '../../lib/access/decide.ts';
+import { actionNeedsPersonFacts, decide, decideAction, needsPersonFacts, type ActionDecision } from '../../lib/access/decide.ts';
 import type { Ask, Decision, Denied } from '../../lib/access/decision.ts';
-import { explainDenial } from '../../lib/access/explain.ts';
-import type { PersonFacts, PersonFactsReader } from '../../lib/access/person-facts.ts';
+import { explainActionDenial, explainDenial } from '../../lib/access/explain.ts';
+import { FactsUnavailable, type PersonFacts, type PersonFactsReader } from '../../lib/access/person-facts.ts';
 import type { Policy } from '../../lib/access/policy.ts';
 import type { Requester } from '../../lib/access/requester.ts';
 import type { Journal } from '../../lib/audit/journal.ts';
@@ -29,6 +29,8 @@ export interface DecisionDeps {
 /** What enforcement and the resolvers ask of a request's access decisions. */
 export interface AccessDecisions {
   readonly requester: Requester;
+  /** The purpose and case reference the request states. */
+  readonly request: RequestFacts;
   /** The outcome for this person and category if decided (or failed) already: read synchronously. */
   known(avs: string, category: string): Outcome | undefined;
   /** Decides (with what is selected under the field, if it is released) and journals; rejects with the failure if no decision could be made. */
@@ -37,6 +39,10 @@ export interface AccessDecisions {
   released(avs: string, categories: readonly string[]): Promise<string[]>;
   /** A denial in words: why, and what would release the field. */
   explain(denied: Denied): string;
+  /** Whether the requester may take an action (a field marked @permission) about this person; rejects if a store fails. */
+  decideAction(action: string, avs: string | undefined): Promise<ActionDecision>;
+  /** An action's denial in words. */
+  explainAction(action: string, denied: Extract<ActionDecision, { allowed: false }>): string;
 }
 
 const NOTHING_UNDER: readonly string[] = [];
@@ -81,6 +87,22 @@ export class RequestDecisions implements AccessDecisions {
     return explainDenial(denied, this.deps.policy, this.requester, this.request);
   }
 
+  async decideAction(action: string, avs: string | undefined): Promise<ActionDecision> {
+    if (avs !== undefined && actionNeedsPersonFacts(this.deps.policy, action)) {
+      const failed = await this.readFactsOf([avs]);
+      if (failed) throw failed;
+    }
+    return decideAction(action, avs, { ...this.context(this.deps.clock.now().toISOString()) });
+  }
+
+  explainAction(action: string, denied: Extract<ActionDecision, { allowed: false }>): string {
+    return explainActionDenial(action, denied, this.deps.policy, this.requester, this.request);
+  }
+
+  private context(at: string) {
+    return { policy: this.deps.policy, requester: this.requester, request: this.request, at, factsOf: (avs: string) => this.facts.get(avs) };
+  }
+
   /** Stages 2–4 for one batch of asks; answers each ask, never rejects. */
   private async decideBatch(asks: readonly FieldAsk[]): Promise<Outcome[]> {
     const fresh = asks.filter((a) => this.known(a.avs, a.category) === undefined);
@@ -102,7 +124,7 @@ export class RequestDecisions implements AccessDecisions {
   /** Decisions for these asks; those whose rule reads facts that could not be read fail with that error. */
   private decideEach(asks: readonly Ask[], at: string, factsError: Error | undefined): Outcome[] {
     const decidable = factsError ? asks.filter((a) => !this.needsFacts(a)) : asks;
-    const decisions = decide(decidable, { policy: this.deps.policy, requester: this.requester, request: this.request, at, factsOf: (avs) => this.facts.get(avs) });
+    const decisions = decide(decidable, this.context(at));
     if (decidable === asks) return decisions;
     let next = 0;
     return asks.map((a) => (this.needsFacts(a) ? factsError! : decisions[next++]!));
@@ -133,19 +155,21 @@ export class RequestDecisions implements AccessDecisions {
    * Reads, in one call, the facts of the persons whose asks (or what may be decided under
    * them) need them and whose facts this request has not read yet; the error if the store failed.
    */
-  private async readFacts(asks: readonly FieldAsk[]): Promise<Error | undefined> {
-    const missing = new Set<string>();
-    for (const a of asks) {
-      if (this.facts.has(a.avs)) continue;
-      if (this.needsFacts(a) || a.under.some((category) => this.needsFacts({ avs: a.avs, category }))) missing.add(a.avs);
-    }
-    if (missing.size === 0) return undefined;
+  private readFacts(asks: readonly FieldAsk[]): Promise<Error | undefined> {
+    const needing = asks.filter((a) => this.needsFacts(a) || a.under.some((category) => this.needsFacts({ avs: a.avs, category })));
+    return this.readFactsOf(needing.map((a) => a.avs));
+  }
+
+  private async readFactsOf(persons: readonly string[]): Promise<Error | undefined> {
+    const missing = [...new Set(persons)].filter((avs) => !this.facts.has(avs));
+    if (missing.length === 0) return undefined;
     try {
-      for (const [avs, facts] of await this.deps.readFacts([...missing])) this.facts.set(avs, facts);
+      for (const [avs, facts] of await this.deps.readFacts(missing)) this.facts.set(avs, facts);
       return undefined;
     } catch (e) {
-      log.error({ service: this.subgraph, reason: (e as Error).message }, 'consent store unavailable');
-      return errors.consentStoreUnavailable();
+      const store = e instanceof FactsUnavailable ? e.store : 'consents';
+      log.error({ service: this.subgraph, store, reason: (e as Error).message }, 'store unavailable');
+      return store === 'cases' ? errors.caseRepertoryUnavailable() : errors.consentStoreUnavailable();
     }
   }
 

@@ -1,6 +1,8 @@
 // One subgraph request's access decisions for an ORP counsellor on the disability subgraph,
 // journaling into an in-memory access log the test reads entry by entry.
 import { personFactsReader } from '../../lib/access/person-facts.ts';
+import { MemoryCaseRepertory } from '../../lib/cases/memory.ts';
+import { MOCK_CASE_SEED } from '../../mocks/cases.ts';
 import { loadPolicy } from '../../lib/access/policy.ts';
 import { Journal } from '../../lib/audit/journal.ts';
 import { MemoryAuditLog } from '../../lib/audit/memory.ts';
@@ -13,9 +15,9 @@ export const policy = loadPolicy(loadCatalogue());
 export function counsellorDecisions(consents: ConsentStore): { access: RequestDecisions; log: MemoryAuditLog } {
   const log = new MemoryAuditLog();
   const access = new RequestDecisions(
-    { policy, readFacts: personFactsReader(consents), journal: new Journal(log), clock: { now: () => new Date('2026-11-30T10:00:00Z') } },
+    { policy, readFacts: personFactsReader(consents, new MemoryCaseRepertory(MOCK_CASE_SEED)), journal: new Journal(log), clock: { now: () => new Date('2026-11-30T10:00:00Z') } },
     { institution: 'AC', role: 'counsellor', subject: 'c-1' },
-    { purpose: 'cii', caseReference: 'AC-1' },
+    { purpose: 'cii' },
     'disability',
     'r-1',
   );
