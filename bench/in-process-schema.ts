@@ -43,7 +43,7 @@ const FEDERATION_DIRECTIVES = new Set([
 
 const POLICY_DIRECTIVES = /* GraphQL */ `
   directive @category(id: String!) on FIELD_DEFINITION
-  directive @permission(id: String!) on FIELD_DEFINITION
+  directive @permission(id: String!, person: String) on FIELD_DEFINITION
 `;
 
 type Directives = readonly ConstDirectiveNode[] | undefined;

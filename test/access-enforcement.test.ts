@@ -41,6 +41,9 @@ const consents = new ObservedConsentStore();
 const audit = new FailableAuditLog();
 beforeAll(async () => {
   stack = await startTestStack({ consents, audit: audit as AuditLog });
+  // The PC office handles the painter and two others; the ORP, the AI pensioner too.
+  for (const [avs, caseReference] of [[PAINTER, 'PC-1'], [ORP_ONLY, 'PC-2'], [UNKNOWN, 'PC-3']] as const) await stack.cases.openCase({ avs, institution: 'PC', caseReference, on: '2026-11-01' });
+  await stack.cases.openCase({ avs: '756.4444.5555.62', institution: 'AC', caseReference: 'ORP-TEST-1', on: '2026-11-01' });
 });
 afterAll(async () => stack?.close());
 beforeEach(() => {
@@ -50,24 +53,25 @@ beforeEach(() => {
   audit.failing = false;
 });
 
-const pcOfficer = () => stack.as({ institution: 'PC', role: 'pc-officer', purpose: 'cii', caseReference: 'PC-1' });
+const pcOfficer = (caseReference: string | null = 'PC-1') => stack.as({ institution: 'PC', role: 'pc-officer', purpose: 'cii', ...(caseReference ? { caseReference } : {}) });
 const counsellor = () => stack.as({ institution: 'AC', role: 'counsellor', purpose: 'cii' });
 
 describe('a denial reads the same whether or not the data exists', () => {
   it('for a file: byte-identical responses for a person with and without a social-assistance dossier', async () => {
     // PC may read as.dossier only with a consent; none is on file.
     const q = `query($avs: ID!) { person(avs: $avs) { socialAssistance { openedOn center benefits { monthlyAmount } } } }`;
-    const withFile = await gql(stack.gatewayUrl, q, { avs: PAINTER }, pcOfficer());
-    const without = await gql(stack.gatewayUrl, q, { avs: ORP_ONLY }, pcOfficer());
-    const nobody = await gql(stack.gatewayUrl, q, { avs: UNKNOWN }, pcOfficer());
-    expect(withFile.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', category: 'as.dossier' });
+    // Each in their own PC case: the denial is for want of a consent, whether a dossier exists or not.
+    const withFile = await gql(stack.gatewayUrl, q, { avs: PAINTER }, pcOfficer('PC-1'));
+    const without = await gql(stack.gatewayUrl, q, { avs: ORP_ONLY }, pcOfficer('PC-2'));
+    const nobody = await gql(stack.gatewayUrl, q, { avs: UNKNOWN }, pcOfficer('PC-3'));
+    expect(withFile.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', category: 'as.dossier', reason: 'NO_CONSENT' });
     expect(withFile.text).toBe(without.text);
     expect(withFile.text).toBe(nobody.text);
     expect(stack.mocks!.calls['social-assistance']).toBe(0);
   });
 
   it('for a category under a released file: same error whether the section is empty or not', async () => {
-    // The counsellor sees the AI file (LAI art. 68bis) but not the decision without a case reference.
+    // Both persons are open cases of the ORP: the counsellor sees the AI file (LAI art. 68bis) but not the decision without a case reference.
     const q = `query($avs: [ID!]!) { persons(avs: $avs) { disability { decision { invalidityDegree } } } }`;
     const { body } = await gql(stack.gatewayUrl, q, { avs: [PAINTER, '756.4444.5555.62'] }, counsellor()); // no decision / a decision
     const errors = body.errors!.map((e) => ({ ...e, path: e.path!.slice(2) }));
@@ -102,7 +106,8 @@ describe('decisions', () => {
     }
     consents.reads = [];
     const q = `query($avs: [ID!]!) { persons(avs: $avs) { disability { workCapacity { adaptedActivityPercent } } socialAssistance { center } } }`;
-    const { body } = await gql(stack.gatewayUrl, q, { avs: caseload }, pcOfficer());
+    // A caseload: no case named, each person's own PC case applies.
+    const { body } = await gql(stack.gatewayUrl, q, { avs: caseload }, pcOfficer(null));
     // Two subgraphs need consents (disability for ai.workCapacity, social-assistance for as.dossier): one read each.
     expect(consents.reads).toHaveLength(2);
     for (const read of consents.reads) expect(new Set(read)).toEqual(new Set(caseload));

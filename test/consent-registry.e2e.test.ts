@@ -31,13 +31,18 @@ const input = (over: Record<string, unknown> = {}) => ({
 describe.each(['memory', 'redis'] as const)('consent registry and access log (%s)', (backend) => {
   let redis: RedisServerHandle | undefined;
   let stack: TestStack;
-  const caseManager = () => stack.as({ institution: 'AI', role: 'case-manager', purpose: 'cii', caseReference: 'AI-GE-2026-0815', sub: 'laura.rossi' });
+  // Naming no case: each person's own open AI case applies (the painter's, and the one the AI opens below).
+  const caseManager = (caseReference?: string) => stack.as({ institution: 'AI', role: 'case-manager', purpose: 'cii', sub: 'laura.rossi', ...(caseReference ? { caseReference } : {}) });
   const dpo = () => stack.as({ institution: 'CII', role: 'dpo', sub: 'dpo-ge' });
   const ask = (query: string, variables: Record<string, unknown>, headers: Record<string, string>) => gql(stack.gatewayUrl, query, variables, headers);
 
   beforeAll(async () => {
     if (backend === 'redis') redis = await startRedisServer();
     stack = await startTestStack({ env: redis ? { REDIS_URL: redis.url, REDIS_PREFIX: `t${Date.now()}:` } : {} });
+    // The person registered at the ORP only becomes a case of every other institution and the CII.
+    for (const [institution, caseReference] of [['AI', 'AI-TEST-1'], ['AS', 'CASE-A'], ['AS', 'CASE-B'], ['PC', 'PC-TEST-1'], ['CII', 'CII-TEST-1']] as const) {
+      await stack.cases.openCase({ avs: ORP_ONLY, institution, caseReference, on: '2026-11-01' });
+    }
   });
   afterAll(async () => {
     await stack?.close();
@@ -45,10 +50,11 @@ describe.each(['memory', 'redis'] as const)('consent registry and access log (%s
   });
 
   it('records a consent, which releases the category on the next request, until it is revoked', async () => {
-    const denied = await ask(ENTITLEMENT, { avs: PAINTER }, caseManager());
+    const painters = () => caseManager('AI-GE-2026-0815');
+    const denied = await ask(ENTITLEMENT, { avs: PAINTER }, painters());
     expect(denied.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', category: 'ac.entitlement' });
 
-    const granted = await ask(GRANT, { input: input({ recipients: ['AI', 'AI'], evidence: EVIDENCE.toUpperCase() }) }, caseManager());
+    const granted = await ask(GRANT, { input: input({ recipients: ['AI', 'AI'], evidence: EVIDENCE.toUpperCase() }) }, painters());
     expect(granted.body.errors).toBeUndefined();
     const consent = granted.body.data.grantConsent;
     expect(consent).toMatchObject({
@@ -60,13 +66,13 @@ describe.each(['memory', 'redis'] as const)('consent registry and access log (%s
     });
     expect(Date.now() - Date.parse(consent.grantedAt)).toBeLessThan(60_000);
 
-    const allowed = await ask(ENTITLEMENT, { avs: PAINTER }, caseManager());
+    const allowed = await ask(ENTITLEMENT, { avs: PAINTER }, painters());
     expect(allowed.body.errors).toBeUndefined();
     expect(allowed.body.data.person.unemployment.entitlement.remainingDays).toBe(50);
 
     const revoked = await ask(REVOKE, { id: consent.id }, stack.as({ institution: 'AS', role: 'social-worker' }));
     expect(revoked.body.data.revokeConsent.revokedAt).toBeTruthy();
-    const again = await ask(ENTITLEMENT, { avs: PAINTER }, caseManager());
+    const again = await ask(ENTITLEMENT, { avs: PAINTER }, painters());
     expect(again.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', category: 'ac.entitlement' });
     // A second revocation keeps the first one's time.
     const twice = await ask(REVOKE, { id: consent.id }, caseManager());

@@ -291,7 +291,11 @@ describe('the compose topology, as in-process services on loopback', () => {
     const ready = await fetch(`${adminUrl}/readyz`);
     expect(ready.status).toBe(200);
     expect((await ready.json()).status).toBe('ready');
-    const r = await ask(idpToken({ institution: 'AI', role: 'case-manager' }), '{ person(avs: "756.1234.5678.97") { disability { status caseManager } unemployment { office } } }');
+    // Production: no mocks' seed, so the AI registers its case in the repertory first, as a canton's case platform would.
+    const token = idpToken({ institution: 'AI', role: 'case-manager' });
+    const opened = await ask(token, 'mutation { openCase(input: { avs: "756.1234.5678.97", caseReference: "AI-GE-2026-0815" }) { institution caseReference closedOn } }');
+    expect(opened.body.data?.openCase).toEqual({ institution: 'AI', caseReference: 'AI-GE-2026-0815', closedOn: null });
+    const r = await ask(token, '{ person(avs: "756.1234.5678.97") { disability { status caseManager } unemployment { office } } }');
     expect(r.status).toBe(200);
     expect(r.body.data?.person).toEqual({ disability: { status: 'EARLY_INTERVENTION', caseManager: 'Laura Rossi' }, unemployment: { office: 'ORP Genève – Jonction' } });
   });

@@ -28,7 +28,7 @@ const CLAIMS: CredentialClaims = {
   requester: { institution: 'AI', role: 'case-manager', subject: 's' },
   requestId: 'r1',
   purpose: 'cii',
-  caseReference: 'AI-1',
+  caseReference: 'AI-GE-2026-0815',
 };
 const ISSUER = 'ciigraph-gateway';
 const audience = (name: string) => `ciigraph-subgraph:${name}`;
@@ -93,10 +93,10 @@ const FORGED: Record<string, (name: SubgraphName) => Record<string, string>> = {
     }),
   }),
   "the requester's own user token (HS256 dev token)": () => ({
-    [CREDENTIAL_HEADER]: stack.token({ institution: 'AI', role: 'case-manager', purpose: 'cii', case: 'AI-1' }),
+    [CREDENTIAL_HEADER]: stack.token({ institution: 'AI', role: 'case-manager', purpose: 'cii', case: 'AI-GE-2026-0815' }),
   }),
   "the requester's user token as a bearer token": () => ({
-    authorization: `Bearer ${stack.token({ institution: 'AI', role: 'case-manager', purpose: 'cii', case: 'AI-1' })}`,
+    authorization: `Bearer ${stack.token({ institution: 'AI', role: 'case-manager', purpose: 'cii', case: 'AI-GE-2026-0815' })}`,
   }),
   "HS256 keyed with the gateway's public key PEM (algorithm confusion)": (name) => {
     const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: stack.credentialKeys.kid }));

@@ -38,7 +38,7 @@ describe('a run of the whole stack', () => {
       expect(body.data.persons).toHaveLength(5);
     }
     await gql(stack.gatewayUrl, `mutation($i: GrantConsentInput!) { grantConsent(input: $i) { id } }`, {
-      i: { avs: SCENARIOS[1], recipients: ['AS'], categories: ['ac.entitlement'], purpose: 'cii', validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10), evidence: 'd'.repeat(64) },
+      i: { avs: SCENARIOS[0], recipients: ['AS'], categories: ['ac.entitlement'], purpose: 'cii', validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10), evidence: 'd'.repeat(64) },
     }, stack.as(requesters[0]!));
     await gql(stack.gatewayUrl, `{ person(avs: "756.1234.5678.98") { avs } }`, {}, stack.as(requesters[1]!)); // bad input
     await stack.mocks!.close(); // registries fail: warnings are logged

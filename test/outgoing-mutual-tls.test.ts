@@ -118,6 +118,8 @@ describe('a stack whose registries and subgraphs are reached over mutual TLS', (
   });
 
   it('answers from the registries and the subgraph behind mutual TLS', async () => {
+    // Real registries (here behind the proxy): the repertory starts empty, so the AI opens its case first.
+    await stack.cases.openCase({ avs: PAINTER, institution: 'AI', caseReference: 'AI-GE-2026-0815', on: '2026-11-01' });
     const headers = stack.as({ institution: 'AI', role: 'case-manager', purpose: 'cii', caseReference: 'AI-GE-2026-0815' });
     const { status, body } = await gql(gateway.url, `query($avs: ID!) { person(avs: $avs) { disability { status } unemployment { office } } }`, { avs: PAINTER }, headers);
     expect(status).toBe(200);

@@ -10,7 +10,7 @@ const PAINTER = '756.1234.5678.97';
 const Q = `query($avs: ID!) { person(avs: $avs) { unemployment { office } disability { status } socialAssistance { center } } }`;
 
 let stack: TestStack;
-const headers = () => stack.as({ institution: 'AI', role: 'case-manager', purpose: 'cii', caseReference: 'AI-7' });
+const headers = () => stack.as({ institution: 'AI', role: 'case-manager', purpose: 'cii', caseReference: 'AI-GE-2026-0815' });
 beforeAll(async () => {
   stack = await startTestStack({ env: { SUBGRAPH_TIMEOUT_MS: '1500', REGISTRY_TIMEOUT_MS: '800' } });
 });

@@ -14,10 +14,14 @@ let stack: TestStack;
 let headers: Record<string, string>;
 // As in the painter's story: his AI case manager, in his AI case, with the consent he signed
 // for what no legal basis gives the AI (his entitlement, his social-assistance benefits and situation).
-const gql = (query: string, variables: Record<string, unknown> = {}) => rawGql(stack.gatewayUrl, query, variables, headers);
+const gql = (query: string, variables: Record<string, unknown> = {}, caseReference = 'AI-GE-2026-0815') =>
+  rawGql(stack.gatewayUrl, query, variables, { ...headers, 'x-case-reference': caseReference });
+/** Each person's AI case: the scenario's (CONTRACT.md section 6), or one the AI opens for this test. */
+const AI_CASES: Record<string, string> = { [PAINTER]: 'AI-GE-2026-0815', [AI_PC]: 'AI-GE-2023-0306', [ORP_ONLY]: 'AI-TEST-1', [AS_ONLY]: 'AI-TEST-2', [UNKNOWN]: 'AI-TEST-3', '756.3047.5009.62': 'AI-TEST-4' };
 beforeAll(async () => {
   stack = await startTestStack();
   headers = stack.as({ institution: 'AI', role: 'case-manager', purpose: 'cii', caseReference: 'AI-GE-2026-0815' });
+  for (const [avs, caseReference] of Object.entries(AI_CASES)) await stack.cases.openCase({ avs, institution: 'AI', caseReference, on: '2026-11-01' });
   for (const avs of [PAINTER, ORP_ONLY, AS_ONLY, AI_PC, UNKNOWN]) {
     await seedConsent(stack.consents, {
       avs,
@@ -56,17 +60,22 @@ describe('the federated person graph', () => {
   });
 
   it('reads each scenario person with files exactly where the contract says', async () => {
-    const { body } = await gql(CASELOAD, { avs: [ORP_ONLY, AS_ONLY, AI_PC, UNKNOWN] });
-    expect(body.errors).toBeUndefined();
+    // Each in their own AI case: LPGA art. 32 releases to the AI only in an individual case, named.
+    const persons = [];
+    for (const avs of [ORP_ONLY, AS_ONLY, AI_PC, UNKNOWN]) {
+      const { body } = await gql(PERSON, { avs }, AI_CASES[avs]);
+      expect(body.errors, avs).toBeUndefined();
+      persons.push(body.data.person);
+    }
     const has = (p: Record<string, unknown>) =>
       ['unemployment', 'disability', 'socialAssistance', 'supplementaryBenefits'].filter((k) => p[k] !== null);
-    expect(body.data.persons.map(has)).toEqual([
+    expect(persons.map(has)).toEqual([
       ['unemployment'],
       ['socialAssistance'],
       ['disability', 'supplementaryBenefits'],
       [],
     ]);
-    const aiPc = body.data.persons[2];
+    const aiPc = persons[2];
     expect(aiPc.disability.decision).toMatchObject({ invalidityDegree: 45, pension: 37.5 });
     expect(aiPc.supplementaryBenefits.orpRegistrationRequired).toBe(true);
     expect(aiPc.supplementaryBenefits.hypotheticalIncome).toBeGreaterThan(0);
@@ -75,8 +84,8 @@ describe('the federated person graph', () => {
   it('gives every other valid AVS a stable generated person', async () => {
     const avs = '756.3047.5009.62';
     await seedConsent(stack.consents, { avs, recipients: ['AI'], categories: ['ac.entitlement', 'as.benefits', 'as.situation'], purpose: 'cii' });
-    const a = await gql(PERSON, { avs });
-    const b = await gql(PERSON, { avs: avs.replaceAll('.', '') });
+    const a = await gql(PERSON, { avs }, AI_CASES[avs]);
+    const b = await gql(PERSON, { avs: avs.replaceAll('.', '') }, AI_CASES[avs]);
     expect(a.body.errors).toBeUndefined();
     expect(b.body.data).toEqual(a.body.data);
   });

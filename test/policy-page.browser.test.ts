@@ -109,10 +109,10 @@ describe('the policy review page in Chromium', () => {
 
     // Known cells of DOMAIN.md's table.
     const cell = (key: string) => page.locator(`td[data-cell="${key}"]`);
-    await expect(cell('case-manager@AI|ac.entitlement').textContent()).resolves.toBe('consent');
+    await expect(cell('case-manager@AI|ac.entitlement').textContent()).resolves.toBe('consentif open case');
     await expect(cell('case-manager@AI|ac.entitlement').getAttribute('class')).resolves.toBe('cell consent');
     await expect(cell('counsellor@AC|ai.medical').textContent()).resolves.toBe('never');
-    await expect(cell('case-manager@AI|ac.registration').innerText()).resolves.toBe('LPGA art. 32 al. 1 et 2\nif purpose stated · case reference');
+    await expect(cell('case-manager@AI|ac.registration').innerText()).resolves.toBe('LPGA art. 32 al. 1 et 2\nif purpose stated · case reference · open case');
     await expect(cell('dpo@AC+AI+AS+PC+CII|ai.medical').textContent()).resolves.toBe('no rule');
     // The colours tell the kinds apart.
     const bg = (key: string) => cell(key).evaluate((el) => getComputedStyle(el).backgroundColor);

@@ -14,6 +14,8 @@ import { Journal } from '../lib/audit/journal.ts';
 import type { AccessLogEntry, AuditLog } from '../lib/audit/log.ts';
 import { MemoryAuditLog } from '../lib/audit/memory.ts';
 import { RedisAuditLog } from '../lib/audit/redis.ts';
+import { RedisCaseRepertory } from '../lib/cases/redis.ts';
+import { HmacSigner } from '../lib/signing.ts';
 import { RedisConsentStore } from '../lib/consents/redis.ts';
 import { ConsentSigner } from '../lib/consents/signing.ts';
 import type { ConsentRecord } from '../lib/consents/store.ts';
@@ -708,7 +710,8 @@ describe('against a running stack', () => {
     const next = changed((p) => {
       ruleOf(p, 'case-manager').categories['ac.entitlement'] = 'laci-85f';
     });
-    const replay = replayAccessLog((stack.audit as MemoryAuditLog).all(), next, { old: stack.policy });
+    const cases = await stack.cases.forPersons([PAINTER]);
+    const replay = replayAccessLog((stack.audit as MemoryAuditLog).all(), next, { old: stack.policy, casesOf: (avs) => cases.get(avs) });
     expect(replay.changed).toMatchObject([{ outcome: 'wouldAllow', now: 'allowed under LACI art. 85f', entry: { category: 'ac.entitlement', subject: 'laura' } }]);
   });
 
@@ -835,7 +838,7 @@ describe('the commands', () => {
         const common = { at, subject: 'marc', consentId: null, subgraph: 'disability', requestId: 'r', caseReference: 'AC-3', purpose: 'cii' };
         await log.append([
           { ...common, institution: 'AC', role: 'counsellor', avs: PAINTER, category: 'ai.decision', decision: 'ALLOWED', legalBasis: 'LPGA art. 32 al. 1 et 2' },
-          { ...common, institution: 'AC', role: 'counsellor', avs: OTHER, category: 'ai.decision', decision: 'ALLOWED', legalBasis: 'LPGA art. 32 al. 1 et 2' },
+          { ...common, institution: 'AC', role: 'counsellor', avs: OTHER, category: 'ai.decision', decision: 'ALLOWED', legalBasis: 'LPGA art. 32 al. 1 et 2', caseReference: 'AC-4' },
         ]);
         const { entries, unreadable } = await readRedisAccessLog(client, prefix, 1);
         expect(unreadable).toEqual([]);
@@ -847,6 +850,10 @@ describe('the commands', () => {
           avs: PAINTER, recipients: ['AC'], categories: ['ai.decision'], purpose: 'cii', validUntil: '2027-01-31',
           grantedAt: '2026-11-01T00:00:00.000Z', evidence: 'b'.repeat(64), recordedBy: { institution: 'AC', role: 'counsellor', subject: 'marc' },
         });
+
+        // Both were open cases of the ORP (AC-3, AC-4), as the signed repertory says.
+        const repertory = new RedisCaseRepertory(client, new HmacSigner(key), { prefix });
+        for (const [avs, caseReference] of [[PAINTER, 'AC-3'], [OTHER, 'AC-4']] as const) await repertory.openCase({ avs, institution: 'AC', caseReference, on: '2026-11-01' });
 
         const next = structuredClone(sampleJson);
         ruleOf(next, 'counsellor').categories['ai.decision'] = 'consent';

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ean13CheckDigit, formatAvs } from '../lib/avs.ts';
 import { CASELOAD } from './support/queries.ts';
+import { seedConsent } from './support/consents.ts';
 import { gql, startTestStack, type TestStack } from './support/stack.ts';
 
 const caseload = (n: number) =>
@@ -11,11 +12,16 @@ const caseload = (n: number) =>
   });
 
 let stack: TestStack;
-// An AI case manager in an individual case: the four files' first categories are released to
-// the AI by law (LPGA art. 32, LAI art. 68bis), so every registry is asked.
-const headers = () => stack.as({ institution: 'AI', role: 'case-manager', purpose: 'cii', caseReference: 'AI-GE-2026-0001' });
+// A social worker's caseload: each person an open case of social assistance, each with a consent
+// naming AS for their supplementary benefits. AC and AI files are released by law (LACI art. 85f,
+// LAI art. 68bis), AS by mandate, PC by consent, so every registry is asked.
+const headers = () => stack.as({ institution: 'AS', role: 'social-worker', purpose: 'cii' });
 beforeAll(async () => {
   stack = await startTestStack();
+  for (const [i, avs] of caseload(200).entries()) {
+    await stack.cases.openCase({ avs, institution: 'AS', caseReference: `HG-BATCH-${i}`, on: '2026-11-01' });
+    await seedConsent(stack.consents, { avs, recipients: ['AS'], categories: ['pc.entitlement', 'pc.hypotheticalIncome'], purpose: 'cii' });
+  }
 });
 afterAll(async () => stack?.close());
 
@@ -24,12 +30,12 @@ describe('registry batching', () => {
     const avs = caseload(200);
     stack.mocks!.resetCounters();
     const { body } = await gql(stack.gatewayUrl, CASELOAD, { avs }, headers());
-    // Without consents, only the categories the AI may read by consent alone are denied...
+    // Only what no consent or law releases to the social worker in a caseload is denied: the AI's
+    // decision (LPGA art. 32 needs a named case), work capacity (a consent naming AS) and medical file...
     const denied = new Set(body.errors?.map((e: { extensions?: { code?: string; category?: string } }) => `${e.extensions?.code} ${e.extensions?.category}`));
-    expect(denied).toEqual(new Set(['FORBIDDEN ac.entitlement', 'FORBIDDEN as.benefits', 'FORBIDDEN as.situation']));
+    expect(denied).toEqual(new Set(['FORBIDDEN ai.decision', 'FORBIDDEN ai.workCapacity', 'FORBIDDEN ai.medical']));
     // ...and no registry was asked for them.
-    expect(stack.mocks!.lookups.some((l) => l.registry === 'unemployment' && l.sections.includes('entitlement'))).toBe(false);
-    expect(stack.mocks!.lookups.some((l) => l.registry === 'social-assistance' && l.sections.includes('benefits'))).toBe(false);
+    expect(stack.mocks!.lookups.some((l) => l.registry === 'disability' && (l.sections.includes('decision') || l.sections.includes('medical')))).toBe(false);
     expect(body.data.persons).toHaveLength(200);
     expect(stack.mocks!.calls).toEqual({ unemployment: 1, disability: 1, 'social-assistance': 1, 'supplementary-benefits': 1 });
     // ...and that one call asked for all 200 persons.

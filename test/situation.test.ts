@@ -13,7 +13,7 @@ import { timeline } from '../subgraphs/consent/situation/timeline.ts';
 import type { Institution } from '../lib/schema/catalogue.ts';
 import { seedConsent } from './support/consents.ts';
 import { personsWithEveryFile } from './support/persons.ts';
-import { released, REQUESTERS, type ConsentState } from './support/policy-oracle.ts';
+import { released, REQUESTERS, type ConsentState, type OpenCases } from './support/policy-oracle.ts';
 import { gql, startTestStack, type TestStack } from './support/stack.ts';
 
 const PAINTER = '756.1234.5678.97';
@@ -93,6 +93,8 @@ describe("the painter's situation, as his CII referent sees it", () => {
   });
 
   it('answers without errors for the inputs it could not see', async () => {
+    // The PC office opens its case for the painter; his social assistance it may read only with a consent naming PC.
+    await stack.cases.openCase({ avs: PAINTER, institution: 'PC', caseReference: 'PC-GE-2026-9001', on: TODAY });
     const { body } = await gql(stack.gatewayUrl, `{ person(avs: "${PAINTER}") { situation { basedOn } } }`, {}, stack.as({ institution: 'PC', role: 'pc-officer', purpose: 'cii' }));
     expect(body.errors).toBeUndefined();
     expect(body.data.person.situation.basedOn).not.toContain('as.dossier');
@@ -111,17 +113,19 @@ describe('derived data never leaks what the policy withholds', () => {
   });
 
   it.each(REQUESTERS.map((r) => [`${r.institution} ${r.role}`, r] as const))('%s sees exactly the situation built from what it is released', async (_n, r) => {
-    const facts = { purpose: 'cii', caseReference: 'CII-2026-1' };
+    // A caseload: each person's own open cases apply (one at every institution where the mocks give a file; none at the CII).
+    const facts = { purpose: 'cii' };
     const { body } = await gql(stack.gatewayUrl, `query($avs: [ID!]!) { persons(avs: $avs) { ${SITUATION} } }`, { avs: caseload }, stack.as({ ...r, ...facts }));
-    const viewAllowed = released(r.institution, r.role, 'cii.situation', 'none', facts);
     caseload.forEach((avs, i) => {
+      const digits = avs.replace(/\D/g, '');
+      const cases: OpenCases = { AC: [`AC-GEN-${digits}`], AI: [`AI-GEN-${digits}`], AS: [`AS-GEN-${digits}`], PC: [`PC-GEN-${digits}`] };
       const situation = body.data.persons[i].situation;
-      if (!viewAllowed) {
+      if (!released(r.institution, r.role, 'cii.situation', 'none', facts, cases)) {
         expect(situation).toBeNull();
         return;
       }
       const state = withConsent.has(avs) ? states[1]! : states[0]!;
-      const allowed = (c: string) => released(r.institution as Institution, r.role, c, state, facts);
+      const allowed = (c: string) => released(r.institution as Institution, r.role, c, state, facts, cases);
       const expected = buildSituation(visibleInputs(lookupPerson(avs), allowed), TODAY);
       expect(situation, `${avs} ${state}`).toEqual(expected);
       for (const c of situation.basedOn) expect(allowed(c), c).toBe(true);

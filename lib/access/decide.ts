@@ -8,7 +8,7 @@ import type { Ask, Decision, UnmetCondition } from './decision.ts';
 import type { RequestFacts } from './conditions/index.ts';
 import { consentInForce } from './consent-match.ts';
 import type { PersonFacts } from './person-facts.ts';
-import { conditionsReadFacts, readsPersonFacts, type BoundCondition, type Policy } from './policy.ts';
+import { conditionsReadFacts, readsCases, readsConsents, readsPersonFacts, type BoundCondition, type Policy } from './policy.ts';
 import type { Institution } from '../schema/catalogue.ts';
 import type { Requester } from './requester.ts';
 
@@ -18,7 +18,7 @@ export interface DecisionContext {
   request: RequestFacts;
   /** When the decisions are made (ISO timestamp): a consent must be valid on that day. */
   at: string;
-  /** The facts of a person, read beforehand for every ask whose rule reads them (see needsPersonFacts). */
+  /** The facts of a person, read beforehand for every ask whose rule reads them (see factsNeeded). */
   factsOf(avs: string): PersonFacts | undefined;
 }
 
@@ -75,9 +75,10 @@ export function decideAction(action: string, avs: string | undefined, ctx: Decis
   return { allowed: true, ...caseOf(facts, ctx.policy.actsFor(ctx.requester.institution, ctx.requester.role), ctx.request) };
 }
 
-/** Whether deciding this category for this requester reads the person's facts (consents, cases). */
-export function needsPersonFacts(policy: Policy, requester: Requester, category: string): boolean {
-  return readsPersonFacts(policy.releasesOf(requester.institution, requester.role).get(category));
+/** Which of the person's facts deciding this category for this requester reads. */
+export function factsNeeded(policy: Policy, requester: Requester, category: string): { consents: boolean; cases: boolean } {
+  const release = policy.releasesOf(requester.institution, requester.role).get(category);
+  return { consents: readsConsents(release), cases: readsCases(release) };
 }
 
 /** Whether deciding this action reads the person's facts. */

@@ -11,25 +11,22 @@ export interface PersonFacts {
   cases: readonly CaseRecord[];
 }
 
-/** A store the facts could not be read from: the decisions that needed them fail with its own error. */
-export class FactsUnavailable extends Error {
-  constructor(
-    readonly store: 'consents' | 'cases',
-    cause: unknown,
-  ) {
-    super(`the ${store} cannot be read: ${(cause as Error)?.message ?? String(cause)}`);
-  }
-}
+/** The stores facts could not be read from: only the decisions that need them fail. */
+export type UnreadableFacts = ReadonlySet<'consents' | 'cases'>;
 
-/** Reads the facts of these persons; rejects with FactsUnavailable naming the store that failed. */
-export type PersonFactsReader = (persons: readonly string[]) => Promise<Map<string, PersonFacts>>;
+/** Reads the facts of these persons from both stores at once; a store that fails is named, its part left empty. */
+export type PersonFactsReader = (persons: readonly string[]) => Promise<{ facts: Map<string, PersonFacts>; unreadable: UnreadableFacts; reason?: string }>;
 
 export function personFactsReader(consents: ConsentStore, cases: CaseRepertory): PersonFactsReader {
   return async (persons) => {
-    const [c, k] = await Promise.all([
-      consents.forPersons(persons).catch((e: unknown) => Promise.reject(new FactsUnavailable('consents', e))),
-      cases.forPersons(persons).catch((e: unknown) => Promise.reject(new FactsUnavailable('cases', e))),
-    ]);
-    return new Map(persons.map((avs) => [avs, { consents: c.get(avs) ?? [], cases: k.get(avs) ?? [] }]));
+    const [c, k] = await Promise.allSettled([consents.forPersons(persons), cases.forPersons(persons)]);
+    const unreadable = new Set<'consents' | 'cases'>();
+    if (c.status === 'rejected') unreadable.add('consents');
+    if (k.status === 'rejected') unreadable.add('cases');
+    const reasons = [c, k].flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error)?.message ?? String(r.reason)] : []));
+    const facts = new Map(
+      persons.map((avs) => [avs, { consents: c.status === 'fulfilled' ? (c.value.get(avs) ?? []) : [], cases: k.status === 'fulfilled' ? (k.value.get(avs) ?? []) : [] }]),
+    );
+    return { facts, unreadable, ...(reasons.length ? { reason: reasons.join('; ') } : {}) };
   };
 }

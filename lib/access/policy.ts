@@ -91,8 +91,14 @@ export type Release =
   | { kind: 'never'; rule: number };
 
 /** Whether deciding under this rule reads the person's consents or cases (read, then, before deciding). */
-export const readsPersonFacts = (release: Release | undefined): boolean =>
-  release?.kind === 'consent' || (release?.kind === 'legalBasis' && release.basis.conditions.some((c) => c.readsPersonFacts));
+export const readsPersonFacts = (release: Release | undefined): boolean => readsConsents(release) || readsCases(release);
+
+/** Whether deciding under this rule reads the person's consents: a release by consent. */
+export const readsConsents = (release: Release | undefined): boolean => release?.kind === 'consent';
+
+/** Whether deciding under this rule reads the person's cases: one of its conditions does (openCase). */
+export const readsCases = (release: Release | undefined): boolean =>
+  (release?.kind === 'legalBasis' && release.basis.conditions.some((c) => c.readsPersonFacts)) || (release?.kind === 'consent' && release.conditions.some((c) => c.readsPersonFacts));
 
 /** Whether any of these conditions reads the person's consents or cases. */
 export const conditionsReadFacts = (conditions: readonly BoundCondition[]): boolean => conditions.some((c) => c.readsPersonFacts);

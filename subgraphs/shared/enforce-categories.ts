@@ -20,7 +20,7 @@ import {
   type GraphQLObjectType,
   type GraphQLSchema,
 } from 'graphql';
-import { requireAvs } from '../../lib/avs.ts';
+import { parseAvs, requireAvs } from '../../lib/avs.ts';
 import type { Policy } from '../../lib/access/policy.ts';
 import { errors } from '../../lib/errors.ts';
 import { categoryIndexOf, declaredCategory, declaredPermission, declaredPermissionPerson, selectedCategories } from '../../lib/schema/categories.ts';
@@ -119,7 +119,12 @@ function permitted(permission: string, person: string | undefined, resolve: Reso
   return async (source, args, ctx, info) => {
     // Whose data the action concerns, validated like any AVS input; no person: conditions about one cannot be met.
     const raw = path.reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), args);
-    const avs = person === undefined ? undefined : requireAvs(raw);
+    let avs: string | undefined;
+    if (person !== undefined) {
+      const parsed = typeof raw === 'string' ? parseAvs(raw) : ({ ok: false, message: 'An AVS number is a string.' } as const);
+      if (!parsed.ok) throw errors.badUserInput(`${person}: ${parsed.message}`, { field: person, fields: [person] });
+      avs = parsed.avs;
+    }
     const decision = await ctx.access.decideAction(permission, avs);
     if (!decision.allowed) throw errors.forbiddenAction(ctx.access.explainAction(permission, decision), { reason: decision.reason, ...(decision.condition ? { condition: decision.condition.type } : {}) });
     return resolve(source, args, ctx, info);

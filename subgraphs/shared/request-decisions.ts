@@ -6,10 +6,10 @@
 // Then the outcomes are kept for the request, so each field reads its own. A store that cannot
 // be read fails the decisions that needed it; a log that cannot be written fails them all.
 import type { RequestFacts } from '../../lib/access/conditions/index.ts';
-import { actionNeedsPersonFacts, decide, decideAction, needsPersonFacts, type ActionDecision } from '../../lib/access/decide.ts';
+import { actionNeedsPersonFacts, decide, decideAction, factsNeeded, type ActionDecision } from '../../lib/access/decide.ts';
 import type { Ask, Decision, Denied } from '../../lib/access/decision.ts';
 import { explainActionDenial, explainDenial } from '../../lib/access/explain.ts';
-import { FactsUnavailable, type PersonFacts, type PersonFactsReader } from '../../lib/access/person-facts.ts';
+import type { PersonFacts, PersonFactsReader } from '../../lib/access/person-facts.ts';
 import type { Policy } from '../../lib/access/policy.ts';
 import type { Requester } from '../../lib/access/requester.ts';
 import type { Journal } from '../../lib/audit/journal.ts';
@@ -53,6 +53,8 @@ export class RequestDecisions implements AccessDecisions {
   private readonly outcomes = new Map<string, Map<string, Outcome>>();
   /** The facts read so far in this request, by person: read once per request. */
   private readonly facts = new Map<string, PersonFacts>();
+  /** Per person, the store their facts could not be read from, and the error the decisions that need it fail with. */
+  private readonly unreadable = new Map<string, { consents?: Error; cases?: Error }>();
   private readonly counts;
 
   constructor(
@@ -89,8 +91,9 @@ export class RequestDecisions implements AccessDecisions {
 
   async decideAction(action: string, avs: string | undefined): Promise<ActionDecision> {
     if (avs !== undefined && actionNeedsPersonFacts(this.deps.policy, action)) {
-      const failed = await this.readFactsOf([avs]);
-      if (failed) throw failed;
+      await this.readFactsOf([avs]);
+      const failed = this.unreadable.get(avs);
+      if (failed) throw failed.cases ?? failed.consents;
     }
     return decideAction(action, avs, { ...this.context(this.deps.clock.now().toISOString()) });
   }
@@ -106,13 +109,13 @@ export class RequestDecisions implements AccessDecisions {
   /** Stages 2–4 for one batch of asks; answers each ask, never rejects. */
   private async decideBatch(asks: readonly FieldAsk[]): Promise<Outcome[]> {
     const fresh = asks.filter((a) => this.known(a.avs, a.category) === undefined);
-    const factsError = await this.readFacts(fresh);
+    await this.readFacts(fresh);
     const at = this.deps.clock.now().toISOString();
 
     // The fields asked, then what is selected under those released: one batch, one journal group.
-    const asked = this.decideEach(fresh, at, factsError);
+    const asked = this.decideEach(fresh, at);
     const underAsks = this.askedUnder(fresh, asked);
-    const outcomes = [...asked, ...this.decideEach(underAsks, at, factsError)];
+    const outcomes = [...asked, ...this.decideEach(underAsks, at)];
 
     const decisions = outcomes.filter((o): o is Decision => !(o instanceof Error));
     const failure = await this.journal(decisions, at);
@@ -121,13 +124,20 @@ export class RequestDecisions implements AccessDecisions {
     return asks.map((a) => this.known(a.avs, a.category)!);
   }
 
-  /** Decisions for these asks; those whose rule reads facts that could not be read fail with that error. */
-  private decideEach(asks: readonly Ask[], at: string, factsError: Error | undefined): Outcome[] {
-    const decidable = factsError ? asks.filter((a) => !this.needsFacts(a)) : asks;
-    const decisions = decide(decidable, this.context(at));
-    if (decidable === asks) return decisions;
+  /** Decisions for these asks; those whose rule reads facts a store could not give fail with that store's error. */
+  private decideEach(asks: readonly Ask[], at: string): Outcome[] {
+    const failures = asks.map((a) => this.failureOf(a));
+    const decisions = decide(asks.filter((_, i) => !failures[i]), this.context(at));
     let next = 0;
-    return asks.map((a) => (this.needsFacts(a) ? factsError! : decisions[next++]!));
+    return asks.map((_, i) => failures[i] ?? decisions[next++]!);
+  }
+
+  /** The error an ask fails with when a fact it needs could not be read; undefined when it can be decided. */
+  private failureOf(ask: Ask): Error | undefined {
+    const failed = this.unreadable.get(ask.avs);
+    if (!failed) return undefined;
+    const needs = factsNeeded(this.deps.policy, this.requester, ask.category);
+    return (needs.consents ? failed.consents : undefined) ?? (needs.cases ? failed.cases : undefined);
   }
 
   /** What is selected under the fields released in this batch, not decided yet: decided in the same batch. */
@@ -148,28 +158,37 @@ export class RequestDecisions implements AccessDecisions {
   }
 
   private needsFacts(ask: Ask): boolean {
-    return needsPersonFacts(this.deps.policy, this.requester, ask.category);
+    const needs = factsNeeded(this.deps.policy, this.requester, ask.category);
+    return needs.consents || needs.cases;
   }
 
   /**
    * Reads, in one call, the facts of the persons whose asks (or what may be decided under
-   * them) need them and whose facts this request has not read yet; the error if the store failed.
+   * them) need them and whose facts this request has not read yet.
    */
-  private readFacts(asks: readonly FieldAsk[]): Promise<Error | undefined> {
+  private readFacts(asks: readonly FieldAsk[]): Promise<void> {
     const needing = asks.filter((a) => this.needsFacts(a) || a.under.some((category) => this.needsFacts({ avs: a.avs, category })));
     return this.readFactsOf(needing.map((a) => a.avs));
   }
 
-  private async readFactsOf(persons: readonly string[]): Promise<Error | undefined> {
+  /** Reads the facts of these persons not read yet; a store that fails is noted per person, for the decisions that need it. */
+  private async readFactsOf(persons: readonly string[]): Promise<void> {
     const missing = [...new Set(persons)].filter((avs) => !this.facts.has(avs));
-    if (missing.length === 0) return undefined;
+    if (missing.length === 0) return;
+    let read: Awaited<ReturnType<PersonFactsReader>>;
     try {
-      for (const [avs, facts] of await this.deps.readFacts(missing)) this.facts.set(avs, facts);
-      return undefined;
+      read = await this.deps.readFacts(missing);
     } catch (e) {
-      const store = e instanceof FactsUnavailable ? e.store : 'consents';
-      log.error({ service: this.subgraph, store, reason: (e as Error).message }, 'store unavailable');
-      return store === 'cases' ? errors.caseRepertoryUnavailable() : errors.consentStoreUnavailable();
+      read = { facts: new Map(), unreadable: new Set(['consents', 'cases']), reason: (e as Error).message };
+    }
+    if (read.unreadable.size) log.error({ service: this.subgraph, stores: [...read.unreadable], reason: read.reason }, 'store unavailable');
+    const failed = {
+      ...(read.unreadable.has('consents') ? { consents: errors.consentStoreUnavailable() } : {}),
+      ...(read.unreadable.has('cases') ? { cases: errors.caseRepertoryUnavailable() } : {}),
+    };
+    for (const avs of missing) {
+      this.facts.set(avs, read.facts.get(avs) ?? { consents: [], cases: [] });
+      if (read.unreadable.size) this.unreadable.set(avs, failed);
     }
   }
 
