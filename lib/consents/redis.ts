@@ -3,13 +3,18 @@
 // whoever can write to Redis but does not hold the signing key cannot forge, widen or move a
 // consent; such a record is simply not honoured.
 //
+// A revocation also leaves a signed trace apart from the record, written before it and never
+// overwritten, which every read consults: writing the pre-revocation record back (a rollback of
+// the store) changes nothing (CONTRACT.md section 7).
+//
 // Layout:
 //   <prefix>consent:<id>          JSON of SignedConsent
 //   <prefix>consents:avs:<avs>    sorted set of consent ids, scored by grant time (ms)
+//   <prefix>consents:revoked      hash: consent id -> JSON of RevocationTrace (HSETNX only)
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { evalScript, luaScript } from '../redis/connection.ts';
-import type { ConsentSigner, SignedConsent } from './signing.ts';
+import type { ConsentSigner, RevocationTrace, SignedConsent } from './signing.ts';
 import type { ConsentRecord, ConsentStore, NewConsent } from './store.ts';
 import { log } from '../log.ts';
 
@@ -54,6 +59,10 @@ export class RedisConsentStore implements ConsentStore {
     return `${this.prefix}consents:avs:${avs}`;
   }
 
+  private revokedKey(): string {
+    return `${this.prefix}consents:revoked`;
+  }
+
   async grant(consent: NewConsent): Promise<ConsentRecord> {
     const score = Date.parse(consent.grantedAt);
     if (!Number.isFinite(score)) throw new Error(`grantedAt is not a timestamp: ${JSON.stringify(consent.grantedAt)}`);
@@ -73,13 +82,20 @@ export class RedisConsentStore implements ConsentStore {
   async revoke(id: string, at: string, by: ConsentRecord['recordedBy']): Promise<ConsentRecord | null> {
     const key = this.recordKey(id);
     for (let attempt = 0; attempt < REVOKE_ATTEMPTS; attempt++) {
-      const raw = await this.redis.get(key);
+      const [raw, trace] = await this.readWithTrace(id);
       if (raw === null) return null;
-      const record = this.open(id, raw);
+      const stored = this.open(id, raw);
+      if (!stored) return null;
+      const record = this.withTrace(stored, trace);
       if (!record) return null;
-      // Revoked once: the first revocation stands.
-      if (record.revokedAt !== null) return record;
+      // Revoked once: the first revocation stands (its trace included).
+      if (record.revokedAt !== null) {
+        if (trace === null) await this.writeTrace(record);
+        return record;
+      }
       const revoked: ConsentRecord = { ...record, revokedAt: at, revokedBy: by };
+      // The trace first: if the record is never written, the consent is revoked all the same.
+      await this.writeTrace(revoked);
       const written = await this.compareAndSet(key, raw, JSON.stringify(this.signer.sign(revoked)));
       if (written) return structuredClone(revoked);
       // Someone changed it between our read and write (a concurrent revoke): read again.
@@ -88,8 +104,10 @@ export class RedisConsentStore implements ConsentStore {
   }
 
   async get(id: string): Promise<ConsentRecord | null> {
-    const raw = await this.redis.get(this.recordKey(id));
-    return raw === null ? null : this.open(id, raw);
+    const [raw, trace] = await this.readWithTrace(id);
+    if (raw === null) return null;
+    const record = this.open(id, raw);
+    return record && this.withTrace(record, trace);
   }
 
   async forPersons(avs: readonly string[]): Promise<Map<string, ConsentRecord[]>> {
@@ -108,12 +126,16 @@ export class RedisConsentStore implements ConsentStore {
     });
     if (wanted.length === 0) return out;
 
-    // Round trip 2: every record, whatever the caseload.
-    const raws = await this.redis.mget(wanted.map((w) => this.recordKey(w.id)));
+    // Round trip 2: every record and its revocation trace, whatever the caseload.
+    const [raws, traces] = throwOnPipelineError(
+      await this.redis.pipeline().mget(wanted.map((w) => this.recordKey(w.id))).hmget(this.revokedKey(), ...wanted.map((w) => w.id)).exec(),
+      'forPersons',
+    ) as [(string | null)[], (string | null)[]];
     wanted.forEach((w, i) => {
       const raw = raws[i];
       if (raw === null || raw === undefined) return; // indexed but gone: nothing to honour
-      const record = this.open(w.id, raw);
+      const opened = this.open(w.id, raw);
+      const record = opened && this.withTrace(opened, traces[i] ?? null);
       if (!record) return;
       // A genuine record filed under someone else's index (copied there) is not this person's consent.
       if (record.avs !== w.avs) {
@@ -156,6 +178,37 @@ export class RedisConsentStore implements ConsentStore {
       return null;
     }
     return signed.record;
+  }
+
+  /** The record and its revocation trace, in one round trip. */
+  private async readWithTrace(id: string): Promise<[string | null, string | null]> {
+    const [raw, trace] = throwOnPipelineError(await this.redis.pipeline().get(this.recordKey(id)).hget(this.revokedKey(), id).exec(), 'get') as [string | null, string | null];
+    return [raw, trace];
+  }
+
+  /** Leaves the revocation's trace; a trace written already stays as it is (HSETNX). */
+  private async writeTrace(revoked: ConsentRecord): Promise<void> {
+    const trace = this.signer.signTrace({ id: revoked.id, avs: revoked.avs, revokedAt: revoked.revokedAt!, revokedBy: revoked.revokedBy! });
+    await this.redis.hsetnx(this.revokedKey(), revoked.id, JSON.stringify(trace));
+  }
+
+  /**
+   * The record as its revocation trace says it stands: revoked whatever the record says when a
+   * trace exists; not honoured at all when the trace fails its signature (fail closed).
+   */
+  private withTrace(record: ConsentRecord, raw: string | null): ConsentRecord | null {
+    if (raw === null) return record;
+    let trace: RevocationTrace;
+    try {
+      trace = JSON.parse(raw) as RevocationTrace;
+      if (typeof trace !== 'object' || trace === null || trace.id !== record.id || trace.avs !== record.avs || !this.signer.verifyTrace(trace)) throw new Error('invalid');
+    } catch {
+      this.log(`consent ${record.id} has a revocation trace that fails its signature: not honoured`);
+      return null;
+    }
+    if (record.revokedAt !== null) return record;
+    this.log(`consent ${record.id} reads as in force but was revoked at ${trace.revokedAt}: the revocation stands`);
+    return { ...record, revokedAt: trace.revokedAt, revokedBy: trace.revokedBy };
   }
 
   private async compareAndSet(key: string, expected: string, value: string): Promise<boolean> {

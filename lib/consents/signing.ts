@@ -15,6 +15,18 @@ const canonical = (c: ConsentRecord) =>
     c.revokedBy?.institution ?? null, c.revokedBy?.role ?? null, c.revokedBy?.subject ?? null,
   ]);
 
+/** A revocation's trace, kept apart from the record and never overwritten (see redis.ts). */
+export interface RevocationTrace {
+  id: string;
+  avs: string;
+  revokedAt: string;
+  revokedBy: NonNullable<ConsentRecord['revokedBy']>;
+  signature: string;
+}
+
+const canonicalTrace = (t: Omit<RevocationTrace, 'signature'>) =>
+  JSON.stringify(['revoked', t.id, t.avs, t.revokedAt, t.revokedBy.institution, t.revokedBy.role, t.revokedBy.subject]);
+
 export class ConsentSigner {
   private readonly hmac: HmacSigner;
   constructor(key: Buffer) {
@@ -27,5 +39,13 @@ export class ConsentSigner {
 
   verify(signed: SignedConsent): boolean {
     return this.hmac.holds(canonical(signed.record), signed.signature);
+  }
+
+  signTrace(t: Omit<RevocationTrace, 'signature'>): RevocationTrace {
+    return { ...t, signature: this.hmac.signature(canonicalTrace(t)) };
+  }
+
+  verifyTrace(t: RevocationTrace): boolean {
+    return this.hmac.holds(canonicalTrace(t), t.signature);
   }
 }

@@ -10,7 +10,6 @@ import type { ConsentRecord, ConsentStore } from '../../lib/consents/store.ts';
 import { errors } from '../../lib/errors.ts';
 import type { SubgraphContext, SubgraphDefinition, SubgraphDeps } from '../shared/definition.ts';
 import { subgraphSchemaPath } from '../../lib/schema/subgraph-sdl.ts';
-import { grantInputSchema } from './grant-input.ts';
 import { isoDate } from '../../lib/clock.ts';
 import { SUBJECT } from '../shared/subject.ts';
 import { buildSituation } from './situation/build.ts';
@@ -18,6 +17,7 @@ import type { SituationInputs } from './situation/inputs.ts';
 import { log } from '../../lib/log.ts';
 import { badInput } from './bad-input.ts';
 import { caseResolvers, personCases } from './cases.ts';
+import { consentResolvers, personConsents } from './consents.ts';
 
 export interface ConsentContext {
   consentsOf: DataLoader<string, ConsentRecord[]>;
@@ -29,18 +29,6 @@ const consentLoader = (store: ConsentStore) =>
     const found = await storage('consents', () => store.forPersons(avs));
     return avs.map((a) => found.get(a) ?? []);
   });
-
-/** What a client sees of a consent: never the evidence hash. */
-const toGraphQL = (c: ConsentRecord) => ({
-  id: c.id,
-  recipients: c.recipients,
-  categories: c.categories,
-  purpose: c.purpose,
-  validUntil: c.validUntil,
-  grantedAt: c.grantedAt,
-  revokedAt: c.revokedAt,
-  recordedBy: c.recordedBy,
-});
 
 /** The consent store or the access log failed: fail closed with the catalogued code. */
 async function storage<T>(what: 'consents' | 'audit', work: () => Promise<T>): Promise<T> {
@@ -91,21 +79,7 @@ export const define = (deps: SubgraphDeps): SubgraphDefinition<ConsentContext> =
     },
     Mutation: {
       ...caseResolvers(deps),
-      grantConsent: async (_: unknown, args: { input: unknown }, ctx: Ctx) => {
-        const parsed = grantInputSchema(deps.catalogue, deps.policy, deps.clock.now()).safeParse(args.input);
-        if (!parsed.success) throw badInput('input', parsed.error);
-        const { institution, role, subject } = ctx.access.requester;
-        const record = await storage('consents', () =>
-          deps.consents.grant({ ...parsed.data, grantedAt: deps.clock.now().toISOString(), recordedBy: { institution, role, subject } }),
-        );
-        return toGraphQL(record);
-      },
-      revokeConsent: async (_: unknown, args: { id: string }, ctx: Ctx) => {
-        const { institution, role, subject } = ctx.access.requester;
-        const record = await storage('consents', () => deps.consents.revoke(args.id, deps.clock.now().toISOString(), { institution, role, subject }));
-        if (!record) throw errors.badUserInput(`No consent has the id "${args.id}".`, { field: 'id' });
-        return toGraphQL(record);
-      },
+      ...consentResolvers(deps),
     },
     Person: {
       // The representation carries the fields @requires fetched for the situation.
@@ -114,7 +88,7 @@ export const define = (deps: SubgraphDeps): SubgraphDefinition<ConsentContext> =
         ...buildSituation(person, isoDate(deps.clock.now())),
         [SUBJECT]: person.avs,
       }),
-      consents: async (person: { avs: string }, _args: unknown, ctx: Ctx) => (await ctx.consentsOf.load(person.avs)).map(toGraphQL),
+      consents: async (person: { avs: string }, _args: unknown, ctx: Ctx) => personConsents(deps, ctx, person.avs, await ctx.consentsOf.load(person.avs)),
       cases: (person: { avs: string }) => personCases(deps, person.avs),
     },
   },

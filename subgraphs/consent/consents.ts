@@ -1,0 +1,92 @@
+// grantConsent, revokeConsent and Person.consents (CONTRACT.md sections 4, 6 and 7): who may is
+// the policy's (permissions consent.record and consent.revoke, checked by the shared mechanism
+// before these run); here, the input is validated, who may withdraw which consent and who sees
+// which consents decided (lib/consents/visibility.ts), and every change journaled.
+import type { GroupHeader } from '../../lib/audit/record-format.ts';
+import { ConsentChangeNotJournaled, grantConsentJournaled, revokeConsentJournaled } from '../../lib/consents/changes.ts';
+import type { ConsentRecord } from '../../lib/consents/store.ts';
+import { mayRevoke, visibleConsents, type VisibleConsent } from '../../lib/consents/visibility.ts';
+import { errors } from '../../lib/errors.ts';
+import { log } from '../../lib/log.ts';
+import type { SubgraphContext, SubgraphDeps } from '../shared/definition.ts';
+import { badInput } from './bad-input.ts';
+import { grantInputSchema } from './grant-input.ts';
+
+/** What a client sees of a consent: never the evidence hash; the recorder only where it may. */
+export const consentToGraphQL = ({ record: c, showRecorder }: VisibleConsent) => ({
+  id: c.id,
+  recipients: c.recipients,
+  categories: c.categories,
+  purpose: c.purpose,
+  validUntil: c.validUntil,
+  grantedAt: c.grantedAt,
+  revokedAt: c.revokedAt,
+  recordedBy: showRecorder ? c.recordedBy : null,
+  revokedBy: showRecorder ? c.revokedBy : null,
+});
+
+/** The group header of an action taken in this request. */
+export function actionHeader(deps: SubgraphDeps, ctx: SubgraphContext): GroupHeader {
+  const { requester, request } = ctx.access;
+  return {
+    at: deps.clock.now().toISOString(),
+    requester,
+    purpose: request.purpose ?? null,
+    caseReference: request.caseReference ?? null,
+    subgraph: 'consent',
+    requestId: ctx.requestId,
+    policy: `${deps.policy.name} ${deps.policy.version}`,
+  };
+}
+
+/** The consent store or the access log failed: fail closed with the catalogued code. */
+export async function consentStorage<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof ConsentChangeNotJournaled) {
+      log.error({ service: 'consent', reason: e.message }, 'consent change not journaled');
+      throw errors.auditUnavailable();
+    }
+    if ((e as { extensions?: unknown }).extensions) throw e;
+    log.error({ service: 'consent', store: 'consents', reason: (e as Error).message }, 'storage failed');
+    throw errors.consentStoreUnavailable();
+  }
+}
+
+export function consentResolvers(deps: SubgraphDeps) {
+  return {
+    grantConsent: async (_: unknown, args: { input: unknown }, ctx: SubgraphContext) => {
+      const parsed = grantInputSchema(deps.catalogue, deps.policy, deps.clock.now()).safeParse(args.input);
+      if (!parsed.success) throw badInput('input', parsed.error);
+      const { institution, role, subject } = ctx.access.requester;
+      const record = await consentStorage(() =>
+        grantConsentJournaled(
+          deps.consents,
+          deps.journal,
+          { ...parsed.data, grantedAt: deps.clock.now().toISOString(), recordedBy: { institution, role, subject } },
+          actionHeader(deps, ctx),
+        ),
+      );
+      return consentToGraphQL({ record, showRecorder: true });
+    },
+    revokeConsent: async (_: unknown, args: { id: string }, ctx: SubgraphContext) => {
+      const { requester } = ctx.access;
+      const { institution, role, subject } = requester;
+      const unknown = () => errors.badUserInput(`No consent has the id "${args.id}".`, { field: 'id' });
+      const current = await consentStorage(() => deps.consents.get(args.id));
+      if (!current) throw unknown();
+      // Neither read nor withdrawn by anyone but its recording institution or the person.
+      if (!mayRevoke(deps.policy, requester, current)) {
+        throw errors.forbiddenAction('Only the institution that recorded a consent, or the person concerned, may withdraw it.', { reason: 'NOT_RECORDER' });
+      }
+      const record = await consentStorage(() => revokeConsentJournaled(deps.consents, deps.journal, args.id, deps.clock.now().toISOString(), { institution, role, subject }, actionHeader(deps, ctx)));
+      if (!record) throw unknown();
+      return consentToGraphQL({ record, showRecorder: true });
+    },
+  };
+}
+
+/** Person.consents: the person's consents as this requester may see them. */
+export const personConsents = (deps: SubgraphDeps, ctx: SubgraphContext, avs: string, all: readonly ConsentRecord[]) =>
+  visibleConsents(deps.policy, ctx.access.requester, avs, all).map(consentToGraphQL);
