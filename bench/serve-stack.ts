@@ -101,6 +101,7 @@ async function stackOf(config: Config, o: { enforcement: boolean; gateway: boole
     policy,
     consents: stores.consents,
     cases: stores.cases,
+    forms: stores.forms,
     audit: stores.audit,
     journal: stores.journal,
     readFacts: stores.readFacts,

@@ -7,6 +7,7 @@ import type { ConsentStore } from '../lib/consents/store.ts';
 import type { HttpService } from '../lib/http-server.ts';
 import { openStores } from '../lib/stores.ts';
 import type { CaseRepertory } from '../lib/cases/store.ts';
+import type { ConsentFormStore } from '../lib/consent-forms/store.ts';
 import { MOCK_CASE_SEED } from '../mocks/cases.ts';
 import { loadPolicy, type Policy } from '../lib/access/policy.ts';
 import type { AuditLog } from '../lib/audit/log.ts';
@@ -55,6 +56,8 @@ export interface Stack {
   mocks: MockRegistries | undefined;
   consents: ConsentStore;
   cases: CaseRepertory;
+  /** The signed consent forms. */
+  forms: ConsentFormStore;
   audit: AuditLog;
   policy: Policy;
   /** The gateway's credential keys (the private half never leaves this process). */
@@ -92,6 +95,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       policy,
       consents,
       cases: stores.cases,
+      forms: stores.forms,
       audit,
       journal: stores.journal,
       readFacts: stores.readFacts,
@@ -112,7 +116,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     let closing: Promise<void> | undefined;
     if (opts.gateway !== false) {
       const adminPort = config.ports.admin === undefined ? undefined : port(config.ports.admin);
-      const gateway = await startGateway({ config, policy, catalogue, journal: stores.journal, credentialKeys: keys, port: port(config.ports.gateway), adminPort });
+      const gateway = await startGateway({ config, policy, catalogue, journal: stores.journal, forms: stores.forms, consents, credentialKeys: keys, port: port(config.ports.gateway), adminPort });
       started.push(gateway);
       gatewayUrl = gateway.url;
       adminUrl = gateway.adminUrl;
@@ -125,6 +129,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       mocks,
       consents,
       cases: stores.cases,
+      forms: stores.forms,
       audit,
       policy,
       credentialKeys: keys,

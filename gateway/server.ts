@@ -38,6 +38,9 @@ import { metricsRoute } from '../lib/observability/metrics.ts';
 import { observeRequests } from '../lib/observability/request-plugin.ts';
 import { extractContext } from '../lib/observability/tracing.ts';
 import { createGraphiqlRoute, devTokenIssuer, type DevStatus } from './graphiql/index.ts';
+import { createConsentFormRoutes } from '../lib/consent-forms/routes.ts';
+import type { ConsentFormStore } from '../lib/consent-forms/store.ts';
+import type { ConsentStore } from '../lib/consents/store.ts';
 
 export interface GatewayOptions {
   config: Config;
@@ -49,6 +52,10 @@ export interface GatewayOptions {
   catalogue?: CategoryCatalogue;
   /** Where the DPO's readings of the access log are journaled, and the log they read. */
   journal?: Journal;
+  /** The signed consent forms (POST /consent-forms, GET /consent-forms/<sha256>). */
+  forms?: ConsentFormStore;
+  /** The consent registry, for the person's own page. */
+  consents?: ConsentStore;
   /** `npm run dev`: the state of the developer's last change, shown on the GraphiQL page. */
   devStatus?: () => DevStatus;
   /** The admin port (/readyz, /metrics, /credential-keys); default: config.ports.admin, unset: the gateway's port. */
@@ -68,6 +75,7 @@ export async function startGateway({
   supergraphSdl,
   catalogue,
   journal,
+  forms,
   devStatus,
   adminPort = config.ports.admin,
 }: GatewayOptions): Promise<GatewayService> {
@@ -174,7 +182,10 @@ export async function startGateway({
         ...dpoRoutes,
         ...(ide ? { '/': ide } : {}),
       },
-      ...(ide ? { prefixRoutes: { [ide.basePath]: ide } } : {}),
+      prefixRoutes: {
+        ...(ide ? { [ide.basePath]: ide } : {}),
+        ...(forms && journal ? { '/consent-forms': createConsentFormRoutes({ forms, policy, journal, authenticate: admit }) } : {}),
+      },
     });
   } catch (e) {
     await admin?.close();

@@ -91,11 +91,14 @@ export interface Config {
   graphiql: { loopbackNames: string[] };
   redisPrefix: string;
   consentSigningKeyFile: string;
+  /** Where signed consent forms are kept. */
+  consentForms: { store: 'directory'; directory: string } | { store: 'redis' };
 }
 
 export const DEFAULT_DEV_SECRET_FILE = new URL('../.ciigraph/dev-token-secret', import.meta.url).pathname;
 export const DEV_ISSUER = 'ciigraph-dev';
 export const DEFAULT_CONSENT_SIGNING_KEY_FILE = new URL('../.ciigraph/consent-signing-key', import.meta.url).pathname;
+export const DEFAULT_CONSENT_FORM_DIR = new URL('../.ciigraph/consent-forms', import.meta.url).pathname;
 
 const stripSlash = (url: string) => url.replace(/\/$/, '');
 
@@ -121,13 +124,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!s.redis.url) problems.push('redis.url (REDIS_URL): required in production (consents and the access log must be shared and durable)');
     if (!s.identity.issuers.length) problems.push('identity.issuers (IDENTITY_ISSUERS): at least one identity provider is required in production (development tokens are refused)');
     if (!s.consentSigningKeyFile) problems.push('consentSigningKeyFile (CONSENT_SIGNING_KEY_FILE): required in production (stored consents are signed)');
+    if (s.consentForms.store === 'directory' && !s.consentForms.directory) {
+      problems.push('consentForms.directory (CONSENT_FORM_DIR): required in production with the directory store (a persistent volume), or consentForms.store (CONSENT_FORM_STORE) redis');
+    }
     const c = s.gatewayCredential;
     if (!c.privateKeyFile && !c.publicKeyFiles.length && !c.jwksUrl) {
       problems.push('gatewayCredential.privateKeyFile (GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE; gateway) or gatewayCredential.jwksUrl / publicKeyFiles (GATEWAY_CREDENTIAL_JWKS_URL / GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES; subgraph): required in production');
     }
   }
+  if (s.consentForms.store === 'redis' && !s.redis.url) problems.push('consentForms.store (CONSENT_FORM_STORE) redis: needs redis.url (REDIS_URL)');
   if (problems.length) throw new StartupError(file ?? 'environment', problems);
 
+  const formStore = s.consentForms.store ?? (s.redis.url ? 'redis' : 'directory');
   const outgoing = (o: Settings['outgoing']['registries']): OutgoingTls => ({ caFile: o.caFile, certFile: o.certFile, keyFile: o.keyFile, maxResponseBytes: o.maxResponseBytes });
   return {
     env: s.env,
@@ -182,5 +190,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiql: { loopbackNames: s.graphiql.loopbackNames },
     redisPrefix: s.redis.prefix,
     consentSigningKeyFile: s.consentSigningKeyFile ?? DEFAULT_CONSENT_SIGNING_KEY_FILE,
+    consentForms: formStore === 'redis' ? { store: 'redis' } : { store: 'directory', directory: s.consentForms.directory ?? DEFAULT_CONSENT_FORM_DIR },
   };
 }

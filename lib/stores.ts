@@ -18,6 +18,9 @@ import { MemoryCaseRepertory } from './cases/memory.ts';
 import { RedisCaseRepertory } from './cases/redis.ts';
 import { NO_SEED, type CaseRepertory, type CaseSeed } from './cases/store.ts';
 import { HmacSigner } from './signing.ts';
+import type { ConsentFormStore } from './consent-forms/store.ts';
+import { DirectoryConsentFormStore } from './consent-forms/directory.ts';
+import { RedisConsentFormStore } from './consent-forms/redis.ts';
 import { closeRedis, createRedis, waitForRedis } from './redis/connection.ts';
 import { log } from './log.ts';
 
@@ -25,6 +28,8 @@ export interface Stores {
   kind: 'memory' | 'redis';
   consents: ConsentStore;
   cases: CaseRepertory;
+  /** The signed consent forms (never in the access log). */
+  forms: ConsentFormStore;
   audit: AuditLog;
   /** Decisions and actions go to `audit` through it (group commit). */
   journal: Journal;
@@ -54,9 +59,18 @@ function consentSigningKey(config: Config): Buffer {
 export interface GivenStores {
   consents?: ConsentStore;
   cases?: CaseRepertory;
+  forms?: ConsentFormStore;
   audit?: AuditLog;
   /** The cases a person starts with in a new repertory (the mocks' in development; none in production). */
   caseSeed?: CaseSeed;
+}
+
+function formStore(config: Config, redis: Redis | undefined): ConsentFormStore {
+  const where = config.consentForms;
+  if (where.store === 'directory') return new DirectoryConsentFormStore(where.directory);
+  // Checked with the configuration: the redis store comes with redis.url.
+  if (!redis) throw new StartupError('configuration', ['consentForms.store redis needs redis.url (REDIS_URL)']);
+  return new RedisConsentFormStore(redis, { prefix: config.redisPrefix });
 }
 
 export function openStores(config: Config, given: GivenStores = {}): Stores {
@@ -69,6 +83,7 @@ export function openStores(config: Config, given: GivenStores = {}): Stores {
       kind: 'memory',
       consents,
       cases,
+      forms: given.forms ?? formStore(config, undefined),
       audit,
       journal: new Journal(audit),
       readFacts: personFactsReader(consents, cases),
@@ -87,6 +102,7 @@ export function openStores(config: Config, given: GivenStores = {}): Stores {
     kind: 'redis',
     consents,
     cases,
+    forms: given.forms ?? formStore(config, redis),
     audit,
     journal: new Journal(audit),
     readFacts: personFactsReader(consents, cases),

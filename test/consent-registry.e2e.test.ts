@@ -4,10 +4,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServerHandle } from './support/redis-server.ts';
 import { gql, startTestStack, type TestStack } from './support/stack.ts';
+import { storeConsentForm } from './support/consents.ts';
 
 const PAINTER = '756.1234.5678.97';
 const ORP_ONLY = '756.9876.5432.17';
-const EVIDENCE = 'a'.repeat(64);
+/** Each person's signed form, stored before the tests (a consent's evidence names a stored form of that person). */
+const forms = new Map<string, string>();
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 
 const GRANT = `mutation($input: GrantConsentInput!) { grantConsent(input: $input) { id recipients categories purpose validUntil grantedAt revokedAt recordedBy { institution role subject } } }`;
@@ -18,15 +20,10 @@ const LOG = `query($avs: ID!, $first: Int, $before: ID, $caseReference: String) 
   accessLog(avs: $avs, first: $first, before: $before, caseReference: $caseReference) {
     id at institution role subject category decision legalBasis consentId purpose caseReference subgraph } }`;
 
-const input = (over: Record<string, unknown> = {}) => ({
-  avs: PAINTER,
-  recipients: ['AI'],
-  categories: ['ac.entitlement'],
-  purpose: 'cii',
-  validUntil: inDays(180),
-  evidence: EVIDENCE,
-  ...over,
-});
+const input = (over: Record<string, unknown> = {}) => {
+  const avs = (over.avs as string | undefined) ?? PAINTER;
+  return { avs, recipients: ['AI'], categories: ['ac.entitlement'], purpose: 'cii', validUntil: inDays(180), evidence: forms.get(avs) ?? 'f'.repeat(64), ...over };
+};
 
 describe.each(['memory', 'redis'] as const)('consent registry and access log (%s)', (backend) => {
   let redis: RedisServerHandle | undefined;
@@ -43,6 +40,7 @@ describe.each(['memory', 'redis'] as const)('consent registry and access log (%s
     for (const [institution, caseReference] of [['AI', 'AI-TEST-1'], ['AS', 'CASE-A'], ['AS', 'CASE-B'], ['PC', 'PC-TEST-1'], ['CII', 'CII-TEST-1']] as const) {
       await stack.cases.openCase({ avs: ORP_ONLY, institution, caseReference, on: '2026-11-01' });
     }
+    for (const avs of [PAINTER, ORP_ONLY]) forms.set(avs, await storeConsentForm(stack.gatewayUrl, caseManager()));
   });
   afterAll(async () => {
     await stack?.close();
@@ -54,7 +52,7 @@ describe.each(['memory', 'redis'] as const)('consent registry and access log (%s
     const denied = await ask(ENTITLEMENT, { avs: PAINTER }, painters());
     expect(denied.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', category: 'ac.entitlement' });
 
-    const granted = await ask(GRANT, { input: input({ recipients: ['AI', 'AI'], evidence: EVIDENCE.toUpperCase() }) }, painters());
+    const granted = await ask(GRANT, { input: input({ recipients: ['AI', 'AI'], evidence: forms.get(PAINTER)!.toUpperCase() }) }, painters());
     expect(granted.body.errors).toBeUndefined();
     const consent = granted.body.data.grantConsent;
     expect(consent).toMatchObject({
@@ -70,7 +68,11 @@ describe.each(['memory', 'redis'] as const)('consent registry and access log (%s
     expect(allowed.body.errors).toBeUndefined();
     expect(allowed.body.data.person.unemployment.entitlement.remainingDays).toBe(50);
 
-    const revoked = await ask(REVOKE, { id: consent.id }, stack.as({ institution: 'AS', role: 'social-worker' }));
+    // Another institution may not withdraw it (CONTRACT.md section 7); the AI that recorded it may.
+    const notTheirs = await ask(REVOKE, { id: consent.id }, stack.as({ institution: 'AS', role: 'social-worker' }));
+    expect(notTheirs.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await ask(ENTITLEMENT, { avs: PAINTER }, painters())).body.errors).toBeUndefined();
+    const revoked = await ask(REVOKE, { id: consent.id }, caseManager());
     expect(revoked.body.data.revokeConsent.revokedAt).toBeTruthy();
     const again = await ask(ENTITLEMENT, { avs: PAINTER }, painters());
     expect(again.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', category: 'ac.entitlement' });
@@ -93,10 +95,13 @@ describe.each(['memory', 'redis'] as const)('consent registry and access log (%s
       [{ validUntil: inDays(800) }, /input\.validUntil: must be at most 2 years ahead/],
       [{ validUntil: '31.12.2027' }, /input\.validUntil: must be an ISO date/],
       [{ evidence: 'abc' }, /input\.evidence: must be the SHA-256/],
+      [{ evidence: 'f'.repeat(64) }, /input\.evidence: names no stored consent form/],
+      [{ evidence: 'PAINTER' }, /input\.evidence: is the form of another person's consent/],
       [{ categories: ['ai.medical'], recipients: ['AC', 'AI'] }, /"ai\.medical" never leaves AI: no consent can release it to AC/],
     ];
     for (const [over, message] of cases) {
-      const { status, body } = await ask(GRANT, { input: input({ avs: ORP_ONLY, ...over }) }, caseManager());
+      const evidence = over.evidence === 'PAINTER' ? { evidence: forms.get(PAINTER) } : {};
+      const { status, body } = await ask(GRANT, { input: input({ avs: ORP_ONLY, ...over, ...evidence }) }, caseManager());
       expect(body.errors?.[0]?.extensions?.code, JSON.stringify(over)).toBe('BAD_USER_INPUT');
       expect(body.errors?.[0]?.message, JSON.stringify(over)).toMatch(message);
       expect(status).toBeLessThan(500);

@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logTo } from '../lib/log.ts';
-import { seedConsent } from './support/consents.ts';
+import { seedConsent, storeConsentForm } from './support/consents.ts';
 import { CASELOAD } from './support/queries.ts';
 import { gql, startTestStack, type TestStack } from './support/stack.ts';
 
@@ -37,8 +37,9 @@ describe('a run of the whole stack', () => {
       const { body } = await gql(stack.gatewayUrl, CASELOAD, { avs: SCENARIOS }, headers);
       expect(body.data.persons).toHaveLength(5);
     }
+    const evidence = await storeConsentForm(stack.gatewayUrl, stack.as(requesters[0]!));
     await gql(stack.gatewayUrl, `mutation($i: GrantConsentInput!) { grantConsent(input: $i) { id } }`, {
-      i: { avs: SCENARIOS[0], recipients: ['AS'], categories: ['ac.entitlement'], purpose: 'cii', validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10), evidence: 'd'.repeat(64) },
+      i: { avs: SCENARIOS[0], recipients: ['AS'], categories: ['ac.entitlement'], purpose: 'cii', validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10), evidence },
     }, stack.as(requesters[0]!));
     await gql(stack.gatewayUrl, `{ person(avs: "756.1234.5678.98") { avs } }`, {}, stack.as(requesters[1]!)); // bad input
     await stack.mocks!.close(); // registries fail: warnings are logged

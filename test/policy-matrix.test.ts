@@ -127,7 +127,9 @@ for (const facts of [
             expect(error, where).toBeUndefined();
             expect(siblingErrors, where).toEqual(siblings.map(() => undefined));
             const value = path.reduce<any>((o, k) => o?.[k], person);
-            if (category === 'consent.records') expect(value.length, where).toBe(state === 'none' ? 0 : 1);
+            // Staff see only the consents that name or were recorded by the institution they act for (all seeded by a CII referent); the DPO sees all.
+            const concernsThem = state !== 'otherInstitution' || r.role === 'dpo' || actsFor(r.institution, r.role) === 'CII';
+            if (category === 'consent.records') expect(value.length, where).toBe(state === 'none' || !concernsThem ? 0 : 1);
             else expect(value !== null, where).toBe(mockHasData(avs, category));
           } else {
             expect(error, where).toMatchObject({ code: 'FORBIDDEN', category });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServerHandle } from './support/redis-server.ts';
+import { storeConsentForm } from './support/consents.ts';
 import { gql, startTestStack, type TestStack } from './support/stack.ts';
 
 const PAINTER = '756.1234.5678.97';
@@ -34,10 +35,11 @@ afterAll(async () => {
 describe('two stacks on one Redis', () => {
   it('share consents: granted on one, honoured on the other; revoked on one, refused by the other on the next request', async () => {
     const asCaseManager = (s: TestStack) => s.as({ institution: 'AI', role: 'case-manager', purpose: 'cii', caseReference: 'AI-GE-2026-0815' });
+    const evidence = await storeConsentForm(east.gatewayUrl, asCaseManager(east));
     const granted = await gql(
       east.gatewayUrl,
       `mutation($input: GrantConsentInput!) { grantConsent(input: $input) { id } }`,
-      { input: { avs: PAINTER, recipients: ['AI'], categories: ['ac.entitlement'], purpose: 'cii', validUntil: new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10), evidence: 'b'.repeat(64) } },
+      { input: { avs: PAINTER, recipients: ['AI'], categories: ['ac.entitlement'], purpose: 'cii', validUntil: new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10), evidence } },
       asCaseManager(east),
     );
     expect(granted.body.errors).toBeUndefined();

@@ -118,6 +118,14 @@ export const Settings = z.strictObject({
     .prefault({}),
   /** The HMAC key (≥ 32 bytes, hex) the consent service signs stored consents with. */
   consentSigningKeyFile: File.optional(),
+  /** Where signed consent forms are kept: a directory (development; a persistent volume in production) or Redis (default with redis.url). */
+  consentForms: z
+    .strictObject({
+      store: z.enum(['directory', 'redis']).optional(),
+      /** The directory of the directory store; default .ciigraph/consent-forms outside production, required in production. */
+      directory: File.optional(),
+    })
+    .prefault({}),
   tracing: z.strictObject({ otlpEndpoint: z.url().optional() }).prefault({}),
   identity: z
     .strictObject({
@@ -219,6 +227,8 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   bind('REDIS_URL', 'redis.url'),
   bind('REDIS_PREFIX', 'redis.prefix'),
   bind('CONSENT_SIGNING_KEY_FILE', 'consentSigningKeyFile'),
+  bind('CONSENT_FORM_STORE', 'consentForms.store'),
+  bind('CONSENT_FORM_DIR', 'consentForms.directory'),
   bind('OTEL_EXPORTER_OTLP_ENDPOINT', 'tracing.otlpEndpoint'),
   bind('IDENTITY_ISSUERS', 'identity.issuers', 'json'),
   bind('JWT_CLOCK_TOLERANCE_S', 'identity.clockToleranceS'),

@@ -5,7 +5,7 @@
 import type { GroupHeader } from '../../lib/audit/record-format.ts';
 import { ConsentChangeNotJournaled, grantConsentJournaled, revokeConsentJournaled } from '../../lib/consents/changes.ts';
 import type { ConsentRecord } from '../../lib/consents/store.ts';
-import { mayRevoke, visibleConsents, type VisibleConsent } from '../../lib/consents/visibility.ts';
+import { givenByThePerson, mayRevoke, visibleConsents, type VisibleConsent } from '../../lib/consents/visibility.ts';
 import { errors } from '../../lib/errors.ts';
 import { log } from '../../lib/log.ts';
 import type { SubgraphContext, SubgraphDeps } from '../shared/definition.ts';
@@ -60,6 +60,12 @@ export function consentResolvers(deps: SubgraphDeps) {
       const parsed = grantInputSchema(deps.catalogue, deps.policy, deps.clock.now()).safeParse(args.input);
       if (!parsed.success) throw badInput('input', parsed.error);
       const { institution, role, subject } = ctx.access.requester;
+      // The evidence must be a form ciigraph stores, and the form of this person's consent.
+      const bound = await consentStorage(() => deps.forms.bind(parsed.data.evidence, parsed.data.avs));
+      if (bound === 'missing') {
+        throw errors.badUserInput('input.evidence: names no stored consent form; store the signed form first (POST /consent-forms) and give its sha256.', { field: 'input.evidence' });
+      }
+      if (bound === 'bound-to-another') throw errors.badUserInput("input.evidence: is the form of another person's consent.", { field: 'input.evidence' });
       const record = await consentStorage(() =>
         grantConsentJournaled(
           deps.consents,
@@ -90,3 +96,10 @@ export function consentResolvers(deps: SubgraphDeps) {
 /** Person.consents: the person's consents as this requester may see them. */
 export const personConsents = (deps: SubgraphDeps, ctx: SubgraphContext, avs: string, all: readonly ConsentRecord[]) =>
   visibleConsents(deps.policy, ctx.access.requester, avs, all).map(consentToGraphQL);
+
+/** Person.consentForms: the stored forms the person's consents name (a consent the person gave themselves names none). */
+export function personConsentForms(all: readonly ConsentRecord[]) {
+  const forms = new Map<string, string[]>();
+  for (const c of all) if (!givenByThePerson(c)) forms.set(c.evidence, [...(forms.get(c.evidence) ?? []), c.id]);
+  return [...forms].map(([sha256, consentIds]) => ({ sha256, path: `/consent-forms/${sha256}`, consentIds }));
+}

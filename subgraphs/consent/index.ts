@@ -17,7 +17,7 @@ import type { SituationInputs } from './situation/inputs.ts';
 import { log } from '../../lib/log.ts';
 import { badInput } from './bad-input.ts';
 import { caseResolvers, personCases } from './cases.ts';
-import { consentResolvers, personConsents } from './consents.ts';
+import { consentResolvers, personConsentForms, personConsents } from './consents.ts';
 
 export interface ConsentContext {
   consentsOf: DataLoader<string, ConsentRecord[]>;
@@ -89,6 +89,7 @@ export const define = (deps: SubgraphDeps): SubgraphDefinition<ConsentContext> =
         [SUBJECT]: person.avs,
       }),
       consents: async (person: { avs: string }, _args: unknown, ctx: Ctx) => personConsents(deps, ctx, person.avs, await ctx.consentsOf.load(person.avs)),
+      consentForms: async (person: { avs: string }, _args: unknown, ctx: Ctx) => personConsentForms(await ctx.consentsOf.load(person.avs)),
       cases: (person: { avs: string }) => personCases(deps, person.avs),
     },
   },

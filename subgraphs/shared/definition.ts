@@ -11,6 +11,7 @@ import type { Config, SubgraphName } from '../../lib/config.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { ConsentStore } from '../../lib/consents/store.ts';
 import type { CaseRepertory } from '../../lib/cases/store.ts';
+import type { ConsentFormStore } from '../../lib/consent-forms/store.ts';
 import type { CategoryCatalogue } from '../../lib/schema/catalogue.ts';
 import type { AccessDecisions } from './request-decisions.ts';
 
@@ -21,6 +22,8 @@ export interface SubgraphDeps {
   consents: ConsentStore;
   /** The case repertory: written by openCase/closeCase, read with the consents for decisions. */
   cases: CaseRepertory;
+  /** The signed consent forms a consent's evidence must name. */
+  forms: ConsentFormStore;
   audit: AuditLog;
   /** Where decisions and actions are journaled (group commit onto `audit`). */
   journal: Journal;

@@ -20,3 +20,16 @@ export async function seedConsent(
   });
   return c.revoked ? (await store.revoke(record.id, new Date().toISOString(), by))! : record;
 }
+
+/** A signed consent form as a scanner would give it: a small PDF, different every time. */
+export function consentFormPdf(): Buffer {
+  return Buffer.concat([Buffer.from('%PDF-1.7\n% consent form (test)\n'), Buffer.from(randomBytes(64).toString('hex')), Buffer.from('\n%%EOF\n')]);
+}
+
+/** Stores a signed form through the gateway (POST /consent-forms) as staff who may record consents; its SHA-256, the evidence of a grant. */
+export async function storeConsentForm(gatewayUrl: string, headers: Record<string, string>, bytes: Buffer = consentFormPdf()): Promise<string> {
+  const res = await fetch(`${gatewayUrl}/consent-forms`, { method: 'POST', headers: { ...headers, 'content-type': 'application/pdf' }, body: new Uint8Array(bytes) });
+  const body = (await res.json()) as { sha256?: string };
+  if (res.status !== 201 || !body.sha256) throw new Error(`storing a consent form answered ${res.status}: ${JSON.stringify(body)}`);
+  return body.sha256;
+}

@@ -29,6 +29,7 @@ export async function startTestStack(opts: Partial<StackOptions> & { env?: Recor
     HOST: '127.0.0.1',
     DEV_TOKEN_SECRET_FILE: join(dir, 'dev-token-secret'),
     CONSENT_SIGNING_KEY_FILE: join(dir, 'consent-signing-key'),
+    CONSENT_FORM_DIR: join(dir, 'consent-forms'),
     ...opts.env,
   });
   const secretFile = config.auth.devSecretFile;
