@@ -11,6 +11,7 @@ import { loadConfig, SUBGRAPHS, type Config, type SubgraphName } from '../lib/co
 import { StartupError } from '../lib/errors.ts';
 import { setLogLevel } from '../lib/log.ts';
 import { closeRedis, createRedis } from '../lib/redis/connection.ts';
+import { openConsentFormStore } from '../lib/consent-forms/open.ts';
 import { startGateway } from '../gateway/server.ts';
 import { startMockRegistries } from '../mocks/server.ts';
 import { loadCatalogue } from '../lib/schema/catalogue.ts';
@@ -54,7 +55,9 @@ export async function startService(name: ServiceName, config: Config): Promise<R
     const redis = config.redisUrl ? createRedis(config.redisUrl, { name: 'ciigraph gateway' }) : undefined;
     const journal = redis ? new Journal(new RedisAuditLog(redis, { prefix: config.redisPrefix })) : undefined;
     try {
-      const gateway = await startGateway({ config, policy, credentialKeys, ...(journal ? { journal } : {}) });
+      // The signed consent forms: stored here (POST /consent-forms), bound by the consent subgraph.
+      const forms = openConsentFormStore(config, redis);
+      const gateway = await startGateway({ config, policy, credentialKeys, forms, ...(journal ? { journal } : {}) });
       return {
         url: gateway.url,
         close: async () => {

@@ -19,8 +19,7 @@ import { RedisCaseRepertory } from './cases/redis.ts';
 import { NO_SEED, type CaseRepertory, type CaseSeed } from './cases/store.ts';
 import { HmacSigner } from './signing.ts';
 import type { ConsentFormStore } from './consent-forms/store.ts';
-import { DirectoryConsentFormStore } from './consent-forms/directory.ts';
-import { RedisConsentFormStore } from './consent-forms/redis.ts';
+import { openConsentFormStore } from './consent-forms/open.ts';
 import { closeRedis, createRedis, waitForRedis } from './redis/connection.ts';
 import { log } from './log.ts';
 
@@ -65,14 +64,6 @@ export interface GivenStores {
   caseSeed?: CaseSeed;
 }
 
-function formStore(config: Config, redis: Redis | undefined): ConsentFormStore {
-  const where = config.consentForms;
-  if (where.store === 'directory') return new DirectoryConsentFormStore(where.directory);
-  // Checked with the configuration: the redis store comes with redis.url.
-  if (!redis) throw new StartupError('configuration', ['consentForms.store redis needs redis.url (REDIS_URL)']);
-  return new RedisConsentFormStore(redis, { prefix: config.redisPrefix });
-}
-
 export function openStores(config: Config, given: GivenStores = {}): Stores {
   const seed = given.caseSeed ?? NO_SEED;
   if (!config.redisUrl) {
@@ -83,7 +74,7 @@ export function openStores(config: Config, given: GivenStores = {}): Stores {
       kind: 'memory',
       consents,
       cases,
-      forms: given.forms ?? formStore(config, undefined),
+      forms: given.forms ?? openConsentFormStore(config, undefined),
       audit,
       journal: new Journal(audit),
       readFacts: personFactsReader(consents, cases),
@@ -102,7 +93,7 @@ export function openStores(config: Config, given: GivenStores = {}): Stores {
     kind: 'redis',
     consents,
     cases,
-    forms: given.forms ?? formStore(config, redis),
+    forms: given.forms ?? openConsentFormStore(config, redis),
     audit,
     journal: new Journal(audit),
     readFacts: personFactsReader(consents, cases),

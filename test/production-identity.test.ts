@@ -79,6 +79,24 @@ describe('NODE_ENV=production', () => {
     });
     expect(config.useMocks).toBe(false);
   });
+
+  it('keeps consent forms in Redis by default, or in a directory it must be given (a volume)', () => {
+    const env = {
+      NODE_ENV: 'production',
+      REDIS_URL: 'redis://127.0.0.1:6390',
+      IDENTITY_ISSUERS: JSON.stringify([{ issuer: 'https://idp.ge.ch', audience: 'ciigraph', publicKeyFile }]),
+      GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES: publicKeyFile,
+      CONSENT_SIGNING_KEY_FILE: join(dir, 'consent-signing-key'),
+      UNEMPLOYMENT_REGISTRY_URL: 'https://plasta.example/api',
+      DISABILITY_REGISTRY_URL: 'https://ai.example/api',
+      SOCIAL_ASSISTANCE_REGISTRY_URL: 'https://as.example/api',
+      SUPPLEMENTARY_BENEFITS_REGISTRY_URL: 'https://pc.example/api',
+    };
+    expect(loadConfig(env).consentForms).toEqual({ store: 'redis' });
+    expect(() => loadConfig({ ...env, CONSENT_FORM_STORE: 'directory' })).toThrow(/CONSENT_FORM_DIR/);
+    expect(loadConfig({ ...env, CONSENT_FORM_STORE: 'directory', CONSENT_FORM_DIR: '/var/lib/ciigraph/forms' }).consentForms).toEqual({ store: 'directory', directory: '/var/lib/ciigraph/forms' });
+    expect(() => loadConfig({ NODE_ENV: 'test', CONSENT_FORM_STORE: 'redis' })).toThrow(/needs redis\.url/);
+  });
 });
 
 describe('variables of earlier versions', () => {

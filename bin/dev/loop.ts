@@ -14,6 +14,7 @@ import { loadCatalogue } from '../../lib/schema/catalogue.ts';
 import { checkSubgraphSdl, formatReport, type SdlCheckReport } from '../../lib/schema/sdl-check.ts';
 import { subgraphSchemaPath } from '../../lib/schema/subgraph-sdl.ts';
 import type { DevStatus } from '../../gateway/graphiql/index.ts';
+import { openConsentFormStore } from '../../lib/consent-forms/open.ts';
 import { startGateway } from '../../gateway/server.ts';
 
 const CHILD = fileURLToPath(new URL('./subgraphs.ts', import.meta.url));
@@ -104,6 +105,8 @@ export class DevLoop {
         config: this.opts.config,
         policy,
         credentialKeys: this.opts.credentialKeys,
+        // The development directory store, shared on disk with the subgraphs' process.
+        ...(this.opts.config.consentForms.store === 'directory' ? { forms: openConsentFormStore(this.opts.config, undefined) } : {}),
         ...(supergraphSdl ? { supergraphSdl } : {}),
         devStatus: () => this.status,
       });
