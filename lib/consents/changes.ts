@@ -10,10 +10,19 @@ export const CONSENT_CATEGORY = 'consent.records';
 
 export class ConsentChangeNotJournaled extends Error {}
 
-export async function grantConsentJournaled(store: ConsentStore, journal: Journal, consent: NewConsent, header: GroupHeader): Promise<ConsentRecord> {
+export function grantConsentJournaled(store: ConsentStore, journal: Journal, consent: NewConsent, header: GroupHeader): Promise<ConsentRecord> {
+  return recordJournaled(store, journal, consent, header, 'CONSENT_GRANTED');
+}
+
+/** A consent the person gave and confirmed themselves, after its preview: journaled CONSENT_CONFIRMED. */
+export function giveConsentJournaled(store: ConsentStore, journal: Journal, consent: NewConsent, header: GroupHeader): Promise<ConsentRecord> {
+  return recordJournaled(store, journal, consent, header, 'CONSENT_CONFIRMED');
+}
+
+async function recordJournaled(store: ConsentStore, journal: Journal, consent: NewConsent, header: GroupHeader, action: 'CONSENT_GRANTED' | 'CONSENT_CONFIRMED'): Promise<ConsentRecord> {
   const record = await store.grant(consent);
   try {
-    await journal.actions(header, [{ action: 'CONSENT_GRANTED', avs: record.avs, category: CONSENT_CATEGORY, decision: 'ALLOWED', consentId: record.id }]);
+    await journal.actions(header, [{ action, avs: record.avs, category: CONSENT_CATEGORY, decision: 'ALLOWED', consentId: record.id }]);
   } catch (e) {
     // An unjournaled consent must release nothing: withdrawn at once, by the one who recorded it.
     await store.revoke(record.id, consent.grantedAt, consent.recordedBy).catch(() => undefined);

@@ -17,7 +17,7 @@ import type { SituationInputs } from './situation/inputs.ts';
 import { log } from '../../lib/log.ts';
 import { badInput } from './bad-input.ts';
 import { caseResolvers, personCases } from './cases.ts';
-import { consentResolvers, personConsentForms, personConsents } from './consents.ts';
+import { consentPreviewResolver, consentResolvers, personConsentForms, personConsents } from './consents.ts';
 
 export interface ConsentContext {
   consentsOf: DataLoader<string, ConsentRecord[]>;
@@ -69,6 +69,7 @@ export const define = (deps: SubgraphDeps): SubgraphDefinition<ConsentContext> =
           }
         });
       },
+      consentPreview: consentPreviewResolver(deps),
       accessLog: async (_: unknown, args: { avs: string; first?: number | null; before?: string | null; caseReference?: string | null }) => {
         const parsed = AccessLogArgs.safeParse(args);
         if (!parsed.success) throw badInput('accessLog', parsed.error);
