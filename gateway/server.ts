@@ -39,6 +39,7 @@ import { observeRequests } from '../lib/observability/request-plugin.ts';
 import { extractContext } from '../lib/observability/tracing.ts';
 import { createGraphiqlRoute, devTokenIssuer, type DevStatus } from './graphiql/index.ts';
 import { createConsentFormRoutes } from '../lib/consent-forms/routes.ts';
+import { createPersonPageRoute } from '../lib/person-page/index.ts';
 import type { ConsentFormStore } from '../lib/consent-forms/store.ts';
 import type { ConsentStore } from '../lib/consents/store.ts';
 
@@ -150,6 +151,8 @@ export async function startGateway({
   await server.start();
   // The offline IDE, development only (its token endpoint only where devTokenIssuer offers one).
   const ide = production ? undefined : createGraphiqlRoute({ policy, tokenIssuer: devTokenIssuer(config), loopbackNames: config.graphiql.loopbackNames, ...(devStatus ? { devStatus } : {}) });
+  // The person's own page: static, it reads everything through /graphql with the person's token.
+  const personPage = createPersonPageRoute();
   const timeouts = { headersMs: config.frontDoor.headersTimeoutMs, requestMs: config.frontDoor.requestTimeoutMs };
   const adminRoutes = {
     '/metrics': metricsRoute,
@@ -185,6 +188,7 @@ export async function startGateway({
       prefixRoutes: {
         ...(ide ? { [ide.basePath]: ide } : {}),
         ...(forms && journal ? { '/consent-forms': createConsentFormRoutes({ forms, policy, journal, authenticate: admit }) } : {}),
+        [personPage.basePath]: personPage,
       },
     });
   } catch (e) {
