@@ -669,6 +669,7 @@ describe('the gateway route handlers', () => {
         throw new Error('down');
       },
       query: (q) => audit.query(q),
+      since: (at) => audit.since(at),
       verify: () => audit.verify(),
       close: async () => {},
     };
