@@ -56,6 +56,8 @@ interface Env {
   dir: string;
   outDir: string;
   headers: Record<string, string>;
+  /** A caseload names no case reference: each person's own open case applies (CONTRACT.md section 6). */
+  caseloadHeaders: Record<string, string>;
   childEnv: Record<string, string>;
   privateKeyFile: string;
   publicKeyFile: string;
@@ -98,6 +100,7 @@ function prepareEnv(stamp: string): Env {
       'x-purpose': REQUESTER.purpose,
       'x-case-reference': REQUESTER.case,
     },
+    caseloadHeaders: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': REQUESTER.purpose },
   };
 }
 
@@ -127,11 +130,31 @@ async function post(url: string, headers: Record<string, string>, body: string) 
   return { status: res.status, text, json };
 }
 
+/** The headers a scenario's requests carry: a caseload names no case reference. */
+const headersOf = (env: Env, s: Scenario) => (s.persons.length > 1 ? env.caseloadHeaders : env.headers);
+
+/**
+ * Every person of the queries gets an open case at the AI, then a consent, through the
+ * gateway, so nothing the AI may read of a person in its case is denied (LPGA art. 32's
+ * categories still need a case named: a caseload names none, so those are denied in Q2).
+ */
+async function seedCases(url: string, headers: Record<string, string>, persons: readonly string[]): Promise<void> {
+  for (let i = 0; i < persons.length; i += 25) {
+    const chunk = persons.slice(i, i + 25);
+    const vars = chunk.map((_, k) => `$i${k}: OpenCaseInput!`).join(', ');
+    const fields = chunk.map((_, k) => `o${k}: openCase(input: $i${k}) { caseReference }`).join(' ');
+    const variables = Object.fromEntries(chunk.map((avs, k) => [`i${k}`, { avs, caseReference: `AI-BENCH-${avs.replace(/\D/g, '')}` }]));
+    const { status, json } = await post(url, headers, JSON.stringify({ query: `mutation Open(${vars}) { ${fields} }`, variables }));
+    if (status !== 200 || json.errors?.length) throw new Error(`openCase failed: ${status} ${JSON.stringify(json.errors).slice(0, 500)}`);
+  }
+}
+
 /**
  * Every person of the queries gets a consent through the gateway, so nothing is denied:
  * grantConsent mutations, 25 per operation (aliases; the gateway allows 30).
  */
 async function seedConsents(url: string, headers: Record<string, string>, persons: readonly string[]): Promise<void> {
+  await seedCases(url, headers, persons);
   const validUntil = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
   const chunks: string[][] = [];
   for (let i = 0; i < persons.length; i += 25) chunks.push(persons.slice(i, i + 25));
@@ -247,7 +270,7 @@ async function measureScenario(
 
   for (const t of targets) {
     // One request: status, errors, and the data every variant must agree on.
-    const r = await post(t.url, env.headers, s.body);
+    const r = await post(t.url, headersOf(env, s), s.body);
     const errors = (r.json.errors ?? []).map((e) => `${e.extensions?.code ?? '?'}${e.extensions?.category ? ` ${e.extensions.category}` : ''}: ${e.message}`);
     const people = (() => {
       const d = r.json.data as { person?: Record<string, unknown>; persons?: Record<string, unknown>[] } | undefined;
@@ -264,10 +287,10 @@ async function measureScenario(
     // Registry calls per request on a quiet stack: 3 sequential requests.
     await quiesce(t.mocksUrl);
     await resetCalls(t.mocksUrl);
-    for (let i = 0; i < 3; i++) await post(t.url, env.headers, s.body);
+    for (let i = 0; i < 3; i++) await post(t.url, headersOf(env, s), s.body);
     quiet.set(t.id, perRequest(await readCalls(t.mocksUrl), 3));
 
-    if (args.warmupS > 0) for (const i of instancesOf(t)) await load({ ...t, ...i }, s, env.headers, args.warmupS, false);
+    if (args.warmupS > 0) for (const i of instancesOf(t)) await load({ ...t, ...i }, s, headersOf(env, s), args.warmupS, false);
     await quiesce(t.mocksUrl);
     acc.set(t.id, {
       completed: 0, sent: 0, seconds: 0, segments: [], latencies: [], errors: 0, timeouts: 0, non2xx: 0, mismatches: 0,
@@ -291,7 +314,7 @@ async function measureScenario(
     await resetCalls(t.mocksUrl);
     const sampler = new RssSampler(pids, 250).start();
     const cpu0 = t.cpuPids.map((pid) => readProcCpuSeconds(pid) ?? NaN);
-    const { result, latencies } = await load(t, s, env.headers, half, true);
+    const { result, latencies } = await load(t, s, headersOf(env, s), half, true);
     const cpu1 = t.cpuPids.map((pid) => readProcCpuSeconds(pid) ?? NaN);
     sampler.stop();
     a.cpuFront += cpu1[0]! - cpu0[0]!;
@@ -610,7 +633,7 @@ async function memoryRun(t: Target, children: Child[], s: Scenario, env: Env, se
     Promise.all(children.map((c) => c.command({ cmd: 'memory', gc: true }, 30_000).then((m) => Number(m.heapUsed) / 2 ** 20, () => NaN)));
   const before = await retainedAll();
   await askRetained();
-  const { result } = await load(t, s, env.headers, seconds, false);
+  const { result } = await load(t, s, headersOf(env, s), seconds, false);
   clearInterval(heapTimer);
   await askRetained();
   const after = await retainedAll();
@@ -677,7 +700,7 @@ async function profileRun(args: BenchArgs, env: Env, stamp: string): Promise<voi
   ];
   try {
     const [on, off, inProcess] = splitTargets(st);
-    await seedConsents(on!.url, env.headers, q1.persons);
+    await seedConsents(on!.url, env.caseloadHeaders, q1.persons);
     const runs: { target: Target; profiled: { child: Child; label: string }[] }[] = [
       {
         target: on!,
@@ -761,7 +784,7 @@ async function main(): Promise<void> {
     try {
       log('granting the consents');
       // Enforcement on only: the other variants release everything anyway.
-      for (const t of [...splitTargets(stacks), ...embeddedTargets(stacks)]) if (t.enforcement) for (const i of instancesOf(t)) await seedConsents(i.url, env.headers, persons);
+      for (const t of [...splitTargets(stacks), ...embeddedTargets(stacks)]) if (t.enforcement) for (const i of instancesOf(t)) await seedConsents(i.url, env.caseloadHeaders, persons);
       // Every process, every scenario, before anything is measured: the gateway's code keeps
       // getting faster for some 20 s of load (JIT tiers), so a first scenario warmed only by
       // its own short warm-up read a variant with more code (the policy) as slower, and a
@@ -770,7 +793,7 @@ async function main(): Promise<void> {
         log(`warming up every process: ${args.warmupStartS} s of each scenario on each instance`);
         for (const s of all) {
           for (const t of s.id === 'Q1' ? [...splitTargets(stacks), ...embeddedTargets(stacks)] : splitTargets(stacks)) {
-            for (const i of instancesOf(t)) await load({ ...t, ...i }, s, env.headers, args.warmupStartS, false);
+            for (const i of instancesOf(t)) await load({ ...t, ...i }, s, headersOf(env, s), args.warmupStartS, false);
           }
         }
       }
