@@ -19,7 +19,10 @@ import { sendJson, startHttpService, type HttpService } from '../lib/http-server
 import { SUPERGRAPH_PATH } from '../lib/schema/compose.ts';
 import type { Policy } from '../lib/access/policy.ts';
 import type { Journal } from '../lib/audit/journal.ts';
-import { createAccessLogRoute, createPolicyPageRoute, dpoOnly } from '../lib/policy-review/routes.ts';
+import { createAccessLogRoute, createPolicyPageRoute, createSignalsRoute, dpoOnly } from '../lib/policy-review/routes.ts';
+import { refreshFishingSignals } from '../lib/supervision/refresh.ts';
+import { systemClock } from '../lib/clock.ts';
+import type { ConsentStore } from '../lib/consents/store.ts';
 import { loadCatalogue, type CategoryCatalogue } from '../lib/schema/catalogue.ts';
 import { maskUnexpectedErrors } from '../lib/errors.ts';
 import type { CredentialKeys } from '../lib/auth/subgraph-credential.ts';
@@ -41,7 +44,6 @@ import { createGraphiqlRoute, devTokenIssuer, type DevStatus } from './graphiql/
 import { createConsentFormRoutes } from '../lib/consent-forms/routes.ts';
 import { createPersonPageRoute } from '../lib/person-page/index.ts';
 import type { ConsentFormStore } from '../lib/consent-forms/store.ts';
-import type { ConsentStore } from '../lib/consents/store.ts';
 
 export interface GatewayOptions {
   config: Config;
@@ -55,7 +57,7 @@ export interface GatewayOptions {
   journal?: Journal;
   /** The signed consent forms (POST /consent-forms, GET /consent-forms/<sha256>). */
   forms?: ConsentFormStore;
-  /** The consent registry, for the person's own page. */
+  /** Who recorded the consents that released reads (the DPO's fishing signals). */
   consents?: ConsentStore;
   /** `npm run dev`: the state of the developer's last change, shown on the GraphiQL page. */
   devStatus?: () => DevStatus;
@@ -77,6 +79,7 @@ export async function startGateway({
   catalogue,
   journal,
   forms,
+  consents,
   devStatus,
   adminPort = config.ports.admin,
 }: GatewayOptions): Promise<GatewayService> {
@@ -97,6 +100,7 @@ export async function startGateway({
   const dpoRoutes = {
     '/policy': dpoOnly(authenticated, createPolicyPageRoute(policy, catalogue ?? loadCatalogue(), sdl)),
     ...(journal ? { '/policy/access-log': dpoOnly(authenticated, createAccessLogRoute({ policy, journal })) } : {}),
+    ...(journal && consents ? { '/policy/signals': dpoOnly(authenticated, createSignalsRoute({ policy, journal, consents })) } : {}),
   };
   const gateway = new ApolloGateway({
     supergraphSdl: sdl,
@@ -195,10 +199,12 @@ export async function startGateway({
     await admin?.close();
     throw e;
   }
+  const stopSignals = journal && consents ? refreshFishingSignals({ log: journal.log, consents, thresholds: policy.fishingSignals, clock: systemClock }) : () => {};
   return {
     ...service,
     adminUrl: admin?.url ?? service.url,
     close: async () => {
+      stopSignals();
       await service.close();
       await admin?.close();
       await server.stop();
