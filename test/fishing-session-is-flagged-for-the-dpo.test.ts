@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeConsentForm } from './support/consents.ts';
 import { personsWithEveryFile } from './support/persons.ts';
 import { startRedisServer, type RedisServerHandle } from './support/redis-server.ts';
 import { gql, startTestStack, type TestStack } from './support/stack.ts';
@@ -57,10 +58,11 @@ beforeAll(async () => {
   await gql(stack.gatewayUrl, REGISTRATION, { avs: caseload.slice(5, 45) }, counsellor('c-fisher'));
   // …and three persons' social-assistance benefits under consents he records himself.
   for (const avs of caseload.slice(40, 43)) {
+    const evidence = await storeConsentForm(stack.gatewayUrl, counsellor('c-fisher'));
     const granted = await gql(
       stack.gatewayUrl,
       `mutation($input: GrantConsentInput!) { grantConsent(input: $input) { id } }`,
-      { input: { avs, recipients: ['AC'], categories: ['as.benefits'], purpose: 'cii', validUntil: new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10), evidence: 'c'.repeat(64) } },
+      { input: { avs, recipients: ['AC'], categories: ['as.benefits'], purpose: 'cii', validUntil: new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10), evidence } },
       counsellor('c-fisher'),
     );
     expect(granted.body.errors).toBeUndefined();
