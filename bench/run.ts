@@ -157,6 +157,18 @@ async function seedScenarios(url: string, env: Env, list: readonly Scenario[]): 
   if (caseload.length) await seedConsents(url, env.caseloadHeaders, caseload, (avs) => `HG-BENCH-${avs.replace(/\D/g, '')}`, 'AS', CASELOAD_CONSENTED_CATEGORIES);
 }
 
+/** Stores a small signed form through the gateway; its SHA-256. */
+async function storeForm(url: string, headers: Record<string, string>): Promise<string> {
+  const { 'content-type': _json, ...auth } = headers;
+  const bytes = Buffer.from(`%PDF-1.7\n% bench consent form ${randomBytes(16).toString('hex')}\n%%EOF\n`);
+  const res = await fetch(`${url}/consent-forms`, { method: 'POST', headers: { ...auth, 'content-type': 'application/pdf' }, body: new Uint8Array(bytes) });
+  // A revision from before consent forms (the bench's comparison checkout) takes any SHA-256.
+  if (res.status === 404) return randomBytes(32).toString('hex');
+  const json = (await res.json()) as { sha256?: string };
+  if (res.status !== 201 || !json.sha256) throw new Error(`POST /consent-forms failed: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
+  return json.sha256;
+}
+
 /**
  * Every person gets an open case and a consent through the gateway, so nothing is denied:
  * grantConsent mutations, 25 per operation (aliases; the gateway allows 30).
@@ -175,12 +187,14 @@ async function seedConsents(
   for (let i = 0; i < persons.length; i += 25) chunks.push(persons.slice(i, i + 25));
   const worker = async () => {
     for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
+      // Each consent names its person's signed form, stored first (CONTRACT.md section 7).
+      const forms = await Promise.all(chunk.map(() => storeForm(url, headers)));
       const vars = chunk.map((_, i) => `$i${i}: GrantConsentInput!`).join(', ');
       const fields = chunk.map((_, i) => `g${i}: grantConsent(input: $i${i}) { id }`).join(' ');
       const variables = Object.fromEntries(
         chunk.map((avs, i) => [
           `i${i}`,
-          { avs, recipients: [recipient], categories, purpose: 'cii', validUntil, evidence: randomBytes(32).toString('hex') },
+          { avs, recipients: [recipient], categories, purpose: 'cii', validUntil, evidence: forms[i] },
         ]),
       );
       const { status, json } = await post(url, headers, JSON.stringify({ query: `mutation Grant(${vars}) { ${fields} }`, variables }));

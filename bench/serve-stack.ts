@@ -29,6 +29,8 @@ import { httpClientFromFiles } from '../lib/http-client.ts';
 import { systemClock } from '../lib/clock.ts';
 import { loadConfig, REGISTRY_PATHS, REGISTRY_SUBGRAPHS, type Config, type SubgraphName } from '../lib/config.ts';
 import { openStores } from '../lib/stores.ts';
+import { openConsentFormStore } from '../lib/consent-forms/open.ts';
+import { closeRedis, createRedis } from '../lib/redis/connection.ts';
 import { startGateway } from '../gateway/server.ts';
 import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { startMockRegistries } from '../mocks/server.ts';
@@ -154,12 +156,21 @@ async function main(): Promise<void> {
       if (!keyFile) throw new Error('gateway mode needs GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE');
       const policy = loadPolicy(loadCatalogue(), config.policyFile);
       const credentialKeys = credentialKeysFromFiles(keyFile, []);
-      const gateway = await startGateway({ config: { ...config, subgraphUrls: opts.subgraphUrls }, policy, credentialKeys, port: 0 });
-      close = gateway.close;
+      // The consent forms the bench's grants name: the development directory, shared on disk with the subgraphs.
+      const formsRedis = config.consentForms.store === 'redis' && config.redisUrl ? createRedis(config.redisUrl, { name: 'bench gateway forms' }) : undefined;
+      const forms = { forms: openConsentFormStore(config, formsRedis) };
+      const gateway = await startGateway({ config: { ...config, subgraphUrls: opts.subgraphUrls }, policy, credentialKeys, port: 0, ...forms });
+      close = async () => {
+        await gateway.close();
+        if (formsRedis) await closeRedis(formsRedis);
+      };
       ready.url = gateway.url;
       if (opts.twinSubgraphUrls) {
-        const twin = await startGateway({ config: { ...config, subgraphUrls: opts.twinSubgraphUrls }, policy, credentialKeys, port: 0 });
-        close = async () => void (await Promise.all([gateway.close(), twin.close()]));
+        const twin = await startGateway({ config: { ...config, subgraphUrls: opts.twinSubgraphUrls }, policy, credentialKeys, port: 0, ...forms });
+        close = async () => {
+          await Promise.all([gateway.close(), twin.close()]);
+          if (formsRedis) await closeRedis(formsRedis);
+        };
         ready.twinUrl = twin.url;
       }
       break;

@@ -191,7 +191,7 @@ export async function startGateway({
       },
       prefixRoutes: {
         ...(ide ? { [ide.basePath]: ide } : {}),
-        ...(forms && journal ? { '/consent-forms': createConsentFormRoutes({ forms, policy, journal, authenticate: admit }) } : {}),
+        ...(forms ? { '/consent-forms': createConsentFormRoutes({ forms, policy, journal, authenticate: admit }) } : {}),
         [personPage.basePath]: personPage,
       },
     });

@@ -59,7 +59,8 @@ function readForm(req: IncomingMessage): Promise<Buffer> {
 export interface ConsentFormRouteOptions {
   forms: ConsentFormStore;
   policy: Policy;
-  journal: Journal;
+  /** Where readings are journaled; without it, no form is read (AUDIT_UNAVAILABLE). */
+  journal: Journal | undefined;
   /** The gateway's authentication (no or bad token: an error marked 401). */
   authenticate: (req: IncomingMessage) => Promise<VerifiedRequest>;
   clock?: Clock;
@@ -142,6 +143,7 @@ export function createConsentFormRoutes(opts: ConsentFormRouteOptions): (req: In
       policy: `${opts.policy.name} ${opts.policy.version}`,
     };
     try {
+      if (!opts.journal) throw new Error('this gateway has no access log');
       await opts.journal.decisions(header, [decision!]);
     } catch (e) {
       log.error({ service: 'gateway', route: 'consent-forms', ...errorFields(e) }, 'access log cannot be written');
