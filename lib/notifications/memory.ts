@@ -47,12 +47,13 @@ export class MemoryNotificationStore implements NotificationStore {
     return [...this.byId.values()].filter((n) => n.recipient === recipient && n.seq > after).sort((a, b) => a.seq - b.seq).slice(0, limit);
   }
 
-  async due(now: string, limit: number): Promise<DueDelivery[]> {
-    return [...this.outbox.entries()]
+  async claimDue(now: string, limit: number, leaseUntil: string): Promise<DueDelivery[]> {
+    const due = [...this.outbox.entries()]
       .filter(([, o]) => Date.parse(o.dueAt) <= Date.parse(now))
       .sort((a, b) => Date.parse(a[1].dueAt) - Date.parse(b[1].dueAt))
-      .slice(0, limit)
-      .map(([id, o]) => ({ notification: this.byId.get(id)!, attempts: o.attempts }));
+      .slice(0, limit);
+    for (const [, o] of due) o.dueAt = leaseUntil;
+    return due.map(([id, o]) => ({ notification: this.byId.get(id)!, attempts: o.attempts }));
   }
 
   async delivered(id: string): Promise<void> {

@@ -31,6 +31,14 @@ if ARGV[4] == '1' then redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1]) end
 return 1
 `);
 
+// KEYS[1] the outbox. ARGV[1] now (ms), ARGV[2] at most this many, ARGV[3] the lease's end (ms).
+// Replies the ids claimed: due again only when the lease ends.
+const CLAIM = luaScript(`
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], 'XX', ARGV[3], id) end
+return ids
+`);
+
 const Stored = z.strictObject({ notification: Notification, signature: z.string() });
 const Dead = z.strictObject({ attempts: z.number().int(), lastError: z.string(), deadAt: z.string() });
 
@@ -92,8 +100,8 @@ export class RedisNotificationStore implements NotificationStore {
     return (await this.read(ids)).filter((n): n is Notification => n !== undefined && n.recipient === recipient);
   }
 
-  async due(now: string, limit: number): Promise<DueDelivery[]> {
-    const ids = await this.redis.zrangebyscore(`${this.p}outbox`, '-inf', Date.parse(now), 'LIMIT', 0, limit);
+  async claimDue(now: string, limit: number, leaseUntil: string): Promise<DueDelivery[]> {
+    const ids = (await evalScript(this.redis, CLAIM, [`${this.p}outbox`], [Date.parse(now), limit, Date.parse(leaseUntil)])) as string[];
     if (ids.length === 0) return [];
     const [notifications, attempts] = await Promise.all([this.read(ids), this.redis.hmget(`${this.p}attempts`, ...ids)]);
     return ids.flatMap((_, i) => (notifications[i] ? [{ notification: notifications[i]!, attempts: Number(attempts[i] ?? 0) }] : []));

@@ -60,8 +60,12 @@ export interface NotificationStore {
   add(notifications: readonly NewNotification[], webhookRecipients: ReadonlySet<Institution>): Promise<Notification[]>;
   /** A recipient's notifications after a position, oldest first. */
   since(recipient: Institution, after: number, limit: number): Promise<Notification[]>;
-  /** Webhook deliveries due at `now` (ISO timestamp), oldest due first. */
-  due(now: string, limit: number): Promise<DueDelivery[]>;
+  /**
+   * Claims webhook deliveries due at `now` (ISO timestamp), oldest due first: each is due again
+   * only at `leaseUntil`, so another instance does not send it meanwhile, and one whose sender
+   * died is sent again then (at least once).
+   */
+  claimDue(now: string, limit: number, leaseUntil: string): Promise<DueDelivery[]>;
   /** The recipient acknowledged it: off the outbox. */
   delivered(id: string): Promise<void>;
   /** An attempt failed: try again at `retryAt`, or (null) give up and move it to the dead letters. */
