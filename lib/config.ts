@@ -3,6 +3,7 @@
 // turned into what the services use. The embedded defaults run the whole stack on one
 // machine (CONTRACT.md section 1); production refuses to start without its real parts.
 import { StartupError } from './errors.ts';
+import type { Institution } from './schema/catalogue.ts';
 import { loadSettings } from './config/layers.ts';
 import {
   DEFAULT_PORTS,
@@ -91,11 +92,24 @@ export interface Config {
   graphiql: { loopbackNames: string[] };
   redisPrefix: string;
   consentSigningKeyFile: string;
+  notifications: {
+    webhooks: Partial<Record<Institution, string>>;
+    signingKeyFile: string;
+    keyId: string;
+    maxAttempts: number;
+    backoffMs: number;
+    webhookIntervalMs: number;
+    /** 0: no scheduled comparison. */
+    scanIntervalMs: number;
+    pushTokenFile: string;
+  };
 }
 
 export const DEFAULT_DEV_SECRET_FILE = new URL('../.ciigraph/dev-token-secret', import.meta.url).pathname;
 export const DEV_ISSUER = 'ciigraph-dev';
 export const DEFAULT_CONSENT_SIGNING_KEY_FILE = new URL('../.ciigraph/consent-signing-key', import.meta.url).pathname;
+export const DEFAULT_NOTIFICATION_SIGNING_KEY_FILE = new URL('../.ciigraph/notification-signing-key.pem', import.meta.url).pathname;
+export const DEFAULT_REGISTRY_PUSH_TOKEN_FILE = new URL('../.ciigraph/registry-push-token', import.meta.url).pathname;
 
 const stripSlash = (url: string) => url.replace(/\/$/, '');
 
@@ -124,6 +138,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const c = s.gatewayCredential;
     if (!c.privateKeyFile && !c.publicKeyFiles.length && !c.jwksUrl) {
       problems.push('gatewayCredential.privateKeyFile (GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE; gateway) or gatewayCredential.jwksUrl / publicKeyFiles (GATEWAY_CREDENTIAL_JWKS_URL / GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES; subgraph): required in production');
+    }
+  }
+  if (production && Object.keys(s.notifications.webhooks).length && !s.notifications.signingKeyFile) {
+    problems.push('notifications.signingKeyFile (NOTIFICATION_SIGNING_KEY_FILE): required in production when webhooks are set (deliveries are signed)');
+  }
+  if (production) {
+    for (const [institution, url] of Object.entries(s.notifications.webhooks)) {
+      if (!url!.startsWith('https:')) problems.push(`notifications.webhooks.${institution} (NOTIFICATION_WEBHOOKS): https only in production`);
     }
   }
   if (problems.length) throw new StartupError(file ?? 'environment', problems);
@@ -182,5 +204,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiql: { loopbackNames: s.graphiql.loopbackNames },
     redisPrefix: s.redis.prefix,
     consentSigningKeyFile: s.consentSigningKeyFile ?? DEFAULT_CONSENT_SIGNING_KEY_FILE,
+    notifications: {
+      webhooks: { ...s.notifications.webhooks },
+      signingKeyFile: s.notifications.signingKeyFile ?? DEFAULT_NOTIFICATION_SIGNING_KEY_FILE,
+      keyId: s.notifications.keyId,
+      maxAttempts: s.notifications.maxAttempts,
+      backoffMs: s.notifications.backoffMs,
+      webhookIntervalMs: Math.round(s.notifications.webhookIntervalS * 1000),
+      scanIntervalMs: s.notifications.scanIntervalS * 1000,
+      pushTokenFile: s.notifications.pushTokenFile ?? DEFAULT_REGISTRY_PUSH_TOKEN_FILE,
+    },
   };
 }
