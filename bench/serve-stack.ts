@@ -103,6 +103,8 @@ async function stackOf(config: Config, o: { enforcement: boolean; gateway: boole
     cases: stores.cases,
     audit: stores.audit,
     journal: stores.journal,
+    notifications: stores.notifications,
+    webhookRecipients: new Set(),
     readFacts: stores.readFacts,
     clock: systemClock,
     credentials: CredentialVerifier.ofKeys(keys),

@@ -20,12 +20,17 @@ import { NO_SEED, type CaseRepertory, type CaseSeed } from './cases/store.ts';
 import { HmacSigner } from './signing.ts';
 import { closeRedis, createRedis, waitForRedis } from './redis/connection.ts';
 import { log } from './log.ts';
+import { MemoryNotificationStore } from './notifications/memory.ts';
+import { RedisNotificationStore } from './notifications/redis.ts';
+import type { NotificationStore } from './notifications/store.ts';
 
 export interface Stores {
   kind: 'memory' | 'redis';
   consents: ConsentStore;
   cases: CaseRepertory;
   audit: AuditLog;
+  /** Notifications: observations, the feed, the webhook outbox. */
+  notifications: NotificationStore;
   /** Decisions and actions go to `audit` through it (group commit). */
   journal: Journal;
   /** The persons' consents and cases, for a batch of decisions in one read. */
@@ -55,6 +60,7 @@ export interface GivenStores {
   consents?: ConsentStore;
   cases?: CaseRepertory;
   audit?: AuditLog;
+  notifications?: NotificationStore;
   /** The cases a person starts with in a new repertory (the mocks' in development; none in production). */
   caseSeed?: CaseSeed;
 }
@@ -70,6 +76,7 @@ export function openStores(config: Config, given: GivenStores = {}): Stores {
       consents,
       cases,
       audit,
+      notifications: given.notifications ?? new MemoryNotificationStore(),
       journal: new Journal(audit),
       readFacts: personFactsReader(consents, cases),
       status: () => 'up',
@@ -88,6 +95,7 @@ export function openStores(config: Config, given: GivenStores = {}): Stores {
     consents,
     cases,
     audit,
+    notifications: given.notifications ?? new RedisNotificationStore(redis, new HmacSigner(key), opts),
     journal: new Journal(audit),
     readFacts: personFactsReader(consents, cases),
     status: () => (redis.status === 'ready' ? 'up' : 'down'),
