@@ -20,6 +20,8 @@ import { SUPERGRAPH_PATH } from '../lib/schema/compose.ts';
 import type { Policy } from '../lib/access/policy.ts';
 import type { Journal } from '../lib/audit/journal.ts';
 import { createAccessLogRoute, createPolicyPageRoute, dpoOnly } from '../lib/policy-review/routes.ts';
+import { createNotificationsPageRoute } from '../lib/policy-review/notifications-view.ts';
+import type { NotificationStore } from '../lib/notifications/store.ts';
 import { loadCatalogue, type CategoryCatalogue } from '../lib/schema/catalogue.ts';
 import { maskUnexpectedErrors } from '../lib/errors.ts';
 import type { CredentialKeys } from '../lib/auth/subgraph-credential.ts';
@@ -49,6 +51,8 @@ export interface GatewayOptions {
   catalogue?: CategoryCatalogue;
   /** Where the DPO's readings of the access log are journaled, and the log they read. */
   journal?: Journal;
+  /** The notification store, for the DPO's /policy/notifications page. */
+  notifications?: NotificationStore;
   /** `npm run dev`: the state of the developer's last change, shown on the GraphiQL page. */
   devStatus?: () => DevStatus;
   /** The admin port (/readyz, /metrics, /credential-keys); default: config.ports.admin, unset: the gateway's port. */
@@ -68,6 +72,7 @@ export async function startGateway({
   supergraphSdl,
   catalogue,
   journal,
+  notifications,
   devStatus,
   adminPort = config.ports.admin,
 }: GatewayOptions): Promise<GatewayService> {
@@ -88,6 +93,7 @@ export async function startGateway({
   const dpoRoutes = {
     '/policy': dpoOnly(authenticated, createPolicyPageRoute(policy, catalogue ?? loadCatalogue(), sdl)),
     ...(journal ? { '/policy/access-log': dpoOnly(authenticated, createAccessLogRoute({ policy, journal })) } : {}),
+    ...(notifications ? { '/policy/notifications': dpoOnly(authenticated, createNotificationsPageRoute(policy, notifications)) } : {}),
   };
   const gateway = new ApolloGateway({
     supergraphSdl: sdl,

@@ -196,4 +196,31 @@ describe("the painter's story, told to whom it concerns", () => {
     const orpOnly = await stack.audit.query({ avs: ORP_ONLY, first: 100 });
     expect(orpOnly.map((e) => e.action)).toEqual(['CASE_OPENED']);
   });
+
+  it("the DPO's page lists each event rule in words and what it delivered to whom, and what the policy refused", async () => {
+    const page = await fetch(`${stack.gatewayUrl}/policy/notifications`, { headers: stack.as({ institution: 'CII', role: 'dpo' }) });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    for (const rule of ['file-opened-or-closed', 'entitlement-exhausting', 'ai-decision', 'orp-registration-required']) expect(html).toContain(`id="rule-${rule}"`);
+    expect(html).toContain('The unemployment daily-allowance entitlement runs out within 30 days');
+    const section = (rule: string) => html.slice(html.indexOf(`id="rule-${rule}"`), html.indexOf('</section>', html.indexOf(`id="rule-${rule}"`)));
+    // Entitlement: delivered once to social assistance, refused to the AI and the CII.
+    expect(section('entitlement-exhausting')).toContain('<tr><td>AS</td><td>1</td><td>0</td></tr>');
+    expect(section('entitlement-exhausting')).toContain('<tr><td>AI</td><td>0</td><td>1</td></tr>');
+    expect(section('entitlement-exhausting')).toContain('<tr><td>CII</td><td>0</td><td>1</td></tr>');
+    expect(section('ai-decision')).toContain('<tr><td>AC</td><td>1</td><td>0</td></tr>');
+    expect(section('orp-registration-required')).toContain('<tr><td>PC</td><td>0</td><td>0</td></tr>');
+    expect(html).not.toContain(PAINTER);
+    const staffPage = await fetch(`${stack.gatewayUrl}/policy/notifications`, { headers: stack.as(staff.AC) });
+    expect(staffPage.status).toBe(403);
+  });
+
+  it('a push without the registry\'s token, or with a bad AVS number, is refused', async () => {
+    const url = stack.config.subgraphUrls.unemployment.replace(/\/graphql$/, INGEST_PATH);
+    const body = JSON.stringify({ avs: [PAINTER] });
+    expect((await fetch(url, { method: 'POST', body })).status).toBe(401);
+    expect((await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${'0'.repeat(64)}` }, body })).status).toBe(401);
+    expect(await push('unemployment', ['756.1234.5678.90'])).toBe(400);
+    expect(await push('consent' as never, [PAINTER]).catch(() => 404)).not.toBe(202);
+  });
 });

@@ -64,6 +64,7 @@ export async function deliverEvents(events: readonly NotificationEvent[], deps: 
   const groups: LogGroup[] = [];
   const allowed: NewNotification[] = [];
   let denied = 0;
+  const decided: { rule: string; recipient: Institution; delivered: boolean }[] = [];
   for (const event of fresh) {
     for (const { institution, caseReference } of recipientsOf(facts.get(event.avs)?.cases ?? [], event.source)) {
       const role = policy.deliveryRoleOf(institution);
@@ -75,6 +76,7 @@ export async function deliverEvents(events: readonly NotificationEvent[], deps: 
       const header = { at: now, requester, purpose: request.purpose, caseReference, subgraph, requestId: `notification-${event.id}`, policy: `${policy.name} ${policy.version}` };
       const group = groupOfDecisions(header, [decision]);
       groups.push({ ...group, items: group.items.map((item) => ({ ...item, action: 'NOTIFICATION_DELIVERED' as const })) });
+      decided.push({ rule: event.rule, recipient: institution, delivered: decision.allowed });
       if (!decision.allowed) {
         denied++;
         continue;
@@ -97,6 +99,7 @@ export async function deliverEvents(events: readonly NotificationEvent[], deps: 
   // Journaled before anything is stored for the recipients: no delivery without its entry.
   await deps.journal.append(groups);
   const delivered = await deps.store.add(allowed, deps.webhookRecipients);
+  await deps.store.count(decided);
   await deps.store.markHandled(fresh.map((e) => e.id));
   return { events: fresh.length, delivered, denied };
 }

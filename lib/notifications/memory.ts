@@ -1,7 +1,7 @@
 // In-memory notification store: the embedded default (one process).
 import type { Institution } from '../schema/catalogue.ts';
 import type { Observation } from './observation.ts';
-import type { DeadLetter, DueDelivery, NewNotification, Notification, NotificationStore } from './store.ts';
+import type { DeadLetter, DueDelivery, NewNotification, Notification, NotificationStore, Tally } from './store.ts';
 
 export class MemoryNotificationStore implements NotificationStore {
   private readonly seen = new Map<string, Observation>();
@@ -10,6 +10,21 @@ export class MemoryNotificationStore implements NotificationStore {
   private readonly outbox = new Map<string, { dueAt: string; attempts: number }>();
   private readonly dead = new Map<string, Omit<DeadLetter, 'notification'>>();
   private seq = 0;
+  private readonly counts = new Map<string, Tally>();
+
+  async count(decided: readonly { rule: string; recipient: Institution; delivered: boolean }[]): Promise<void> {
+    for (const d of decided) {
+      const key = `${d.rule}|${d.recipient}`;
+      const t = this.counts.get(key) ?? { rule: d.rule, recipient: d.recipient, delivered: 0, refused: 0 };
+      if (d.delivered) t.delivered++;
+      else t.refused++;
+      this.counts.set(key, t);
+    }
+  }
+
+  async tallies(): Promise<Tally[]> {
+    return [...this.counts.values()].map((t) => ({ ...t }));
+  }
 
   async observations(institution: Institution, avs: readonly string[]): Promise<Map<string, Observation>> {
     const found = new Map<string, Observation>();

@@ -11,6 +11,7 @@
 //   <p>notif:feed:<institution>  zset  id by seq
 //   <p>notif:outbox              zset  id by due time (ms); <p>notif:attempts hash id → attempts
 //   <p>notif:dead                hash  id → JSON { attempts, lastError, deadAt }
+//   <p>notif:tally               hash  <rule>|<recipient>|delivered|refused → count
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { evalScript, luaScript } from '../redis/connection.ts';
@@ -18,7 +19,8 @@ import type { Institution } from '../schema/catalogue.ts';
 import type { HmacSigner } from '../signing.ts';
 import { log } from '../log.ts';
 import { Observation } from './observation.ts';
-import { Notification, type DeadLetter, type DueDelivery, type NewNotification, type NotificationStore } from './store.ts';
+import { Institution as InstitutionCode } from '../schema/catalogue.ts';
+import { Notification, type DeadLetter, type DueDelivery, type NewNotification, type NotificationStore, type Tally } from './store.ts';
 
 // KEYS[1] the notification, KEYS[2] the recipient's feed, KEYS[3] the outbox.
 // ARGV[1] the id, ARGV[2] the signed document, ARGV[3] its seq, ARGV[4] '1' to queue it for the
@@ -53,6 +55,27 @@ export class RedisNotificationStore implements NotificationStore {
     opts: { prefix?: string } = {},
   ) {
     this.p = `${opts.prefix ?? 'ciigraph:'}notif:`;
+  }
+
+  async count(decided: readonly { rule: string; recipient: Institution; delivered: boolean }[]): Promise<void> {
+    if (decided.length === 0) return;
+    const m = this.redis.multi();
+    for (const d of decided) m.hincrby(`${this.p}tally`, `${d.rule}|${d.recipient}|${d.delivered ? 'delivered' : 'refused'}`, 1);
+    await m.exec();
+  }
+
+  async tallies(): Promise<Tally[]> {
+    const all = await this.redis.hgetall(`${this.p}tally`);
+    const byKey = new Map<string, Tally>();
+    for (const [field, n] of Object.entries(all)) {
+      const [rule, recipient, outcome] = field.split('|');
+      const r = InstitutionCode.safeParse(recipient);
+      if (!rule || !r.success || (outcome !== 'delivered' && outcome !== 'refused')) continue;
+      const t = byKey.get(`${rule}|${r.data}`) ?? { rule, recipient: r.data, delivered: 0, refused: 0 };
+      t[outcome] += Number(n);
+      byKey.set(`${rule}|${r.data}`, t);
+    }
+    return [...byKey.values()];
   }
 
   async observations(institution: Institution, avs: readonly string[]): Promise<Map<string, Observation>> {

@@ -43,7 +43,19 @@ export interface DeadLetter {
   deadAt: string;
 }
 
+/** How many deliveries of a rule's events to one institution were decided, each way (for the DPO). */
+export interface Tally {
+  rule: string;
+  recipient: Institution;
+  delivered: number;
+  refused: number;
+}
+
 export interface NotificationStore {
+  /** Counts decided deliveries. */
+  count(decided: readonly { rule: string; recipient: Institution; delivered: boolean }[]): Promise<void>;
+  /** What was counted, by rule and recipient. */
+  tallies(): Promise<Tally[]>;
   /** The last observations of these persons at an institution (absent: never observed). */
   observations(institution: Institution, avs: readonly string[]): Promise<Map<string, Observation>>;
   /** Replaces them. */
