@@ -18,7 +18,7 @@ import { killBenchRedis, startBenchRedis, type BenchRedis } from './lib/redis.ts
 import { checkOut, currentCommit, removeAllCheckouts, type Checkout } from './lib/revisions.ts';
 import { linearFit, pairedOverhead, percentileOfSorted, troughs } from './lib/stats.ts';
 import type { BenchResults, Calls, MemoryResult, ScenarioResult, VariantId, VariantResult } from './lib/types.ts';
-import { CONSENTED_CATEGORIES, REQUESTER, scenarios, type Scenario } from './queries.ts';
+import { CASELOAD_CONSENTED_CATEGORIES, CASELOAD_REQUESTER, CONSENTED_CATEGORIES, REQUESTER, scenarios, type Scenario } from './queries.ts';
 import type { ServeOptions } from './serve-stack.ts';
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url));
@@ -56,6 +56,8 @@ interface Env {
   dir: string;
   outDir: string;
   headers: Record<string, string>;
+  /** A caseload names no case reference: each person's own open case applies (CONTRACT.md section 6). */
+  caseloadHeaders: Record<string, string>;
   childEnv: Record<string, string>;
   privateKeyFile: string;
   publicKeyFile: string;
@@ -81,11 +83,11 @@ function prepareEnv(stamp: string): Env {
   writeFileSync(publicKeyFile, publicKey);
   const childEnv = { DEV_TOKEN_SECRET_FILE: secretFile, CONSENT_SIGNING_KEY_FILE: consentKeyFile };
   const config = loadConfig({ NODE_ENV: 'test', ...childEnv });
-  const token = issueDevToken(devSecret(secretFile), { ...REQUESTER }, {
-    issuer: config.auth.issuer,
-    audience: config.auth.audience,
-    ttlSeconds: 6 * 3600,
-  });
+  const tokenOf = (claims: { institution: string; role: string; sub: string; purpose: string }) =>
+    issueDevToken(devSecret(secretFile), claims, { issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: 6 * 3600 });
+  // The case reference goes in Q1's header only.
+  const { case: _case, ...claims } = REQUESTER;
+  const token = tokenOf(claims);
   return {
     dir,
     outDir,
@@ -98,6 +100,7 @@ function prepareEnv(stamp: string): Env {
       'x-purpose': REQUESTER.purpose,
       'x-case-reference': REQUESTER.case,
     },
+    caseloadHeaders: { 'content-type': 'application/json', authorization: `Bearer ${tokenOf(CASELOAD_REQUESTER)}`, 'x-purpose': CASELOAD_REQUESTER.purpose },
   };
 }
 
@@ -127,11 +130,46 @@ async function post(url: string, headers: Record<string, string>, body: string) 
   return { status: res.status, text, json };
 }
 
+/** The headers a scenario's requests carry: a caseload names no case reference. */
+const headersOf = (env: Env, s: Scenario) => (s.persons.length > 1 ? env.caseloadHeaders : env.headers);
+
 /**
- * Every person of the queries gets a consent through the gateway, so nothing is denied:
+ * Every person of the queries gets an open case at the requester's institution, then a
+ * consent, through the gateway, so nothing is denied (CONTRACT.md section 6).
+ */
+async function seedCases(url: string, headers: Record<string, string>, persons: readonly string[], referenceOf: (avs: string) => string): Promise<void> {
+  for (let i = 0; i < persons.length; i += 25) {
+    const chunk = persons.slice(i, i + 25);
+    const vars = chunk.map((_, k) => `$i${k}: OpenCaseInput!`).join(', ');
+    const fields = chunk.map((_, k) => `o${k}: openCase(input: $i${k}) { caseReference }`).join(' ');
+    const variables = Object.fromEntries(chunk.map((avs, k) => [`i${k}`, { avs, caseReference: referenceOf(avs) }]));
+    const { status, json } = await post(url, headers, JSON.stringify({ query: `mutation Open(${vars}) { ${fields} }`, variables }));
+    if (status !== 200 || json.errors?.length) throw new Error(`openCase failed: ${status} ${JSON.stringify(json.errors).slice(0, 500)}`);
+  }
+}
+
+/** Each scenario's persons get their cases and consents from the scenario's requester. */
+async function seedScenarios(url: string, env: Env, list: readonly Scenario[]): Promise<void> {
+  const single = [...new Set(list.filter((s) => s.persons.length === 1).flatMap((s) => s.persons))];
+  const caseload = [...new Set(list.filter((s) => s.persons.length > 1).flatMap((s) => s.persons))];
+  // Q1 names the painter's AI case: it must be open (the mocks' repertory seed is not the bench's).
+  if (single.length) await seedConsents(url, env.headers, single, () => REQUESTER.case, 'AI', CONSENTED_CATEGORIES);
+  if (caseload.length) await seedConsents(url, env.caseloadHeaders, caseload, (avs) => `HG-BENCH-${avs.replace(/\D/g, '')}`, 'AS', CASELOAD_CONSENTED_CATEGORIES);
+}
+
+/**
+ * Every person gets an open case and a consent through the gateway, so nothing is denied:
  * grantConsent mutations, 25 per operation (aliases; the gateway allows 30).
  */
-async function seedConsents(url: string, headers: Record<string, string>, persons: readonly string[]): Promise<void> {
+async function seedConsents(
+  url: string,
+  headers: Record<string, string>,
+  persons: readonly string[],
+  referenceOf: (avs: string) => string,
+  recipient: string,
+  categories: readonly string[],
+): Promise<void> {
+  await seedCases(url, headers, persons, referenceOf);
   const validUntil = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
   const chunks: string[][] = [];
   for (let i = 0; i < persons.length; i += 25) chunks.push(persons.slice(i, i + 25));
@@ -142,7 +180,7 @@ async function seedConsents(url: string, headers: Record<string, string>, person
       const variables = Object.fromEntries(
         chunk.map((avs, i) => [
           `i${i}`,
-          { avs, recipients: ['AI'], categories: CONSENTED_CATEGORIES, purpose: 'cii', validUntil, evidence: randomBytes(32).toString('hex') },
+          { avs, recipients: [recipient], categories, purpose: 'cii', validUntil, evidence: randomBytes(32).toString('hex') },
         ]),
       );
       const { status, json } = await post(url, headers, JSON.stringify({ query: `mutation Grant(${vars}) { ${fields} }`, variables }));
@@ -247,7 +285,7 @@ async function measureScenario(
 
   for (const t of targets) {
     // One request: status, errors, and the data every variant must agree on.
-    const r = await post(t.url, env.headers, s.body);
+    const r = await post(t.url, headersOf(env, s), s.body);
     const errors = (r.json.errors ?? []).map((e) => `${e.extensions?.code ?? '?'}${e.extensions?.category ? ` ${e.extensions.category}` : ''}: ${e.message}`);
     const people = (() => {
       const d = r.json.data as { person?: Record<string, unknown>; persons?: Record<string, unknown>[] } | undefined;
@@ -264,10 +302,10 @@ async function measureScenario(
     // Registry calls per request on a quiet stack: 3 sequential requests.
     await quiesce(t.mocksUrl);
     await resetCalls(t.mocksUrl);
-    for (let i = 0; i < 3; i++) await post(t.url, env.headers, s.body);
+    for (let i = 0; i < 3; i++) await post(t.url, headersOf(env, s), s.body);
     quiet.set(t.id, perRequest(await readCalls(t.mocksUrl), 3));
 
-    if (args.warmupS > 0) for (const i of instancesOf(t)) await load({ ...t, ...i }, s, env.headers, args.warmupS, false);
+    if (args.warmupS > 0) for (const i of instancesOf(t)) await load({ ...t, ...i }, s, headersOf(env, s), args.warmupS, false);
     await quiesce(t.mocksUrl);
     acc.set(t.id, {
       completed: 0, sent: 0, seconds: 0, segments: [], latencies: [], errors: 0, timeouts: 0, non2xx: 0, mismatches: 0,
@@ -291,7 +329,7 @@ async function measureScenario(
     await resetCalls(t.mocksUrl);
     const sampler = new RssSampler(pids, 250).start();
     const cpu0 = t.cpuPids.map((pid) => readProcCpuSeconds(pid) ?? NaN);
-    const { result, latencies } = await load(t, s, env.headers, half, true);
+    const { result, latencies } = await load(t, s, headersOf(env, s), half, true);
     const cpu1 = t.cpuPids.map((pid) => readProcCpuSeconds(pid) ?? NaN);
     sampler.stop();
     a.cpuFront += cpu1[0]! - cpu0[0]!;
@@ -610,7 +648,7 @@ async function memoryRun(t: Target, children: Child[], s: Scenario, env: Env, se
     Promise.all(children.map((c) => c.command({ cmd: 'memory', gc: true }, 30_000).then((m) => Number(m.heapUsed) / 2 ** 20, () => NaN)));
   const before = await retainedAll();
   await askRetained();
-  const { result } = await load(t, s, env.headers, seconds, false);
+  const { result } = await load(t, s, headersOf(env, s), seconds, false);
   clearInterval(heapTimer);
   await askRetained();
   const after = await retainedAll();
@@ -677,7 +715,7 @@ async function profileRun(args: BenchArgs, env: Env, stamp: string): Promise<voi
   ];
   try {
     const [on, off, inProcess] = splitTargets(st);
-    await seedConsents(on!.url, env.headers, q1.persons);
+    await seedScenarios(on!.url, env, [q1]);
     const runs: { target: Target; profiled: { child: Child; label: string }[] }[] = [
       {
         target: on!,
@@ -748,7 +786,6 @@ async function main(): Promise<void> {
 
     const all = scenarios().filter((s) => !args.only || args.only.includes(s.id));
     if (!all.length) throw new Error(`--only matches no scenario (Q1, Q2-50, Q2-200)`);
-    const persons = [...new Set(scenarios().flatMap((s) => s.persons))];
     const results: ScenarioResult[] = [];
     const childPeaks: Record<string, number> = {};
     let memory: MemoryResult | undefined;
@@ -761,7 +798,7 @@ async function main(): Promise<void> {
     try {
       log('granting the consents');
       // Enforcement on only: the other variants release everything anyway.
-      for (const t of [...splitTargets(stacks), ...embeddedTargets(stacks)]) if (t.enforcement) for (const i of instancesOf(t)) await seedConsents(i.url, env.headers, persons);
+      for (const t of [...splitTargets(stacks), ...embeddedTargets(stacks)]) if (t.enforcement) for (const i of instancesOf(t)) await seedScenarios(i.url, env, scenarios());
       // Every process, every scenario, before anything is measured: the gateway's code keeps
       // getting faster for some 20 s of load (JIT tiers), so a first scenario warmed only by
       // its own short warm-up read a variant with more code (the policy) as slower, and a
@@ -770,7 +807,7 @@ async function main(): Promise<void> {
         log(`warming up every process: ${args.warmupStartS} s of each scenario on each instance`);
         for (const s of all) {
           for (const t of s.id === 'Q1' ? [...splitTargets(stacks), ...embeddedTargets(stacks)] : splitTargets(stacks)) {
-            for (const i of instancesOf(t)) await load({ ...t, ...i }, s, env.headers, args.warmupStartS, false);
+            for (const i of instancesOf(t)) await load({ ...t, ...i }, s, headersOf(env, s), args.warmupStartS, false);
           }
         }
       }

@@ -46,6 +46,10 @@ export class MemoryAuditLog implements AuditLog {
     return verifier.verdict();
   }
 
+  async since(at: string): Promise<AccessLogEntry[]> {
+    return this.all().filter((e) => e.at >= at);
+  }
+
   /** Every entry, oldest first (tests and the DPO tooling). */
   all(): AccessLogEntry[] {
     return this.stored.flatMap((_, i) => entriesOf(this.recordAt(i + 1)));
