@@ -115,3 +115,17 @@ describe('the Redis notification store', () => {
     expect((await s.since('AC', 0, 10)).map((n) => n.id)).toEqual([hex(8)]);
   });
 });
+
+describe("the repertory's persons, which the scheduled comparison walks", () => {
+  it('are every person with a written case and the persons the seed lists, in memory and in Redis', async () => {
+    const { MemoryCaseRepertory } = await import('../lib/cases/memory.ts');
+    const { RedisCaseRepertory } = await import('../lib/cases/redis.ts');
+    const seed = { casesOf: () => [], holderOf: () => undefined, persons: () => ['756.4444.5555.62'] };
+    for (const cases of [new MemoryCaseRepertory(seed), new RedisCaseRepertory(redis, signer, { prefix: `test-${randomUUID()}:`, seed })]) {
+      await cases.openCase({ avs: '756.1234.5678.97', institution: 'AC', caseReference: 'ORP-1', on: '2026-02-02' });
+      await cases.openCase({ avs: '756.9876.5432.17', institution: 'AS', caseReference: 'HG-1', on: '2026-02-02' });
+      await cases.closeCase({ avs: '756.9876.5432.17', institution: 'AS', caseReference: 'HG-1', on: '2026-03-02' });
+      expect((await cases.persons()).sort()).toEqual(['756.1234.5678.97', '756.4444.5555.62', '756.9876.5432.17']);
+    }
+  });
+});
