@@ -72,7 +72,13 @@ export function startNotifications(config: Config, deps: SubgraphDeps, definitio
 
   const ingest = (w: WatchedRegistry): RouteHandler => async (req, res) => {
     if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://x').pathname !== INGEST_PATH) return sendJson(res, 404, { error: 'no such route' });
-    token ??= pushToken(config);
+    try {
+      token ??= pushToken(config);
+    } catch (e) {
+      // Fail closed: without its token no push is taken.
+      log.error({ institution: w.institution, reason: (e as Error).message }, 'the registry push token cannot be read');
+      return sendJson(res, 503, { error: 'pushes are not configured (REGISTRY_PUSH_TOKEN_FILE)' });
+    }
     if (!authorised(req, token)) return sendJson(res, 401, { error: 'a registry push needs its bearer token' });
     const parsed = IngestBody.safeParse(await readJson(req, res));
     if (!parsed.success) return sendJson(res, 400, { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
