@@ -22,6 +22,7 @@
 // so a profile covers the measured window only, not the start-up.
 // Environment (set by the orchestrator): DEV_TOKEN_SECRET_FILE, CONSENT_SIGNING_KEY_FILE,
 // GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE (gateway) / GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES (subgraphs).
+import type { Institution } from '../lib/schema/catalogue.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
@@ -106,6 +107,8 @@ function unenforcedDeps(config: Config) {
       forms: stores.forms,
       audit: stores.audit,
       journal: stores.journal,
+      notifications: stores.notifications,
+      webhookRecipients: new Set<Institution>(),
       readFacts: stores.readFacts,
       clock: systemClock,
       credentials: CredentialVerifier.ofKeys(keys),

@@ -16,13 +16,16 @@ import { httpClientFromFiles } from '../lib/http-client.ts';
 import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { startGateway } from '../gateway/server.ts';
 import { startMockRegistries, type MockRegistries } from '../mocks/server.ts';
-import type { SubgraphDeps } from '../subgraphs/shared/definition.ts';
+import type { SubgraphDefinition, SubgraphDeps } from '../subgraphs/shared/definition.ts';
 import { startSubgraph } from '../subgraphs/shared/server.ts';
 import { define as unemployment } from '../subgraphs/unemployment/index.ts';
 import { define as disability } from '../subgraphs/disability/index.ts';
 import { define as socialAssistance } from '../subgraphs/social-assistance/index.ts';
 import { define as supplementaryBenefits } from '../subgraphs/supplementary-benefits/index.ts';
 import { define as consent } from '../subgraphs/consent/index.ts';
+import type { Institution } from '../lib/schema/catalogue.ts';
+import { startNotifications, type Notifications } from './notifications.ts';
+import type { NotificationStore } from '../lib/notifications/store.ts';
 
 export const SUBGRAPH_DEFINITIONS = {
   unemployment,
@@ -42,6 +45,7 @@ export interface StackOptions {
   consents?: ConsentStore;
   cases?: CaseRepertory;
   audit?: AuditLog;
+  notifications?: NotificationStore;
   /** Which services to start; default all. */
   only?: readonly SubgraphName[];
   gateway?: boolean;
@@ -60,6 +64,8 @@ export interface Stack {
   forms: ConsentFormStore;
   audit: AuditLog;
   policy: Policy;
+  /** Detection and delivery of this stack's notifications (scans and webhook runs on demand, for tests and commands). */
+  notifications: Notifications;
   /** The gateway's credential keys (the private half never leaves this process). */
   credentialKeys: CredentialKeys;
   close(): Promise<void>;
@@ -79,10 +85,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...(opts.consents ? { consents: opts.consents } : {}),
     ...(opts.audit ? { audit: opts.audit } : {}),
     ...(opts.cases ? { cases: opts.cases } : {}),
+    ...(opts.notifications ? { notifications: opts.notifications } : {}),
     ...(config.useMocks ? { caseSeed: MOCK_CASE_SEED } : {}),
   });
   const { consents, audit } = stores;
   let mocks: MockRegistries | undefined;
+  let notifications: Notifications | undefined;
   try {
     await stores.ready();
     if (config.useMocks) {
@@ -102,12 +110,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       clock: opts.clock ?? systemClock,
       credentials,
       registryCall: httpClientFromFiles(config.outgoing.registries),
+      notifications: stores.notifications,
+      webhookRecipients: new Set(Object.keys(config.notifications.webhooks) as Institution[]),
       storesStatus: () => stores.status(),
     };
     const names = opts.only ?? SUBGRAPHS;
-    const subgraphs = await Promise.all(
-      names.map((name) => startSubgraph(SUBGRAPH_DEFINITIONS[name](deps) as never, deps, port(config.ports[name]))),
-    );
+    const definitions = names.map((name) => SUBGRAPH_DEFINITIONS[name](deps) as SubgraphDefinition);
+    // The registries' pushes, the scheduled comparisons and the webhooks of this stack's subgraphs.
+    notifications = startNotifications(config, deps, definitions);
+    const subgraphs = await Promise.all(definitions.map((def, i) => startSubgraph(def, deps, port(config.ports[names[i]!]), notifications!.ingestRoutes(def))));
     started.push(...subgraphs);
     subgraphs.forEach((s, i) => (config.subgraphUrls[names[i]!] = `${s.url}/graphql`));
     config = { ...config };
@@ -116,7 +127,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     let closing: Promise<void> | undefined;
     if (opts.gateway !== false) {
       const adminPort = config.ports.admin === undefined ? undefined : port(config.ports.admin);
-      const gateway = await startGateway({ config, policy, catalogue, journal: stores.journal, forms: stores.forms, consents, credentialKeys: keys, port: port(config.ports.gateway), adminPort });
+      const gateway = await startGateway({ config, policy, catalogue, journal: stores.journal, forms: stores.forms, consents, notifications: stores.notifications, credentialKeys: keys, port: port(config.ports.gateway), adminPort });
       started.push(gateway);
       gatewayUrl = gateway.url;
       adminUrl = gateway.adminUrl;
@@ -132,12 +143,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       forms: stores.forms,
       audit,
       policy,
+      notifications: notifications!,
       credentialKeys: keys,
       // Idempotent: a second stop waits for the first.
       close: () =>
         (closing ??= (async () => {
           // Gateway first, so nothing new reaches the subgraphs while they drain.
           for (const s of [...started].reverse()) await s.close();
+          await notifications?.stop();
           await mocks?.close();
           await stores.close();
           credentials.close();
@@ -145,6 +158,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     };
   } catch (e) {
     for (const s of started.reverse()) await s.close().catch(() => {});
+    await notifications?.stop().catch(() => {});
     await mocks?.close().catch(() => {});
     await stores.close().catch(() => {});
     credentials.close();

@@ -23,6 +23,8 @@ import { createAccessLogRoute, createPolicyPageRoute, createSignalsRoute, dpoOnl
 import { refreshFishingSignals } from '../lib/supervision/refresh.ts';
 import { systemClock } from '../lib/clock.ts';
 import type { ConsentStore } from '../lib/consents/store.ts';
+import { createNotificationsPageRoute } from '../lib/policy-review/notifications-view.ts';
+import type { NotificationStore } from '../lib/notifications/store.ts';
 import { loadCatalogue, type CategoryCatalogue } from '../lib/schema/catalogue.ts';
 import { maskUnexpectedErrors } from '../lib/errors.ts';
 import type { CredentialKeys } from '../lib/auth/subgraph-credential.ts';
@@ -57,6 +59,8 @@ export interface GatewayOptions {
   journal?: Journal;
   /** The signed consent forms (POST /consent-forms, GET /consent-forms/<sha256>). */
   forms?: ConsentFormStore;
+  /** The notification store, for the DPO's /policy/notifications page. */
+  notifications?: NotificationStore;
   /** Who recorded the consents that released reads (the DPO's fishing signals). */
   consents?: ConsentStore;
   /** `npm run dev`: the state of the developer's last change, shown on the GraphiQL page. */
@@ -79,6 +83,7 @@ export async function startGateway({
   catalogue,
   journal,
   forms,
+  notifications,
   consents,
   devStatus,
   adminPort = config.ports.admin,
@@ -101,6 +106,7 @@ export async function startGateway({
     '/policy': dpoOnly(authenticated, createPolicyPageRoute(policy, catalogue ?? loadCatalogue(), sdl)),
     ...(journal ? { '/policy/access-log': dpoOnly(authenticated, createAccessLogRoute({ policy, journal })) } : {}),
     ...(journal && consents ? { '/policy/signals': dpoOnly(authenticated, createSignalsRoute({ policy, journal, consents })) } : {}),
+    ...(notifications ? { '/policy/notifications': dpoOnly(authenticated, createNotificationsPageRoute(policy, notifications)) } : {}),
   };
   const gateway = new ApolloGateway({
     supergraphSdl: sdl,

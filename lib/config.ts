@@ -3,6 +3,7 @@
 // turned into what the services use. The embedded defaults run the whole stack on one
 // machine (CONTRACT.md section 1); production refuses to start without its real parts.
 import { StartupError } from './errors.ts';
+import type { Institution } from './schema/catalogue.ts';
 import { loadSettings } from './config/layers.ts';
 import {
   DEFAULT_PORTS,
@@ -93,12 +94,25 @@ export interface Config {
   consentSigningKeyFile: string;
   /** Where signed consent forms are kept. */
   consentForms: { store: 'directory'; directory: string } | { store: 'redis' };
+  notifications: {
+    webhooks: Partial<Record<Institution, string>>;
+    signingKeyFile: string;
+    keyId: string;
+    maxAttempts: number;
+    backoffMs: number;
+    webhookIntervalMs: number;
+    /** 0: no scheduled comparison. */
+    scanIntervalMs: number;
+    pushTokenFile: string;
+  };
 }
 
 export const DEFAULT_DEV_SECRET_FILE = new URL('../.ciigraph/dev-token-secret', import.meta.url).pathname;
 export const DEV_ISSUER = 'ciigraph-dev';
 export const DEFAULT_CONSENT_SIGNING_KEY_FILE = new URL('../.ciigraph/consent-signing-key', import.meta.url).pathname;
 export const DEFAULT_CONSENT_FORM_DIR = new URL('../.ciigraph/consent-forms', import.meta.url).pathname;
+export const DEFAULT_NOTIFICATION_SIGNING_KEY_FILE = new URL('../.ciigraph/notification-signing-key.pem', import.meta.url).pathname;
+export const DEFAULT_REGISTRY_PUSH_TOKEN_FILE = new URL('../.ciigraph/registry-push-token', import.meta.url).pathname;
 
 const stripSlash = (url: string) => url.replace(/\/$/, '');
 
@@ -133,6 +147,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   if (s.consentForms.store === 'redis' && !s.redis.url) problems.push('consentForms.store (CONSENT_FORM_STORE) redis: needs redis.url (REDIS_URL)');
+  if (production && Object.keys(s.notifications.webhooks).length && !s.notifications.signingKeyFile) {
+    problems.push('notifications.signingKeyFile (NOTIFICATION_SIGNING_KEY_FILE): required in production when webhooks are set (deliveries are signed)');
+  }
+  if (production) {
+    for (const [institution, url] of Object.entries(s.notifications.webhooks)) {
+      if (!url!.startsWith('https:')) problems.push(`notifications.webhooks.${institution} (NOTIFICATION_WEBHOOKS): https only in production`);
+    }
+  }
   if (problems.length) throw new StartupError(file ?? 'environment', problems);
 
   const formStore = s.consentForms.store ?? (s.redis.url ? 'redis' : 'directory');
@@ -191,5 +213,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisPrefix: s.redis.prefix,
     consentSigningKeyFile: s.consentSigningKeyFile ?? DEFAULT_CONSENT_SIGNING_KEY_FILE,
     consentForms: formStore === 'redis' ? { store: 'redis' } : { store: 'directory', directory: s.consentForms.directory ?? DEFAULT_CONSENT_FORM_DIR },
+    notifications: {
+      webhooks: { ...s.notifications.webhooks },
+      signingKeyFile: s.notifications.signingKeyFile ?? DEFAULT_NOTIFICATION_SIGNING_KEY_FILE,
+      keyId: s.notifications.keyId,
+      maxAttempts: s.notifications.maxAttempts,
+      backoffMs: s.notifications.backoffMs,
+      webhookIntervalMs: Math.round(s.notifications.webhookIntervalS * 1000),
+      scanIntervalMs: s.notifications.scanIntervalS * 1000,
+      pushTokenFile: s.notifications.pushTokenFile ?? DEFAULT_REGISTRY_PUSH_TOKEN_FILE,
+    },
   };
 }

@@ -22,6 +22,9 @@ import type { ConsentFormStore } from './consent-forms/store.ts';
 import { openConsentFormStore } from './consent-forms/open.ts';
 import { closeRedis, createRedis, waitForRedis } from './redis/connection.ts';
 import { log } from './log.ts';
+import { MemoryNotificationStore } from './notifications/memory.ts';
+import { RedisNotificationStore } from './notifications/redis.ts';
+import type { NotificationStore } from './notifications/store.ts';
 
 export interface Stores {
   kind: 'memory' | 'redis';
@@ -30,6 +33,8 @@ export interface Stores {
   /** The signed consent forms (never in the access log). */
   forms: ConsentFormStore;
   audit: AuditLog;
+  /** Notifications: observations, the feed, the webhook outbox. */
+  notifications: NotificationStore;
   /** Decisions and actions go to `audit` through it (group commit). */
   journal: Journal;
   /** The persons' consents and cases, for a batch of decisions in one read. */
@@ -60,6 +65,7 @@ export interface GivenStores {
   cases?: CaseRepertory;
   forms?: ConsentFormStore;
   audit?: AuditLog;
+  notifications?: NotificationStore;
   /** The cases a person starts with in a new repertory (the mocks' in development; none in production). */
   caseSeed?: CaseSeed;
 }
@@ -76,6 +82,7 @@ export function openStores(config: Config, given: GivenStores = {}): Stores {
       cases,
       forms: given.forms ?? openConsentFormStore(config, undefined),
       audit,
+      notifications: given.notifications ?? new MemoryNotificationStore(),
       journal: new Journal(audit),
       readFacts: personFactsReader(consents, cases),
       status: () => 'up',
@@ -95,6 +102,7 @@ export function openStores(config: Config, given: GivenStores = {}): Stores {
     cases,
     forms: given.forms ?? openConsentFormStore(config, redis),
     audit,
+    notifications: given.notifications ?? new RedisNotificationStore(redis, new HmacSigner(key), opts),
     journal: new Journal(audit),
     readFacts: personFactsReader(consents, cases),
     status: () => (redis.status === 'ready' ? 'up' : 'down'),

@@ -49,4 +49,4 @@ function holderOf(institution: Institution, caseReference: string): string | und
   return casesOf(avs).some((c) => c.institution === institution && c.caseReference === caseReference) ? avs : undefined;
 }
 
-export const MOCK_CASE_SEED: CaseSeed = { casesOf, holderOf };
+export const MOCK_CASE_SEED: CaseSeed = { casesOf, holderOf, persons: () => Object.keys(SCENARIO_CASES) };

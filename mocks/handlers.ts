@@ -10,6 +10,8 @@ export interface RegistryHandlerOptions {
   latencyMs?: number;
   /** Called once per call whose body is a LookupRequest, on receipt (before latency and before AVS/section checks). */
   onCall?: (registry: RegistrySubgraphName, body: LookupRequest) => void;
+  /** The mocks' day (ISO date): the painter's story moves with it (default MOCK_TODAY). */
+  today?: () => string;
 }
 
 /** `*` matches any origin and base-path prefix, so any registry base URL ending in the registry's path works. */
@@ -39,7 +41,7 @@ export function createRegistryHandlers(options: RegistryHandlerOptions = {}): Ht
           .map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`);
         return badRequest(`The request body is not a lookup request: ${issues.join('; ')}`);
       }
-      const result = lookupFiles(registry, parsed.data);
+      const result = lookupFiles(registry, parsed.data, options.today?.());
       return result.ok ? HttpResponse.json({ files: result.files }) : badRequest(result.error);
     }),
   );

@@ -10,6 +10,8 @@ import { SupplementaryBenefitsRecord } from '../subgraphs/supplementary-benefits
 import type { MockPerson } from './persons.ts';
 import { SCENARIOS } from './scenarios.ts';
 import { generatePerson } from './generator.ts';
+import { MOCK_TODAY } from './dates.ts';
+import { storyOf } from './story.ts';
 
 /** Larger calls are refused, as a real registry would bound its batch size. */
 export const MAX_REQUESTS_PER_CALL = 1000;
@@ -25,9 +27,9 @@ export const REGISTRY_SECTIONS: Record<RegistrySubgraphName, readonly string[]> 
   'supplementary-benefits': sectionsOf(SupplementaryBenefitsRecord.shape),
 };
 
-/** A scenario person if the AVS is one, else the generated person. `avs` is canonical. */
-export function lookupPerson(avs: string): MockPerson {
-  return SCENARIOS.get(avs) ?? generatePerson(avs);
+/** A scenario person if the AVS is one, else the generated person, as on `day` (the mocks' clock). `avs` is canonical. */
+export function lookupPerson(avs: string, day: string = MOCK_TODAY): MockPerson {
+  return storyOf(avs, day) ?? SCENARIOS.get(avs) ?? generatePerson(avs);
 }
 
 /** A person's full record at one registry, or null without a file there. */
@@ -53,7 +55,7 @@ export type LookupResult = { ok: true; files: RegistryFile[] } | { ok: false; er
  * AVS or unknown section, naming it. Repeated AVS numbers are merged into one file (union of
  * sections), in order of first appearance; `avs` in a file is the canonical dotted form.
  */
-export function lookupFiles(registry: RegistrySubgraphName, body: LookupRequest): LookupResult {
+export function lookupFiles(registry: RegistrySubgraphName, body: LookupRequest, day: string = MOCK_TODAY): LookupResult {
   const { requests } = body;
   if (requests.length > MAX_REQUESTS_PER_CALL) {
     return { ok: false, error: `requests: at most ${MAX_REQUESTS_PER_CALL} per call, got ${requests.length}` };
@@ -78,7 +80,7 @@ export function lookupFiles(registry: RegistrySubgraphName, body: LookupRequest)
 
   const files: RegistryFile[] = [];
   for (const [avs, sections] of wanted) {
-    const record = recordOf(registry, lookupPerson(avs));
+    const record = recordOf(registry, lookupPerson(avs, day));
     if (!record) continue;
     const file: RegistryFile = { avs };
     for (const [index, section] of known.entries()) {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { getResponse } from 'msw';
 import { REGISTRY_SUBGRAPHS, type RegistrySubgraphName } from '../lib/config.ts';
 import { createRegistryHandlers } from './handlers.ts';
+import { MOCK_TODAY } from './dates.ts';
 
 export interface MockRegistriesOptions {
   /** 0 picks a free port (default 0). */
@@ -18,6 +19,8 @@ export interface MockRegistriesOptions {
    * server's memory stays bounded; `/__calls` still counts every lookup.
    */
   maxRecordedLookups?: number;
+  /** The mocks' day to start on (default MOCK_TODAY). */
+  today?: string;
 }
 
 export interface LookupRecord {
@@ -35,6 +38,10 @@ export interface MockRegistries {
   /** Every person-section request received, in order (the latest `maxRecordedLookups` when capped). */
   lookups: LookupRecord[];
   resetCounters(): void;
+  /** The mocks' day (ISO date): what the registries hold moves with it (the painter's story). */
+  today(): string;
+  /** Moves the mocks' clock to a day (also POST /__clock {"today": "YYYY-MM-DD"}). */
+  setToday(day: string): void;
   close(): Promise<void>;
 }
 
@@ -99,7 +106,13 @@ export async function startMockRegistries(opts: MockRegistriesOptions = {}): Pro
   const lookups: LookupRecord[] = [];
   let lookupCount = 0; // exact even when `lookups` is capped
 
+  let today = opts.today ?? MOCK_TODAY;
+  const setToday = (day: string) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(day))) throw new Error(`not an ISO date: ${JSON.stringify(day)}`);
+    today = day;
+  };
   const handlers = createRegistryHandlers({
+    today: () => today,
     latencyMs: opts.latencyMs ?? 0,
     onCall: (registry, body) => {
       calls[registry]++;
@@ -125,6 +138,17 @@ export async function startMockRegistries(opts: MockRegistriesOptions = {}): Pro
       if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
       // Lets another process (a benchmark) read and reset the counters.
       if (req.method === 'GET' && path === '/__calls') return sendJson(res, 200, { calls, lookups: lookupCount });
+      // Lets another process (a test, a demo) move the mocks' clock.
+      if (path === '/__clock') {
+        if (req.method === 'POST') {
+          try {
+            setToday(String((JSON.parse(Buffer.from(await readBody(req)).toString('utf8')) as { today?: unknown }).today));
+          } catch (e) {
+            return sendJson(res, 400, { error: (e as Error).message });
+          }
+        }
+        return sendJson(res, 200, { today });
+      }
       if (req.method === 'POST' && path === '/__calls/reset') {
         resetCounters();
         return sendJson(res, 200, { calls, lookups: lookupCount });
@@ -162,5 +186,5 @@ export async function startMockRegistries(opts: MockRegistriesOptions = {}): Pro
       server.closeAllConnections();
     }));
 
-  return { url, port, calls, lookups, resetCounters, close };
+  return { url, port, calls, lookups, resetCounters, today: () => today, setToday, close };
 }

@@ -49,6 +49,18 @@ const PolicyFile = z.strictObject({
   actions: z
     .array(z.strictObject({ id: z.string().regex(/^[a-z]+(\.[a-zA-Z]+)+$/), description: z.string().min(1), conditions: z.array(z.looseObject({ type: z.string() })) }))
     .optional(),
+  /**
+   * Notifications (events of one institution delivered to the others handling the person): the
+   * purpose and, per receiving institution, the role its deliveries are decided as. An
+   * institution not named receives none; a policy without this section delivers nothing.
+   */
+  notifications: z
+    .strictObject({
+      $comment: z.string().optional(),
+      purpose: Id,
+      deliveredAs: z.partialRecord(Institution, Id),
+    })
+    .optional(),
   /** When the DPO's signals page flags a requester's day (lib/supervision/); defaults when absent. */
   fishingSignals: FishingThresholds.optional(),
   rules: z.array(
@@ -85,6 +97,12 @@ export interface Role {
   description: string;
   consentRecipient: 'own' | Institution;
   permissions: string[];
+}
+
+/** How notifications are decided: as which role each receiving institution, for which purpose. */
+export interface NotificationsPolicy {
+  purpose: string;
+  deliveredAs: Partial<Record<Institution, string>>;
 }
 
 /** What a rule says for one category: released under a legal basis, by consent, or never. `rule`: its index in the file's `rules`. */
@@ -127,7 +145,13 @@ export class Policy {
     readonly actions: ReadonlyMap<string, Action> = new Map(),
     readonly consentConditions: readonly BoundCondition[] = [],
     readonly fishingSignals: FishingThresholds = DEFAULT_FISHING_THRESHOLDS,
+    readonly notifications: NotificationsPolicy = { purpose: '', deliveredAs: {} },
   ) {}
+
+  /** The role an institution's notification deliveries are decided as; undefined: it receives none. */
+  deliveryRoleOf(institution: Institution): string | undefined {
+    return this.notifications.deliveredAs[institution];
+  }
 
   /** Per institution and role that exist, the rules by category (built on first use). */
   private readonly byRequester = new Map<string, ReadonlyMap<string, Release>>();
@@ -277,8 +301,16 @@ export function parsePolicy(json: unknown, catalogue: CategoryCatalogue, file: s
     }
   });
 
+  if (p.notifications) {
+    if (!purposes.has(p.notifications.purpose)) problems.push(`notifications: purpose "${p.notifications.purpose}" is not in the policy's purposes`);
+    for (const [institution, role] of Object.entries(p.notifications.deliveredAs)) {
+      if (!roles.get(role)?.institutions.includes(institution as Institution)) problems.push(`notifications.deliveredAs.${institution}: role "${role}" does not exist at ${institution}`);
+    }
+  }
+
   if (problems.length) throw new StartupError(file, problems);
-  return new Policy(file, p.name, p.version, purposes, roles, legalBases, releases, actions, consentConditions, p.fishingSignals ?? DEFAULT_FISHING_THRESHOLDS);
+  const notifications = p.notifications ? { purpose: p.notifications.purpose, deliveredAs: p.notifications.deliveredAs } : undefined;
+  return new Policy(file, p.name, p.version, purposes, roles, legalBases, releases, actions, consentConditions, p.fishingSignals ?? DEFAULT_FISHING_THRESHOLDS, notifications);
 }
 
 export function loadPolicy(catalogue: CategoryCatalogue, file = SAMPLE_POLICY_PATH): Policy {

@@ -7,7 +7,7 @@ import type { ChainVerdict } from './chain.ts';
 import type { LogGroup } from './record-format.ts';
 
 /** What an entry journals: a decision on a read (READ), or an action on a consent or a case. */
-export const LOG_ACTIONS = ['READ', 'CONSENT_GRANTED', 'CONSENT_REVOKED', 'CONSENT_CONFIRMED', 'CASE_OPENED', 'CASE_CLOSED'] as const;
+export const LOG_ACTIONS = ['READ', 'CONSENT_GRANTED', 'CONSENT_REVOKED', 'CONSENT_CONFIRMED', 'CASE_OPENED', 'CASE_CLOSED', 'NOTIFICATION_DELIVERED'] as const;
 export type LogAction = (typeof LOG_ACTIONS)[number];
 
 export interface AccessLogEntry {

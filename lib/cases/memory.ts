@@ -41,6 +41,10 @@ export class MemoryCaseRepertory implements CaseRepertory {
     return seeded !== undefined && this.casesOf(seeded).some((r) => r.institution === institution && r.caseReference === caseReference && r.closedOn === null) ? seeded : undefined;
   }
 
+  async persons(): Promise<string[]> {
+    return [...new Set([...(this.seed.persons?.() ?? []), ...this.byAvs.keys()])];
+  }
+
   async close(): Promise<void> {}
 
   private casesOf(avs: string): readonly CaseRecord[] {

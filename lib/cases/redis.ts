@@ -92,6 +92,19 @@ export class RedisCaseRepertory implements CaseRepertory {
     return cases.some((r) => r.institution === institution && r.caseReference === caseReference && r.closedOn === null) ? seeded : undefined;
   }
 
+  async persons(): Promise<string[]> {
+    const found = new Set(this.seed.persons?.() ?? []);
+    const prefix = this.personKey('');
+    let cursor = '0';
+    // SCAN, not KEYS: a large repertory is walked in steps without blocking Redis.
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      for (const k of keys) found.add(k.slice(prefix.length));
+      cursor = next;
+    } while (cursor !== '0');
+    return [...found];
+  }
+
   /** The shared client belongs to the stack, which closes it. */
   async close(): Promise<void> {}
 

@@ -30,6 +30,8 @@ export interface CaseRepertory {
   forPersons(avs: readonly string[]): Promise<Map<string, CaseRecord[]>>;
   /** The person a reference is open for at an institution, if any. */
   holderOf(institution: Institution, caseReference: string): Promise<string | undefined>;
+  /** Every person the repertory holds cases for (written or listed by the seed): whom notifications compare. */
+  persons(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -41,9 +43,11 @@ export interface CaseSeed {
   casesOf(avs: string): CaseRecord[];
   /** The person a seeded reference belongs to, if it is one. */
   holderOf(institution: Institution, caseReference: string): string | undefined;
+  /** The persons it lists (a seed that answers for anyone, like the generated persons', lists only the named ones). */
+  persons?(): string[];
 }
 
-export const NO_SEED: CaseSeed = { casesOf: () => [], holderOf: () => undefined };
+export const NO_SEED: CaseSeed = { casesOf: () => [], holderOf: () => undefined, persons: () => [] };
 
 /** The open cases of a person at an institution. */
 export const openCasesAt = (cases: readonly CaseRecord[], institution: Institution): CaseRecord[] =>

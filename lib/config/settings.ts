@@ -185,6 +185,26 @@ export const Settings = z.strictObject({
     })
     .prefault({}),
   outgoing: z.strictObject({ registries: Outgoing.prefault({}), subgraphs: Outgoing.prefault({}) }).prefault({}),
+  notifications: z
+    .strictObject({
+      /** Each institution's webhook endpoint (https in production); one without reads the feed only. */
+      webhooks: z.partialRecord(Institution, HttpUrl).default({}),
+      /** The Ed25519 private key (PEM) webhooks are signed with; outside production a missing one is created. */
+      signingKeyFile: File.optional(),
+      /** The key's id, sent with each delivery, so receivers can hold the next key before a rollover. */
+      keyId: z.string().regex(/^[\w.:-]{1,64}$/).default('ciigraph-notifications-1'),
+      /** Attempts before a webhook delivery becomes a dead letter. */
+      maxAttempts: z.coerce.number().int().min(1).max(100).default(8),
+      /** The first retry's wait, doubled at each next one (at most an hour). */
+      backoffMs: PositiveInt.default(1000),
+      /** How often due webhook deliveries are sent. */
+      webhookIntervalS: z.coerce.number().min(0.1).max(3600).default(2),
+      /** How often each institutional subgraph compares its registry over the repertory's persons; 0: never (pushes only). */
+      scanIntervalS: z.coerce.number().int().min(0).max(604_800).default(0),
+      /** The token (hex, ≥ 32 bytes) a registry presents to push changes to its subgraph; outside production a missing one is created. */
+      pushTokenFile: File.optional(),
+    })
+    .prefault({}),
   graphiql: z
     .strictObject({
       /** The Host names (and Origins) the development token endpoint answers to. */
@@ -260,6 +280,14 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
     ];
   }),
   bind('GRAPHIQL_LOOPBACK_NAMES', 'graphiql.loopbackNames', 'list'),
+  bind('NOTIFICATION_WEBHOOKS', 'notifications.webhooks', 'json'),
+  bind('NOTIFICATION_SIGNING_KEY_FILE', 'notifications.signingKeyFile'),
+  bind('NOTIFICATION_KEY_ID', 'notifications.keyId'),
+  bind('NOTIFICATION_MAX_ATTEMPTS', 'notifications.maxAttempts'),
+  bind('NOTIFICATION_BACKOFF_MS', 'notifications.backoffMs'),
+  bind('NOTIFICATION_WEBHOOK_INTERVAL_S', 'notifications.webhookIntervalS'),
+  bind('NOTIFICATION_SCAN_INTERVAL_S', 'notifications.scanIntervalS'),
+  bind('REGISTRY_PUSH_TOKEN_FILE', 'notifications.pushTokenFile'),
 ];
 
 /** Variables of earlier versions whose meaning changed: set, they stop the start instead of being ignored. */

@@ -31,14 +31,19 @@ const consentLoader = (store: ConsentStore) =>
   });
 
 /** The consent store or the access log failed: fail closed with the catalogued code. */
-async function storage<T>(what: 'consents' | 'audit', work: () => Promise<T>): Promise<T> {
+async function storage<T>(what: 'consents' | 'audit' | 'notifications', work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {
     log.error({ service: 'consent', store: what, reason: (e as Error).message }, 'storage failed');
-    throw what === 'consents' ? errors.consentStoreUnavailable() : errors.auditUnavailable();
+    throw what === 'consents' || what === 'notifications' ? errors.consentStoreUnavailable() : errors.auditUnavailable();
   }
 }
+
+const FeedArgs = z.object({
+  since: z.string().regex(/^(0|[1-9]\d{0,15})$/, 'a notification cursor').nullish().transform((v) => Number(v ?? 0)),
+  first: z.number().int().min(1, 'at least 1').max(1000, 'at most 1000').nullish().transform((v) => v ?? 100),
+});
 
 const AccessLogArgs = z.object({
   first: z.number().int().min(1, 'at least 1').max(1000, 'at most 1000').nullish().transform((v) => v ?? 100),
@@ -76,6 +81,14 @@ export const define = (deps: SubgraphDeps): SubgraphDefinition<ConsentContext> =
         const avs = requireAvs(args.avs);
         const entries = await storage('audit', () => deps.audit.query({ avs, ...parsed.data }));
         return entries.map((e) => ({ ...e, rule: e.rule === null ? null : `rules[${e.rule}]` }));
+      },
+      notifications: async (_: unknown, args: { since?: string | null; first?: number | null }, ctx: Ctx) => {
+        const parsed = FeedArgs.safeParse(args);
+        if (!parsed.success) throw badInput('notifications', parsed.error);
+        const { institution, role } = ctx.access.requester;
+        const recipient = deps.policy.actsFor(institution, role);
+        const found = await storage('notifications', () => deps.notifications.since(recipient, parsed.data.since, parsed.data.first));
+        return found.map((n) => ({ ...n, cursor: String(n.seq) }));
       },
     },
     Mutation: {

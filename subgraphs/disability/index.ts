@@ -17,6 +17,8 @@ export const define = (deps: SubgraphDeps) =>
         workCapacity: r.workCapacity,
         medical: r.medical,
       }),
+      // What the event rules compare: the file's status and the decision's day.
+      observe: (r) => ({ file: true, openedOn: r.file.filedOn, status: r.file.status, ...(r.decision ? { decidedOn: r.decision.decidedOn } : {}) }),
     },
     deps,
   );

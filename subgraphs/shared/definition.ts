@@ -12,8 +12,10 @@ import type { Clock } from '../../lib/clock.ts';
 import type { ConsentStore } from '../../lib/consents/store.ts';
 import type { CaseRepertory } from '../../lib/cases/store.ts';
 import type { ConsentFormStore } from '../../lib/consent-forms/store.ts';
-import type { CategoryCatalogue } from '../../lib/schema/catalogue.ts';
+import type { CategoryCatalogue, Institution } from '../../lib/schema/catalogue.ts';
 import type { AccessDecisions } from './request-decisions.ts';
+import type { NotificationStore } from '../../lib/notifications/store.ts';
+import type { WatchedRegistry } from '../../lib/notifications/watch.ts';
 
 export interface SubgraphDeps {
   config: Config;
@@ -34,6 +36,10 @@ export interface SubgraphDeps {
   credentials: CredentialVerifier;
   /** The client registries are called with (CA bundle, client certificate, answer-size cap). */
   registryCall: HttpCaller;
+  /** Notifications: observations, the feed, the webhook outbox. */
+  notifications: NotificationStore;
+  /** The institutions with a webhook endpoint. */
+  webhookRecipients: ReadonlySet<Institution>;
   /** Whether consents and the access log can be reached now. */
   storesStatus(): 'up' | 'down';
 }
@@ -54,4 +60,6 @@ export interface SubgraphDefinition<Ctx extends object = object> {
   context(): Ctx;
   /** What the subgraph's /healthz adds about its dependencies, e.g. its registry's circuit. */
   health?(): Record<string, string>;
+  /** The institution's registry as notifications observe it (institutional subgraphs). */
+  watch?: WatchedRegistry;
 }

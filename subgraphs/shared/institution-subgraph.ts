@@ -14,6 +14,8 @@ import { sectionOf } from './registry-schema.ts';
 import { checkRegistrySections } from './registry-sections.ts';
 import { subgraphSchemaPath } from '../../lib/schema/subgraph-sdl.ts';
 import { SUBJECT } from './subject.ts';
+import type { Observation } from '../../lib/notifications/observation.ts';
+import { categoriesWatched } from '../../lib/notifications/rules/index.ts';
 import type { SubgraphContext } from './definition.ts';
 
 export interface InstitutionSubgraphSpec<R extends { avs: string }> {
@@ -24,6 +26,8 @@ export interface InstitutionSubgraphSpec<R extends { avs: string }> {
   record: z.ZodType<R>;
   /** Maps a registry record (with the sections asked) onto the GraphQL file type. */
   toFile(record: R): Record<string, unknown>;
+  /** What the event rules compare of a file (lib/notifications); without it, the institution's changes are not watched. */
+  observe?(record: R): Observation;
 }
 
 export interface InstitutionContext<R> {
@@ -53,9 +57,24 @@ export function defineInstitutionSubgraph<R extends { avs: string }>(
     record: spec.record,
     call: deps.registryCall,
   });
+  const observe = spec.observe;
+  // The registry is asked for the sections the rules watching this institution read, and no more.
+  const watchedSections = categoriesWatched(spec.institution).map(sectionOf);
   return {
     name: spec.name,
     schemaPath: subgraphSchemaPath(spec.name),
+    ...(observe && watchedSections.length
+      ? {
+          watch: {
+            institution: spec.institution,
+            subgraph: spec.name,
+            observe: async (avs: readonly string[]) => {
+              const files = await client.lookup(avs.map((a) => ({ avs: a, sections: watchedSections })));
+              return new Map([...files].map(([a, r]) => [a, observe(r)]));
+            },
+          },
+        }
+      : {}),
     context: () => ({ files: createFileLoader(client) }),
     health: () => ({ registry: client.circuit }),
     resolvers: {

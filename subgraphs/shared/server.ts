@@ -13,7 +13,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import { CREDENTIAL_HEADER } from '../../lib/auth/subgraph-credential.ts';
 import { errors, maskUnexpectedErrors, withHttpStatus } from '../../lib/errors.ts';
-import { sendJson, startHttpService, type HttpService } from '../../lib/http-server.ts';
+import { sendJson, startHttpService, type HttpService, type RouteHandler } from '../../lib/http-server.ts';
 import type { SubgraphContext, SubgraphDefinition, SubgraphDeps } from './definition.ts';
 import { enforceCategories } from './enforce-categories.ts';
 import { RequestDecisions } from './request-decisions.ts';
@@ -61,6 +61,8 @@ export async function startSubgraph(
   def: SubgraphDefinition,
   deps: SubgraphDeps,
   port = deps.config.ports[def.name],
+  /** Routes of any method besides GraphQL (a registry's pushes to its subgraph). */
+  extraRoutes: Record<string, RouteHandler> = {},
 ): Promise<HttpService> {
   const server = new ApolloServer<SubgraphContext>({
     schema: buildSchema(def, deps),
@@ -87,6 +89,7 @@ export async function startSubgraph(
       '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: def.name, stores: deps.storesStatus(), ...def.health?.() }),
       '/metrics': metricsRoute,
     },
+    prefixRoutes: extraRoutes,
   });
   return {
     ...service,

@@ -11,6 +11,8 @@ export const define = (deps: SubgraphDeps) =>
       personField: 'socialAssistance',
       record: SocialAssistanceRecord,
       toFile: (r) => ({ ...r.dossier, benefits: r.benefits, situation: r.situation }),
+      // What the event rules compare: the dossier's opening.
+      observe: (r) => ({ file: true, openedOn: r.dossier.openedOn }),
     },
     deps,
   );

@@ -15,6 +15,8 @@ export const define = (deps: SubgraphDeps) =>
         hypotheticalIncome: r.hypotheticalIncome?.yearlyAmount,
         orpRegistrationRequired: r.hypotheticalIncome?.orpRegistrationRequired,
       }),
+      // What the event rules compare: the entitlement's start and the ORP requirement.
+      observe: (r) => ({ file: true, openedOn: r.entitlement.entitledSince, ...(r.hypotheticalIncome ? { orpRegistrationRequired: r.hypotheticalIncome.orpRegistrationRequired } : {}) }),
     },
     deps,
   );

@@ -11,6 +11,8 @@ export const define = (deps: SubgraphDeps) =>
       personField: 'unemployment',
       record: UnemploymentRecord,
       toFile: (r) => ({ ...r.registration, entitlement: r.entitlement, measures: r.measures, employability: r.employability }),
+      // What the event rules compare (lib/notifications/rules): the registration and the entitlement's end.
+      observe: (r) => ({ file: true, openedOn: r.registration.registeredSince, ...(r.entitlement ? { exhaustionDate: r.entitlement.exhaustionDate } : {}) }),
     },
     deps,
   );
