@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { DENIAL_REASONS, type Decision, type DenialReason } from '../access/decision.ts';
 import type { Requester } from '../access/requester.ts';
 import { Institution } from '../schema/catalogue.ts';
+import type { LogHead } from './chain.ts';
 import { LOG_ACTIONS, type AccessLogEntry, type LogAction, type NewAccessLogEntry } from './log.ts';
 
 export const FORMAT_VERSION = 5;
@@ -346,6 +347,9 @@ export function entryCount(groups: readonly LogGroup[]): number {
 
 /** How many entries a record holds. */
 export const recordEntryCount = (record: ChainedRecord): number => (record.v === 4 ? entriesOf(record).length : entryCount(record.groups));
+
+/** Where the chain stands after this record. */
+export const headAfter = (record: ChainedRecord): LogHead => ({ seq: record.seq, lastId: record.firstId + recordEntryCount(record) - 1, hash: record.hash });
 
 /** The persons a record holds entries of, each once. */
 export function personsOf(record: ChainedRecord): Set<string> {
