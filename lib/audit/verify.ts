@@ -162,12 +162,14 @@ async function checkArchive(dir: string, keys: TrustedKeys, findings: Findings):
   if (filesHold) {
     const verifier = new ChainVerifier();
     let expectedSeq = 1;
+    let expectedPrev = GENESIS_HASH;
     for (const s of m.segments) {
-      if (s.firstSeq !== expectedSeq || s.prevHash !== verifier.position().hash) {
-        findings.add('archive', `archive ${s.file}`, `it does not follow on from the segment before it (records ${expectedSeq}–${s.firstSeq - 1} are missing, or a segment was replaced)`);
+      if (s.firstSeq !== expectedSeq || s.prevHash !== expectedPrev) {
+        findings.add('archive', `archive ${s.file}`, `it does not follow on from the segment before it (${s.firstSeq > expectedSeq ? `records ${expectedSeq}–${s.firstSeq - 1} are missing` : 'a segment was replaced'})`);
         break;
       }
       expectedSeq = s.lastSeq + 1;
+      expectedPrev = s.lastHash;
     }
     let broken = false;
     for await (const { seq, raw } of archive.records()) {
@@ -277,6 +279,16 @@ async function checkLive(store: LogStore, keys: TrustedKeys, findings: Findings,
     prevSeq = here.checkpoint.seq;
   }
 
+  // A live log with nothing at all beside an archive: Redis lost everything after the seal.
+  if (archived) {
+    const aEnd = archived.summary.end;
+    const liveEmpty = head.seq === 0 && snapshot.records === 0 && snapshot.mark === null && snapshot.latestCheckpoint === null && (snapshot.checkpoints ?? []).length === 0;
+    if (liveEmpty && aEnd.seq > 0) {
+      findings.add('extends', 'live log', `it holds nothing, but the archive holds records 1–${aEnd.seq} (entries 1–${aEnd.lastId}): Redis was flushed or lost its data after the archive was sealed`);
+      return { lastId: 0, firstSeq: 1, headSeq: 0, head: head.hash, checkpoints: 0, latest: null, keyIds: [], unsealed: 0, persons: null, mark: null };
+    }
+  }
+
   // The checkpoints known: the live log's, and the archive's (which may hold some removed from Redis).
   const known = new Map(valid);
   if (archived) {
@@ -297,10 +309,7 @@ async function checkLive(store: LogStore, keys: TrustedKeys, findings: Findings,
   // The live log against the archive: from the mark, the archive must hold it up to the mark.
   if (archived) {
     const aEnd = archived.summary.end;
-    const liveEmpty = head.seq === 0 && snapshot.records === 0 && snapshot.mark === null && snapshot.latestCheckpoint === null && (snapshot.checkpoints ?? []).length === 0;
-    if (liveEmpty && aEnd.seq > 0) {
-      findings.add('extends', 'live log', `it holds nothing, but the archive holds records 1–${aEnd.seq} (entries 1–${aEnd.lastId}): Redis was flushed or lost its data after the archive was sealed`);
-    } else if (mark && mark.seq > aEnd.seq) {
+    if (mark && mark.seq > aEnd.seq) {
       findings.add('extends', 'retention mark', `records up to ${mark.seq} were removed from the live log, but the archive holds records up to ${aEnd.seq} only`);
     } else if (head.seq < aEnd.seq) {
       findings.add('extends', 'head', `the live log ends at record ${head.seq}, but the archive holds records up to ${aEnd.seq} (entries up to ${aEnd.lastId}): records ${head.seq + 1}–${aEnd.seq} were removed from the live log (truncated)`);
