@@ -23,6 +23,7 @@ import { openStores } from '../lib/stores.ts';
 import { logTo } from '../lib/log.ts';
 import { closeRedis, createRedis, waitForRedis } from '../lib/redis/connection.ts';
 import { startRedisServer, type RedisServerHandle } from './support/redis-server.ts';
+import { gql, startTestStack } from './support/stack.ts';
 
 const A = '756.1234.5678.97';
 let server: RedisServerHandle;
@@ -276,6 +277,27 @@ describe('checkpoints in Redis', () => {
     const onlyNew = await verifyAccessLog({ store: log, keys: new TrustedKeys([newSigner.publicKey]) });
     expect(onlyNew.findings).toContainEqual({ where: 'checkpoint 1', problem: expect.stringContaining(`signed by key ${oldSigner.keyId}`) });
     expect(keyIdOf(readPublicKey(old.publicFile))).toBe(oldSigner.keyId);
+  });
+});
+
+describe('a stack', () => {
+  it('seals what its subgraphs journal (every N records), and its last appends when it stops', async () => {
+    const prefix = `stack-${randomUUID()}:`;
+    const stack = await startTestStack({ env: { REDIS_URL: server.url, REDIS_PREFIX: prefix, AUDIT_CHECKPOINT_RECORDS: '3' } });
+    const keys = new TrustedKeys([readPublicKey(stack.config.audit.signingKeyFile!)]);
+    const log = new RedisAuditLog(redis, { prefix });
+    try {
+      for (let i = 0; i < 4; i++) {
+        const r = await gql(stack.gatewayUrl, '{ person(avs: "756.1234.5678.97") { disability { status } } }', {}, stack.as({ institution: 'AI', role: 'case-manager', purpose: 'cii' }));
+        expect(r.body.errors).toBeUndefined();
+      }
+      expect((await checkpointsOf(log, keys)).length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await stack.close();
+    }
+    const v = await verifyAccessLog({ store: log, keys });
+    expect(v.findings).toEqual([]);
+    expect(v.live).toMatchObject({ headSeq: 4, unsealed: 0 });
   });
 });
 
