@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { GENESIS_HASH } from '../lib/audit/chain.ts';
-import { entriesOf, groupOfDecisions, groupsOfEntries, linkRecord, parseStoredRecord, personsOf, type LogGroup } from '../lib/audit/record-format.ts';
+import { entriesOf, groupOfDecisions, groupsOfEntries, linkOf, linkRecord, parseStoredRecord, personsOf, type LogGroup } from '../lib/audit/record-format.ts';
 import type { AccessLogEntry, AuditLog, NewAccessLogEntry } from '../lib/audit/log.ts';
 import { MemoryAuditLog } from '../lib/audit/memory.ts';
 import { RedisAuditLog } from '../lib/audit/redis.ts';
@@ -248,6 +248,16 @@ describe('record format', () => {
     expect(tamper((r) => ((r.groups[0]!.items[0] as { decision: string }).decision = 'MAYBE'))).toBeNull();
     expect(tamper((r) => ((r.groups[0] as { extra?: number }).extra = 1))).toBeNull();
     expect(parseStoredRecord('not json')).toBeNull();
+  });
+
+  it("reads a record's place in the chain from its text alone, and nothing from a text altered or in another form", () => {
+    const { stored, record } = linkRecord('a'.repeat(64), 7, 30, [groupOfDecisions(header, [{ avs: A, category: 'ai.file', allowed: true, rule: 1, legalBasis: 'x' }])]);
+    expect(linkOf(stored)).toEqual({ seq: 7, firstId: 30, prevHash: 'a'.repeat(64), hash: record.hash });
+    expect(linkOf(stored.replace('"decision":"ALLOWED"', '"decision":"DENIED"'))).toBeNull();
+    expect(linkOf(stored.replace('"seq":7', '"seq":8'))).toBeNull();
+    expect(linkOf(JSON.stringify({ ...JSON.parse(stored), v: 5 }, null, 1))).toBeNull();
+    const old = JSON.parse(readFileSync(new URL('./fixtures/access-log-0.4.json', import.meta.url), 'utf8')) as { records: Record<string, string> };
+    expect(linkOf(Object.values(old.records)[0]!)).toBeNull();
   });
 
   it('reads records written by ciigraph 0.2–0.4 (rows, runs, shared persons, consent lists) as they read then', () => {

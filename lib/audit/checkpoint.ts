@@ -14,7 +14,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import { errorFields, log } from '../log.ts';
 import { ChainVerifier, GENESIS, GENESIS_HASH, type LogHead } from './chain.ts';
 import type { LogStore } from './log.ts';
-import { parseStoredRecord } from './record-format.ts';
+import { headAfter, linkOf, parseStoredRecord } from './record-format.ts';
 import type { LogSigner, SignatureCheck, TrustedKeys } from './signing-keys.ts';
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
@@ -186,12 +186,34 @@ export class Checkpointer {
   /** Why the records after `latest` do not lead to `head`, if they do not. */
   private async linksUp(latest: Checkpoint | null, head: LogHead): Promise<string | undefined> {
     const from: LogHead = latest ?? GENESIS;
+    const since = latest ? describeCheckpoint(latest) : 'the start of the log';
+    // Each record links to the one before by its hash, read without parsing its entries; the
+    // last one is read whole, for the id of its last entry.
+    let prev = from.hash;
+    let seq = from.seq;
+    let last: string | null = null;
+    for await (const { seq: s, raw } of this.store.records(from.seq + 1, head.seq)) {
+      const link = raw === null ? null : linkOf(raw);
+      if (!link) return this.linksUpWhole(from, head, since);
+      if (link.seq !== s || link.prevHash !== prev) return `record ${s} does not follow ${since}: record ${s} does not link to record ${s - 1}`;
+      prev = link.hash;
+      seq = s;
+      last = raw;
+    }
+    const lastRecord = last === null ? null : parseStoredRecord(last);
+    if (seq !== head.seq || prev !== head.hash || (lastRecord && headAfter(lastRecord).lastId !== head.lastId) || (!lastRecord && head.lastId !== from.lastId)) {
+      return `the head does not match record ${head.seq} (the head was rewritten)`;
+    }
+    return undefined;
+  }
+
+  /** The same, record by record through the chain verifier (records in another form: written by an earlier version, or altered). */
+  private async linksUpWhole(from: LogHead, head: LogHead, since: string): Promise<string | undefined> {
     const verifier = new ChainVerifier(from);
     for await (const { raw } of this.store.records(from.seq + 1, head.seq)) {
       if (!verifier.push(raw === null ? null : (parseStoredRecord(raw) ?? 'unreadable'))) break;
     }
     const verdict = verifier.verdict();
-    const since = latest ? describeCheckpoint(latest) : 'the start of the log';
     if (!verdict.ok) return `${verdict.firstBroken} does not follow ${since}: ${verdict.reason}`;
     const at = verifier.position();
     if (at.hash !== head.hash || at.lastId !== head.lastId) return `the head does not match record ${head.seq} (the head was rewritten)`;
