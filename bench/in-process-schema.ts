@@ -35,6 +35,8 @@ import type { SubgraphContext, SubgraphDeps } from '../subgraphs/shared/definiti
 import { ReleaseEverything } from './unenforced.ts';
 import { subgraphSchemaPath } from '../lib/schema/subgraph-sdl.ts';
 import { readFileSync } from 'node:fs';
+import { loadCatalogue } from '../lib/schema/catalogue.ts';
+import { httpClientFromFiles } from '../lib/http-client.ts';
 
 /** Directives that exist only for federation: dropped from the merged SDL. */
 const FEDERATION_DIRECTIVES = new Set([
@@ -117,7 +119,8 @@ export interface InProcessSchema {
  */
 export function buildInProcessSchema(config: Config): InProcessSchema {
   const schema = buildASTSchema(inProcessSchemaDocument());
-  const deps = { config } as unknown as SubgraphDeps;
+  // What defining the subgraphs reads: the catalogue (registry sections are checked against it) and the registry client.
+  const deps = { config, catalogue: loadCatalogue(), registryCall: httpClientFromFiles(config.outgoing.registries) } as unknown as SubgraphDeps;
   const defs = Object.fromEntries(SUBGRAPHS.map((n) => [n, SUBGRAPH_DEFINITIONS[n](deps)])) as unknown as Record<
     SubgraphName,
     { resolvers: ResolverMap; context(): Record<string, unknown> }

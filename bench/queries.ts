@@ -61,6 +61,17 @@ export const REQUESTER = {
 /** What the consents seeded before the run release to the AI (the rest it reads by law). */
 export const CONSENTED_CATEGORIES = ['ac.entitlement', 'as.benefits', 'as.situation'];
 
+/**
+ * The requester of Q2: a social worker with her caseload (each person an open case of social
+ * assistance). A caseload names no case reference (CONTRACT.md section 6), so LPGA art. 32's
+ * categories, which need one named, are not the AI's to read in bulk; the social worker reads
+ * the AC and AI files by law, her own, and the PC's by consent: every registry is asked.
+ */
+export const CASELOAD_REQUESTER = { institution: 'AS', role: 'social-worker', sub: 'bench-social-worker', purpose: 'cii' } as const;
+
+/** What the consents seeded before the run release to the social worker. */
+export const CASELOAD_CONSENTED_CATEGORIES = ['ai.workCapacity', 'pc.entitlement', 'pc.hypotheticalIncome'];
+
 export interface Scenario {
   id: 'Q1' | 'Q2-50' | 'Q2-200';
   title: string;

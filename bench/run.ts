@@ -2,13 +2,11 @@
 // from this process, and writes bench/REPORT.md and bench/results/<timestamp>.json (+ latest.json).
 // See `npm run bench -- --help` and bench/REPORT.md's Setup section for what is measured.
 import autocannon, { type Result } from 'autocannon';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { devSecret, issueDevToken } from '../lib/auth/dev-issuer.ts';
-import { envPrefix, loadConfig, REGISTRY_PATHS, REGISTRY_SUBGRAPHS } from '../lib/config.ts';
+import { envPrefix, REGISTRY_PATHS, REGISTRY_SUBGRAPHS } from '../lib/config.ts';
 import { parseArgs, USAGE, type BenchArgs } from './lib/args.ts';
 import { killAllChildren, runtimeFlagsOf, startChild, type Child } from './lib/children.ts';
 import { profileMarkdown, summariseProfile } from './lib/cpuprofile.ts';
@@ -18,8 +16,9 @@ import { killBenchRedis, startBenchRedis, type BenchRedis } from './lib/redis.ts
 import { checkOut, currentCommit, removeAllCheckouts, type Checkout } from './lib/revisions.ts';
 import { linearFit, pairedOverhead, percentileOfSorted, troughs } from './lib/stats.ts';
 import type { BenchResults, Calls, MemoryResult, ScenarioResult, VariantId, VariantResult } from './lib/types.ts';
-import { CONSENTED_CATEGORIES, REQUESTER, scenarios, type Scenario } from './queries.ts';
+import { scenarios, type Scenario } from './queries.ts';
 import type { ServeOptions } from './serve-stack.ts';
+import { headersOf, post, prepareEnv, seedScenarios, type Env } from './lib/seed.ts';
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -52,54 +51,10 @@ type Instance = Pick<Target, 'url' | 'pid' | 'backendPid' | 'cpuPids'>;
 /** The target and its alternates: every process instance that answers for it. */
 const instancesOf = (t: Target): Instance[] => [t, ...(t.alternates ?? [])];
 
-interface Env {
-  dir: string;
-  outDir: string;
-  headers: Record<string, string>;
-  childEnv: Record<string, string>;
-  privateKeyFile: string;
-  publicKeyFile: string;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Setup
 
-function prepareEnv(stamp: string): Env {
-  const dir = mkdtempSync(join(os.tmpdir(), 'ciigraph-bench-'));
-  const outDir = join(BENCH, 'out', stamp);
-  mkdirSync(outDir, { recursive: true });
-  const secretFile = join(dir, 'dev-token-secret');
-  const consentKeyFile = join(dir, 'consent-signing-key');
-  const { privateKey, publicKey } = generateKeyPairSync('ec', {
-    namedCurve: 'P-256',
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-  const privateKeyFile = join(dir, 'gateway-credential.key');
-  const publicKeyFile = join(dir, 'gateway-credential.pub');
-  writeFileSync(privateKeyFile, privateKey, { mode: 0o600 });
-  writeFileSync(publicKeyFile, publicKey);
-  const childEnv = { DEV_TOKEN_SECRET_FILE: secretFile, CONSENT_SIGNING_KEY_FILE: consentKeyFile };
-  const config = loadConfig({ NODE_ENV: 'test', ...childEnv });
-  const token = issueDevToken(devSecret(secretFile), { ...REQUESTER }, {
-    issuer: config.auth.issuer,
-    audience: config.auth.audience,
-    ttlSeconds: 6 * 3600,
-  });
-  return {
-    dir,
-    outDir,
-    childEnv,
-    privateKeyFile,
-    publicKeyFile,
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${token}`,
-      'x-purpose': REQUESTER.purpose,
-      'x-case-reference': REQUESTER.case,
-    },
-  };
-}
 
 async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
   const t0 = Date.now();
@@ -115,42 +70,6 @@ async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
   }
 }
 
-async function post(url: string, headers: Record<string, string>, body: string) {
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body });
-  const text = await res.text();
-  let json: { data?: unknown; errors?: { message: string; extensions?: { code?: string; category?: string } }[] } = {};
-  try {
-    json = JSON.parse(text) as typeof json;
-  } catch {
-    // reported through status/errors
-  }
-  return { status: res.status, text, json };
-}
-
-/**
- * Every person of the queries gets a consent through the gateway, so nothing is denied:
- * grantConsent mutations, 25 per operation (aliases; the gateway allows 30).
- */
-async function seedConsents(url: string, headers: Record<string, string>, persons: readonly string[]): Promise<void> {
-  const validUntil = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
-  const chunks: string[][] = [];
-  for (let i = 0; i < persons.length; i += 25) chunks.push(persons.slice(i, i + 25));
-  const worker = async () => {
-    for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
-      const vars = chunk.map((_, i) => `$i${i}: GrantConsentInput!`).join(', ');
-      const fields = chunk.map((_, i) => `g${i}: grantConsent(input: $i${i}) { id }`).join(' ');
-      const variables = Object.fromEntries(
-        chunk.map((avs, i) => [
-          `i${i}`,
-          { avs, recipients: ['AI'], categories: CONSENTED_CATEGORIES, purpose: 'cii', validUntil, evidence: randomBytes(32).toString('hex') },
-        ]),
-      );
-      const { status, json } = await post(url, headers, JSON.stringify({ query: `mutation Grant(${vars}) { ${fields} }`, variables }));
-      if (status !== 200 || json.errors?.length) throw new Error(`grantConsent failed: ${status} ${JSON.stringify(json.errors).slice(0, 500)}`);
-    }
-  };
-  await Promise.all(Array.from({ length: 4 }, worker));
-}
 
 // ---------------------------------------------------------------------------------------------
 // Registry call counters of the mocks
@@ -247,7 +166,7 @@ async function measureScenario(
 
   for (const t of targets) {
     // One request: status, errors, and the data every variant must agree on.
-    const r = await post(t.url, env.headers, s.body);
+    const r = await post(t.url, headersOf(env, s), s.body);
     const errors = (r.json.errors ?? []).map((e) => `${e.extensions?.code ?? '?'}${e.extensions?.category ? ` ${e.extensions.category}` : ''}: ${e.message}`);
     const people = (() => {
       const d = r.json.data as { person?: Record<string, unknown>; persons?: Record<string, unknown>[] } | undefined;
@@ -264,10 +183,10 @@ async function measureScenario(
     // Registry calls per request on a quiet stack: 3 sequential requests.
     await quiesce(t.mocksUrl);
     await resetCalls(t.mocksUrl);
-    for (let i = 0; i < 3; i++) await post(t.url, env.headers, s.body);
+    for (let i = 0; i < 3; i++) await post(t.url, headersOf(env, s), s.body);
     quiet.set(t.id, perRequest(await readCalls(t.mocksUrl), 3));
 
-    if (args.warmupS > 0) for (const i of instancesOf(t)) await load({ ...t, ...i }, s, env.headers, args.warmupS, false);
+    if (args.warmupS > 0) for (const i of instancesOf(t)) await load({ ...t, ...i }, s, headersOf(env, s), args.warmupS, false);
     await quiesce(t.mocksUrl);
     acc.set(t.id, {
       completed: 0, sent: 0, seconds: 0, segments: [], latencies: [], errors: 0, timeouts: 0, non2xx: 0, mismatches: 0,
@@ -291,7 +210,7 @@ async function measureScenario(
     await resetCalls(t.mocksUrl);
     const sampler = new RssSampler(pids, 250).start();
     const cpu0 = t.cpuPids.map((pid) => readProcCpuSeconds(pid) ?? NaN);
-    const { result, latencies } = await load(t, s, env.headers, half, true);
+    const { result, latencies } = await load(t, s, headersOf(env, s), half, true);
     const cpu1 = t.cpuPids.map((pid) => readProcCpuSeconds(pid) ?? NaN);
     sampler.stop();
     a.cpuFront += cpu1[0]! - cpu0[0]!;
@@ -611,7 +530,7 @@ async function memoryRun(t: Target, children: Child[], s: Scenario, env: Env, se
     Promise.all(children.map((c) => c.command({ cmd: 'memory', gc: true }, 30_000).then((m) => Number(m.heapUsed) / 2 ** 20, () => NaN)));
   const before = await retainedAll();
   await askRetained();
-  const { result } = await load(t, s, env.headers, seconds, false);
+  const { result } = await load(t, s, headersOf(env, s), seconds, false);
   clearInterval(heapTimer);
   await askRetained();
   const after = await retainedAll();
@@ -678,7 +597,7 @@ async function profileRun(args: BenchArgs, env: Env, stamp: string): Promise<voi
   ];
   try {
     const [on, off, inProcess] = splitTargets(st);
-    await seedConsents(on!.url, env.headers, q1.persons);
+    await seedScenarios(on!.url, env, [q1]);
     const runs: { target: Target; profiled: { child: Child; label: string }[] }[] = [
       {
         target: on!,
@@ -749,7 +668,6 @@ async function main(): Promise<void> {
 
     const all = scenarios().filter((s) => !args.only || args.only.includes(s.id));
     if (!all.length) throw new Error(`--only matches no scenario (Q1, Q2-50, Q2-200)`);
-    const persons = [...new Set(scenarios().flatMap((s) => s.persons))];
     const results: ScenarioResult[] = [];
     const childPeaks: Record<string, number> = {};
     let memory: MemoryResult | undefined;
@@ -762,7 +680,7 @@ async function main(): Promise<void> {
     try {
       log('granting the consents');
       // Enforcement on only: the other variants release everything anyway.
-      for (const t of [...splitTargets(stacks), ...embeddedTargets(stacks)]) if (t.enforcement) for (const i of instancesOf(t)) await seedConsents(i.url, env.headers, persons);
+      for (const t of [...splitTargets(stacks), ...embeddedTargets(stacks)]) if (t.enforcement) for (const i of instancesOf(t)) await seedScenarios(i.url, env, scenarios());
       // Every process, every scenario, before anything is measured: the gateway's code keeps
       // getting faster for some 20 s of load (JIT tiers), so a first scenario warmed only by
       // its own short warm-up read a variant with more code (the policy) as slower, and a
@@ -771,7 +689,7 @@ async function main(): Promise<void> {
         log(`warming up every process: ${args.warmupStartS} s of each scenario on each instance`);
         for (const s of all) {
           for (const t of s.id === 'Q1' ? [...splitTargets(stacks), ...embeddedTargets(stacks)] : splitTargets(stacks)) {
-            for (const i of instancesOf(t)) await load({ ...t, ...i }, s, env.headers, args.warmupStartS, false);
+            for (const i of instancesOf(t)) await load({ ...t, ...i }, s, headersOf(env, s), args.warmupStartS, false);
           }
         }
       }

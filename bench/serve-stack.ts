@@ -10,6 +10,9 @@
 //   gateway      the gateway alone, against `subgraphUrls` (the split layout's front)
 //   in-process   bench/in-process-schema.ts against the registries at `registryBaseUrl`
 //   mocks        the mock registries alone (mocks/server.ts) on `port`, with `mockLatencyMs`
+//   subgraph     one of ciigraph's subgraphs (`subgraph`), as its own process in production
+//   peer-subgraph  the same subgraph served plainly: no credential, policy or journal
+//   peer-gateway   a stock Apollo Gateway (RemoteGraphQLDataSource) on the peer subgraphs
 // The subgraphs read the registries named by <SUBGRAPH>_REGISTRY_URL when the orchestrator
 // sets them (then they start no mocks of their own).
 // Commands, one JSON line each on stdin, answered by one JSON line on stdout:
@@ -33,11 +36,13 @@ import { startGateway } from '../gateway/server.ts';
 import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { startMockRegistries } from '../mocks/server.ts';
 import { buildInProcessSchema, serveInProcess } from './in-process-schema.ts';
+import { startPeerGateway } from './peer-gateway.ts';
+import { SUPERGRAPH_PATH } from '../lib/schema/compose.ts';
 import { startUnenforcedSubgraphs } from './unenforced.ts';
 import pino from 'pino';
 import { logTo } from '../lib/log.ts';
 
-export type ServeMode = 'embedded' | 'subgraphs' | 'gateway' | 'in-process' | 'mocks';
+export type ServeMode = 'embedded' | 'subgraphs' | 'gateway' | 'in-process' | 'mocks' | 'subgraph' | 'peer-subgraph' | 'peer-gateway';
 
 export interface ServeOptions {
   mode: ServeMode;
@@ -57,6 +62,8 @@ export interface ServeOptions {
   twinSubgraphUrls?: Record<SubgraphName, string>;
   /** in-process: base URL of the mock registries (their paths are appended). */
   registryBaseUrl?: string;
+  /** subgraph, peer-subgraph: which one. */
+  subgraph?: SubgraphName;
   /** mocks: the port to listen on (0: a free one). */
   port?: number;
 }
@@ -81,6 +88,30 @@ interface StartedStack {
   close(): Promise<void>;
 }
 
+/** The deps an unenforced subgraph needs: its stores in memory, nothing decided or journaled with them. */
+function unenforcedDeps(config: Config) {
+  const catalogue = loadCatalogue();
+  const stores = openStores({ ...config, redisUrl: undefined });
+  const keys = ephemeralCredentialKeys();
+  return {
+    stores,
+    deps: {
+      config,
+      catalogue,
+      policy: loadPolicy(catalogue, config.policyFile),
+      consents: stores.consents,
+      cases: stores.cases,
+      audit: stores.audit,
+      journal: stores.journal,
+      readFacts: stores.readFacts,
+      clock: systemClock,
+      credentials: CredentialVerifier.ofKeys(keys),
+      registryCall: httpClientFromFiles(config.outgoing.registries),
+      storesStatus: () => stores.status(),
+    },
+  };
+}
+
 /** The stack as npm start runs it (enforcement on), or the bench's unenforced baseline (bench/unenforced.ts) on the same pieces. */
 async function stackOf(config: Config, o: { enforcement: boolean; gateway: boolean; mockLatencyMs: number }): Promise<StartedStack> {
   if (o.enforcement) {
@@ -91,25 +122,10 @@ async function stackOf(config: Config, o: { enforcement: boolean; gateway: boole
   const mocks = config.useMocks ? await startMockRegistries({ host: config.host, port: 0, latencyMs: o.mockLatencyMs }) : undefined;
   if (mocks) for (const s of REGISTRY_SUBGRAPHS) registryUrls[s] = `${mocks.url}${REGISTRY_PATHS[s]}`;
   const withMocks = { ...config, registryUrls };
-  const catalogue = loadCatalogue();
-  const policy = loadPolicy(catalogue, config.policyFile);
-  const stores = openStores(withMocks);
+  const { deps, stores } = unenforcedDeps(withMocks);
+  const subgraphs = await startUnenforcedSubgraphs(deps);
   const keys = ephemeralCredentialKeys();
-  const subgraphs = await startUnenforcedSubgraphs({
-    config: withMocks,
-    catalogue,
-    policy,
-    consents: stores.consents,
-    cases: stores.cases,
-    audit: stores.audit,
-    journal: stores.journal,
-    readFacts: stores.readFacts,
-    clock: systemClock,
-    credentials: CredentialVerifier.ofKeys(keys),
-    registryCall: httpClientFromFiles(withMocks.outgoing.registries),
-    storesStatus: () => stores.status(),
-  });
-  const gateway = o.gateway ? await startGateway({ config: { ...withMocks, subgraphUrls: subgraphs.urls }, policy, catalogue, credentialKeys: keys, port: 0 }) : undefined;
+  const gateway = o.gateway ? await startGateway({ config: { ...withMocks, subgraphUrls: subgraphs.urls }, policy: deps.policy, catalogue: deps.catalogue, credentialKeys: keys, port: 0 }) : undefined;
   return {
     ...(gateway ? { gatewayUrl: gateway.url } : {}),
     subgraphUrls: subgraphs.urls,
@@ -171,6 +187,31 @@ async function main(): Promise<void> {
       close = server.close;
       ready.url = server.url;
       ready.mocksUrl = opts.registryBaseUrl;
+      break;
+    }
+    case 'subgraph': {
+      if (!opts.subgraph) throw new Error('subgraph mode needs subgraph');
+      const stack = await startStack({ config, ephemeralPorts: true, gateway: false, only: [opts.subgraph] });
+      close = stack.close;
+      ready.subgraphUrls = stack.config.subgraphUrls;
+      break;
+    }
+    case 'peer-subgraph': {
+      if (!opts.subgraph) throw new Error('peer-subgraph mode needs subgraph');
+      const { deps, stores } = unenforcedDeps(config);
+      const subgraphs = await startUnenforcedSubgraphs(deps, [opts.subgraph]);
+      close = async () => {
+        await subgraphs.close();
+        await stores.close();
+      };
+      ready.subgraphUrls = subgraphs.urls;
+      break;
+    }
+    case 'peer-gateway': {
+      if (!opts.subgraphUrls) throw new Error('peer-gateway mode needs subgraphUrls');
+      const peer = await startPeerGateway(readFileSync(SUPERGRAPH_PATH, 'utf8'), opts.subgraphUrls);
+      close = peer.close;
+      ready.url = peer.url;
       break;
     }
     case 'mocks': {

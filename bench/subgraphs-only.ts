@@ -8,6 +8,8 @@
 // --sequential: the four subgraphs one after the other, so each journals its own records as
 // in the split stack (together, their decisions of a turn share records: cheaper than real).
 import { parse, execute } from 'graphql';
+import { MemoryCaseRepertory } from '../lib/cases/memory.ts';
+import { MOCK_CASE_SEED } from '../mocks/cases.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +39,9 @@ const persons = caseload(personsArg > 0 ? Number(process.argv[personsArg + 1]) :
 for (const avs of persons) await consents.grant({ avs, recipients: ['AI'], categories: ['ac.entitlement','as.benefits','as.situation'], purpose: 'cii', validUntil: '2027-12-31', grantedAt: '2026-11-01', evidence: 'a'.repeat(64), recordedBy: { institution: 'AI', role: 'case-manager', subject: 'x' } } as any);
 const audit = new MemoryAuditLog();
 const journal = new Journal(audit);
-const readFacts = personFactsReader(consents);
+const cases = new MemoryCaseRepertory(MOCK_CASE_SEED);
+for (const avs of persons) await cases.openCase({ avs, institution: 'AI', caseReference: `AI-BENCH-${avs.replace(/\D/g, '')}`, on: '2026-11-01' });
+const readFacts = personFactsReader(consents, cases);
 const clock = { now: () => new Date() };
 const sel: Record<string, string> = {
   unemployment: 'unemployment { registeredSince office counsellor entitlement { frameworkStart frameworkEnd entitledDays remainingDays exhaustionDate } measures { kind title provider from to } employability { placeable assessedOn } }',
@@ -46,7 +50,8 @@ const sel: Record<string, string> = {
   'supplementary-benefits': 'supplementaryBenefits { entitledSince monthlyAmount hypotheticalIncome orpRegistrationRequired }',
 };
 const requester = { institution: 'AI', role: 'case-manager', subject: 'bench' } as const;
-const facts = { purpose: 'cii', caseReference: 'AI-GE-2026-0815' };
+// A caseload names no case reference: each person's own open case applies.
+const facts = { purpose: 'cii' };
 const subgraphs = await Promise.all(REGISTRY_SUBGRAPHS.map(async (name) => {
   const { define } = await import(`../subgraphs/${name}/index.ts`);
   const variants: any = {};

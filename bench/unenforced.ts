@@ -46,11 +46,11 @@ export class ReleaseEverything implements AccessDecisions {
 const BENCH_REQUESTER: Requester = { institution: 'AI', role: 'case-manager', subject: 'bench-unenforced' };
 
 /** The five subgraphs, unenforced, each on a free port; the gateway's credential is not even read. */
-export async function startUnenforcedSubgraphs(deps: SubgraphDeps): Promise<{ urls: Record<SubgraphName, string>; close(): Promise<void> }> {
+export async function startUnenforcedSubgraphs(deps: SubgraphDeps, names: readonly SubgraphName[] = SUBGRAPHS): Promise<{ urls: Record<SubgraphName, string>; close(): Promise<void> }> {
   const services: HttpService[] = [];
   const servers: ApolloServer<SubgraphContext>[] = [];
   const urls = {} as Record<SubgraphName, string>;
-  for (const name of SUBGRAPHS) {
+  for (const name of names) {
     const def = SUBGRAPH_DEFINITIONS[name](deps) as { schemaPath: string; resolvers: unknown; context(): object };
     const server = new ApolloServer<SubgraphContext>({
       schema: buildSubgraphSchema({ typeDefs: parseSubgraphSdl(def.schemaPath), resolvers: def.resolvers as never }),

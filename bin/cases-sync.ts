@@ -17,6 +17,7 @@ import { loadConfig } from '../lib/config.ts';
 import { logTo } from '../lib/log.ts';
 import { Institution, loadCatalogue } from '../lib/schema/catalogue.ts';
 import { openStores } from '../lib/stores.ts';
+import { MOCK_CASE_SEED } from '../mocks/cases.ts';
 import { answerHelp } from './cli.ts';
 
 answerHelp(`usage: npm run cases:sync -- --institution <AC|AI|AS|PC|CII> [--operator NAME] FILE.jsonl
@@ -90,7 +91,8 @@ async function main(): Promise<number> {
     lines.push({ n, line: parsed.data });
   });
 
-  const stores = openStores(config);
+  // A deployment on the mocks holds their cases too: a reference they hold is taken.
+  const stores = openStores(config, config.useMocks ? { caseSeed: MOCK_CASE_SEED } : {});
   try {
     await stores.ready();
     const today = isoDate(systemClock.now());

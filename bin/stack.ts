@@ -112,7 +112,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     let closing: Promise<void> | undefined;
     if (opts.gateway !== false) {
       const adminPort = config.ports.admin === undefined ? undefined : port(config.ports.admin);
-      const gateway = await startGateway({ config, policy, catalogue, journal: stores.journal, credentialKeys: keys, port: port(config.ports.gateway), adminPort });
+      const gateway = await startGateway({ config, policy, catalogue, journal: stores.journal, consents, credentialKeys: keys, port: port(config.ports.gateway), adminPort });
       started.push(gateway);
       gatewayUrl = gateway.url;
       adminUrl = gateway.adminUrl;

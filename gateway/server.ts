@@ -19,7 +19,10 @@ import { sendJson, startHttpService, type HttpService } from '../lib/http-server
 import { SUPERGRAPH_PATH } from '../lib/schema/compose.ts';
 import type { Policy } from '../lib/access/policy.ts';
 import type { Journal } from '../lib/audit/journal.ts';
-import { createAccessLogRoute, createPolicyPageRoute, dpoOnly } from '../lib/policy-review/routes.ts';
+import { createAccessLogRoute, createPolicyPageRoute, createSignalsRoute, dpoOnly } from '../lib/policy-review/routes.ts';
+import { refreshFishingSignals } from '../lib/supervision/refresh.ts';
+import { systemClock } from '../lib/clock.ts';
+import type { ConsentStore } from '../lib/consents/store.ts';
 import { loadCatalogue, type CategoryCatalogue } from '../lib/schema/catalogue.ts';
 import { maskUnexpectedErrors } from '../lib/errors.ts';
 import type { CredentialKeys } from '../lib/auth/subgraph-credential.ts';
@@ -49,6 +52,8 @@ export interface GatewayOptions {
   catalogue?: CategoryCatalogue;
   /** Where the DPO's readings of the access log are journaled, and the log they read. */
   journal?: Journal;
+  /** Who recorded the consents that released reads (the DPO's fishing signals). */
+  consents?: ConsentStore;
   /** `npm run dev`: the state of the developer's last change, shown on the GraphiQL page. */
   devStatus?: () => DevStatus;
   /** The admin port (/readyz, /metrics, /credential-keys); default: config.ports.admin, unset: the gateway's port. */
@@ -68,6 +73,7 @@ export async function startGateway({
   supergraphSdl,
   catalogue,
   journal,
+  consents,
   devStatus,
   adminPort = config.ports.admin,
 }: GatewayOptions): Promise<GatewayService> {
@@ -88,6 +94,7 @@ export async function startGateway({
   const dpoRoutes = {
     '/policy': dpoOnly(authenticated, createPolicyPageRoute(policy, catalogue ?? loadCatalogue(), sdl)),
     ...(journal ? { '/policy/access-log': dpoOnly(authenticated, createAccessLogRoute({ policy, journal })) } : {}),
+    ...(journal && consents ? { '/policy/signals': dpoOnly(authenticated, createSignalsRoute({ policy, journal, consents })) } : {}),
   };
   const gateway = new ApolloGateway({
     supergraphSdl: sdl,
@@ -180,10 +187,12 @@ export async function startGateway({
     await admin?.close();
     throw e;
   }
+  const stopSignals = journal && consents ? refreshFishingSignals({ log: journal.log, consents, thresholds: policy.fishingSignals, clock: systemClock }) : () => {};
   return {
     ...service,
     adminUrl: admin?.url ?? service.url,
     close: async () => {
+      stopSignals();
       await service.close();
       await admin?.close();
       await server.stop();

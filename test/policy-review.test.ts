@@ -22,6 +22,7 @@ import type { ConsentRecord } from '../lib/consents/store.ts';
 import type { CaseRecord } from '../lib/cases/store.ts';
 import { renderAccessLogCsv, renderAccessLogHtml } from '../lib/policy-review/access-log-view.ts';
 import { diffPolicies } from '../lib/policy-review/diff.ts';
+import { DEFAULT_FISHING_THRESHOLDS } from '../lib/supervision/thresholds.ts';
 import { csvField } from '../lib/policy-review/escape.ts';
 import { renderPolicyHtml } from '../lib/policy-review/html.ts';
 import { renderPolicyMarkdown } from '../lib/policy-review/markdown.ts';
@@ -51,6 +52,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface PolicyJson {
   consentConditions: { type: string }[];
+  fishingSignals?: Record<string, number>;
   name: string;
   version: string;
   purposes: { code: string; description: string }[];
@@ -476,6 +478,18 @@ describe('replaying the access log against a new policy', () => {
     expect(text).toContain('Past accesses that need a consent or an open case under the new policy (cannot be decided from the log) (1):');
   });
 
+  it('names a changed fishing-signal threshold, and defaults them for a policy without any', () => {
+    const stricter = changed((p) => {
+      p.fishingSignals = { ...p.fishingSignals!, readsOutsideAnyCase: 1 };
+    });
+    expect(diffPolicies(sample, stricter, catalogue).sentences).toEqual(['Fishing signal threshold readsOutsideAnyCase: 3 → 1']);
+    const without = changed((p) => {
+      delete p.fishingSignals;
+    });
+    expect(without.fishingSignals).toEqual(DEFAULT_FISHING_THRESHOLDS);
+    expect(() => changed((p) => { p.fishingSignals = { ...p.fishingSignals!, volumeFactor: 0 }; })).toThrow(/fishingSignals\.volumeFactor/);
+  });
+
   it('understands the open-case condition: a past access outside any case shows as newly denied, and the log proves what it can', () => {
     // The old policy without openCase, the new one (the sample) with it.
     const before = changed((p) => {
@@ -669,6 +683,7 @@ describe('the gateway route handlers', () => {
         throw new Error('down');
       },
       query: (q) => audit.query(q),
+      since: (at) => audit.since(at),
       verify: () => audit.verify(),
       close: async () => {},
     };

@@ -11,7 +11,7 @@ const CLAIMS: CredentialClaims = {
   requester: { institution: 'AI', role: 'case-manager', subject: 's' },
   requestId: 'direct-1',
   purpose: 'cii',
-  caseReference: 'AI-1',
+  caseReference: 'AI-GE-2026-0815',
 };
 
 let stack: TestStack;
@@ -40,7 +40,7 @@ async function callUnemployment(claims: CredentialClaims) {
 
 describe('decisions kept for a next call', () => {
   it('are not kept when the plan calls the subgraph once (the gateway says so in the credential)', async () => {
-    const { body } = await gql(stack.gatewayUrl, `query($avs: ID!) { person(avs: $avs) { unemployment { office } disability { status } } }`, { avs: PAINTER }, stack.as({ institution: 'AI', role: 'case-manager', purpose: 'cii', caseReference: 'AI-1' } as never));
+    const { body } = await gql(stack.gatewayUrl, `query($avs: ID!) { person(avs: $avs) { unemployment { office } disability { status } } }`, { avs: PAINTER }, stack.as({ institution: 'AI', role: 'case-manager', purpose: 'cii', caseReference: 'AI-GE-2026-0815' } as never));
     expect(body.data.person.unemployment.office).toBeTruthy();
     expect(await kept('unemployment')).toBe(0);
     expect(await kept('disability')).toBe(0);

@@ -38,7 +38,7 @@ afterAll(async () => {
 
 describe('tracing', () => {
   it('exports one trace per request, the subgraph spans children of the gateway span', async () => {
-    const { body } = await gql(stack.gatewayUrl, `{ person(avs: "756.1234.5678.97") { unemployment { office } disability { status } } }`, {}, stack.as({ institution: 'AI', role: 'case-manager', purpose: 'cii', caseReference: 'AI-1' }));
+    const { body } = await gql(stack.gatewayUrl, `{ person(avs: "756.1234.5678.97") { unemployment { office } disability { status } } }`, {}, stack.as({ institution: 'AI', role: 'case-manager', purpose: 'cii', caseReference: 'AI-GE-2026-0815' }));
     expect(body.errors).toBeUndefined();
     const gateway = await waitFor(async () => spans.find((s) => s.name === 'gateway request'), 10_000, 'the gateway span');
     const unemployment = await waitFor(async () => spans.find((s) => s.name === 'unemployment request' && s.traceId === gateway.traceId), 10_000, 'the subgraph span');

@@ -24,17 +24,20 @@ export interface Child {
 }
 
 const live = new Set<Child>();
+/** Every child spawned and not yet stopped, ready or not: a signal during a start stops it too. */
+const spawned = new Set<number>();
 
 /** Kills every child still running (orchestrator crash or Ctrl-C): by pid, ours only. */
 export function killAllChildren(): void {
-  for (const c of live) {
+  for (const pid of [...spawned, ...[...live].map((c) => c.pid)]) {
     try {
-      process.kill(c.pid, 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
       // already gone
     }
   }
   live.clear();
+  spawned.clear();
 }
 
 export interface StartChildOptions {
@@ -78,7 +81,9 @@ export async function startChild(o: StartChildOptions): Promise<Child> {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   child.stderr!.pipe(log);
+  if (child.pid !== undefined) spawned.add(child.pid);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => spawned.delete(child.pid!));
 
   const answers: ((line: string) => void)[] = [];
   const ready = await new Promise<ServeReady>((resolve, reject) => {

@@ -10,6 +10,7 @@ import { CONDITIONS, type ConditionInput } from './conditions/index.ts';
 
 export const SAMPLE_POLICY_PATH = fileURLToPath(new URL('../../schema/policy/sample.json', import.meta.url));
 
+import { DEFAULT_FISHING_THRESHOLDS, FishingThresholds } from '../supervision/thresholds.ts';
 const Id = z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
 
 const PolicyFile = z.strictObject({
@@ -48,6 +49,8 @@ const PolicyFile = z.strictObject({
   actions: z
     .array(z.strictObject({ id: z.string().regex(/^[a-z]+(\.[a-zA-Z]+)+$/), description: z.string().min(1), conditions: z.array(z.looseObject({ type: z.string() })) }))
     .optional(),
+  /** When the DPO's signals page flags a requester's day (lib/supervision/); defaults when absent. */
+  fishingSignals: FishingThresholds.optional(),
   rules: z.array(
     z.strictObject({
       institution: z.union([Institution, z.literal('*')]),
@@ -123,6 +126,7 @@ export class Policy {
     private readonly releases: ReadonlyMap<string, Release>,
     readonly actions: ReadonlyMap<string, Action> = new Map(),
     readonly consentConditions: readonly BoundCondition[] = [],
+    readonly fishingSignals: FishingThresholds = DEFAULT_FISHING_THRESHOLDS,
   ) {}
 
   /** Per institution and role that exist, the rules by category (built on first use). */
@@ -274,7 +278,7 @@ export function parsePolicy(json: unknown, catalogue: CategoryCatalogue, file: s
   });
 
   if (problems.length) throw new StartupError(file, problems);
-  return new Policy(file, p.name, p.version, purposes, roles, legalBases, releases, actions, consentConditions);
+  return new Policy(file, p.name, p.version, purposes, roles, legalBases, releases, actions, consentConditions, p.fishingSignals ?? DEFAULT_FISHING_THRESHOLDS);
 }
 
 export function loadPolicy(catalogue: CategoryCatalogue, file = SAMPLE_POLICY_PATH): Policy {

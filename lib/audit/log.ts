@@ -63,6 +63,8 @@ export interface AuditLog {
   append(entries: readonly NewAccessLogEntry[]): Promise<void>;
   /** One person's entries, newest first. */
   query(q: AccessLogQuery): Promise<AccessLogEntry[]>;
+  /** Every entry journaled at or after `at` (ISO 8601), oldest first: the DPO's recent days, read from the head back. */
+  since(at: string): Promise<AccessLogEntry[]>;
   /** Walks the whole chain and names the first broken record. */
   verify(): Promise<ChainVerdict>;
   close(): Promise<void>;

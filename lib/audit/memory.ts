@@ -56,6 +56,10 @@ export class MemoryAuditLog implements AuditLog, LogStore {
     return verifier.verdict();
   }
 
+  async since(at: string): Promise<AccessLogEntry[]> {
+    return this.all().filter((e) => e.at >= at);
+  }
+
   /** Every entry kept, oldest first (tests and the DPO tooling). */
   all(): AccessLogEntry[] {
     return this.stored.flatMap((_, i) => entriesOf(this.recordAt(this.removed + i + 1)));

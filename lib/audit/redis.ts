@@ -90,6 +90,8 @@ return 1
 const VERIFY_CHUNK = 100;
 /** Person index keys read per SCAN round. */
 const SCAN_CHUNK = 500;
+/** How far apart the clocks of the log's writers may be. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 /** Records read per round trip when answering a query. */
 const QUERY_CHUNK = 16;
 
@@ -377,6 +379,32 @@ export class RedisAuditLog implements AuditLog, LogStore {
       else unreadable.push(`record ${seq}`);
     }
     return { entries, unreadable };
+  }
+
+  async since(at: string): Promise<AccessLogEntry[]> {
+    const snapshot = await this.snapshot();
+    if ('unreadable' in snapshot.head) throw new AccessLogDamaged(snapshot.head.unreadable);
+    const head = snapshot.head;
+    // Records up to the retention mark are in the archive only.
+    const first = (snapshot.mark === null ? null : parseMark(snapshot.mark))?.seq ?? 0;
+    // Instances' clocks differ a little: a record is only taken as older than `at` with a margin.
+    const older = new Date(Date.parse(at) - CLOCK_SKEW_MS).toISOString();
+    const records: AccessLogEntry[][] = [];
+    for (let end = head.seq; end > first; end -= VERIFY_CHUNK) {
+      const seqs: string[] = [];
+      for (let seq = end; seq > Math.max(first, end - VERIFY_CHUNK); seq--) seqs.push(String(seq));
+      const raws = await this.redis.hmget(this.recordsKey, ...seqs);
+      let allOlder = true;
+      for (const r of raws) {
+        const record = r === null ? null : parseStoredRecord(r);
+        if (!record) continue;
+        const entries = entriesOf(record);
+        if (entries.some((e) => e.at >= older)) allOlder = false;
+        records.push(entries.filter((e) => e.at >= at));
+      }
+      if (allOlder) break;
+    }
+    return records.reverse().flat();
   }
 
   /** The shared client belongs to the stack, which closes it. */

@@ -116,3 +116,16 @@ export async function metricsRoute(_req: unknown, res: import('node:http').Serve
   res.writeHead(200, { 'content-type': registry.contentType });
   res.end(body);
 }
+
+const fishingSignals = new client.Gauge({
+  name: 'ciigraph_fishing_signals',
+  help: "Requester-days of today flagged by each fishing signal rule, computed every few minutes and on each look at /policy/signals (no subject, no person).",
+  labelNames: ['signal'] as const,
+  registers: [registry],
+});
+
+/** Today's signals, counted per rule: an alert can page the DPO without naming anyone. */
+export function fishingSignalsFound(signals: readonly { rule: string }[]): void {
+  fishingSignals.reset();
+  for (const s of signals) fishingSignals.inc({ signal: s.rule });
+}

@@ -129,7 +129,7 @@ export function renderAccessLogHtml(entries: readonly AccessLogEntry[], opts: Ac
     log.length
       ? `<table class="log"><thead><tr><th>#</th><th>When (UTC)</th><th>Who</th><th>Category</th><th>Decision</th><th>Released by, or why not</th><th>Purpose</th><th>Case reference</th><th>Decided by</th><th>Request</th></tr></thead><tbody>${log
           .map(
-            (e) => `<tr class="${e.decision === 'DENIED' ? 'DENIED' : 'ALLOWED'}" data-entry="${h(e.id)}"><td class="id mono">${h(e.id)}</td><td class="when mono">${h(e.at.replace('T', ' ').replace(/(\.\d+)?Z$/, ''))}</td><td><span class="badge inst">${h(e.institution)}</span> ${h(e.role)} <span class="mono">${h(e.subject)}</span></td><td><code>${h(e.category)}</code></td><td><span class="chip ${e.decision === 'DENIED' ? 'DENIED' : 'ALLOWED'}">${h(e.decision.toLowerCase())}</span></td><td>${
+            (e) => `<tr class="${e.decision === 'DENIED' ? 'DENIED' : 'ALLOWED'}" data-entry="${h(e.id)}" id="entry-${h(e.id)}"><td class="id mono">${h(e.id)}</td><td class="when mono">${h(e.at.replace('T', ' ').replace(/(\.\d+)?Z$/, ''))}</td><td><span class="badge inst">${h(e.institution)}</span> ${h(e.role)} <span class="mono">${h(e.subject)}</span></td><td><code>${h(e.category)}</code></td><td><span class="chip ${e.decision === 'DENIED' ? 'DENIED' : 'ALLOWED'}">${h(e.decision.toLowerCase())}</span></td><td>${
               e.decision === 'DENIED'
                 ? `<span class="reason" title="${h(e.rule === null ? '' : `rules[${e.rule}] of ${e.policy ?? 'the policy'}`)}">${h(basisOf(e))}</span>`
                 : e.legalBasis ? h(e.legalBasis) : e.consentId ? `consent <span class="mono">${h(e.consentId)}</span>` : '<b>no basis recorded</b>'

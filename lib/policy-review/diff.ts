@@ -231,6 +231,9 @@ export function diffPolicies(from: Policy, to: Policy, catalogue: CategoryCatalo
     else sentences.push(`Action added: ${id} (${b.description})${b.conditions.length ? `; the request must ${conditionsMust(b.conditions)}` : ''}`);
   }
   for (const id of from.actions.keys()) if (!to.actions.has(id)) sentences.push(`Action removed: ${id}: no role may take it`);
+  for (const [k, v] of Object.entries(to.fishingSignals) as [keyof typeof to.fishingSignals, number][]) {
+    if (from.fishingSignals[k] !== v) sentences.push(`Fishing signal threshold ${k}: ${from.fishingSignals[k]} → ${v}`);
+  }
 
   return {
     from: { name: from.name, version: from.version, file: from.file },

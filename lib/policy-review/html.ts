@@ -347,6 +347,13 @@ ${
   <table><thead><tr><th>Code</th><th>Description</th></tr></thead><tbody>${review.purposes.map((p) => `<tr><td><code>${h(p.code)}</code></td><td>${h(p.description)}</td></tr>`).join('')}</tbody></table>
 </section>`;
 
+  const signals = `
+<section class="card" id="fishing-signals">
+  <h2>Fishing signals</h2>
+  <p class="lead">The requester-days the <a href="/policy/signals">signals page</a> flags, computed from the access log with this policy's thresholds.</p>
+  <ul>${review.fishingSignals.map((s) => `<li><b>${h(s.rule)}</b>: ${h(s.description)}.</li>`).join('')}</ul>
+</section>`;
+
   const warnings = review.warnings.length
     ? `<section class="card warnings" id="warnings"><h2>Points to check</h2><ul>${review.warnings.map((w) => `<li>${h(w)}</li>`).join('')}</ul></section>`
     : '';
@@ -356,7 +363,7 @@ ${
   <div class="eyebrow">Access policy review · for the data-protection officer</div>
   <h1>${h(review.policy.name)}</h1>
   <p class="meta">Version <b>${h(review.policy.version)}</b> · policy file <code>${h(fileLabel)}</code> · generated ${h(generatedAt)} · read-only</p>
-  <nav class="no-print"><a href="#matrix">Who may read what</a><a href="#rules">Every rule</a><a href="#legal-bases">Legal bases</a><a href="#categories">Categories and fields</a><a href="#roles">Roles</a><a href="#purposes">Purposes</a>${warnings ? '<a href="#warnings">Points to check</a>' : ''}</nav>
+  <nav class="no-print"><a href="#matrix">Who may read what</a><a href="#rules">Every rule</a><a href="#legal-bases">Legal bases</a><a href="#categories">Categories and fields</a><a href="#roles">Roles</a><a href="#purposes">Purposes</a><a href="#fishing-signals">Fishing signals</a>${warnings ? '<a href="#warnings">Points to check</a>' : ''}</nav>
 </header>
 ${filters}
 <main>
@@ -368,6 +375,7 @@ ${bases}
 ${categories}
 ${roles}
 ${purposes}
+${signals}
 </main>
 <footer>Generated from the policy file, the category catalogue and the composed supergraph of ciigraph. To change a rule, edit a copy of the policy file and start the stack with <code>POLICY_FILE</code>; <code>npm run policy:diff</code> says what a change does before it is made.</footer>`;
 

@@ -9,6 +9,7 @@ import {
   type GraphQLField,
   type GraphQLSchema,
 } from 'graphql';
+import { SIGNAL_RULES } from '../supervision/signals/index.ts';
 import { INSTITUTIONS, type CategoryCatalogue, type Institution } from '../schema/catalogue.ts';
 import { checkCategoryCoverage } from '../schema/category-coverage.ts';
 import { declaredCategory, declaredPermission } from '../schema/categories.ts';
@@ -119,6 +120,8 @@ export interface PolicyReview {
   purposes: { code: string; description: string }[];
   roles: ReviewRole[];
   actions: ReviewAction[];
+  /** When the DPO's signals page flags a requester's day: each rule in words, with the policy's thresholds. */
+  fishingSignals: { rule: string; description: string }[];
   /** Faults found while building (a field without a category, a category without a field). */
   warnings: string[];
 }
@@ -333,6 +336,7 @@ export function buildPolicyReview(policy: Policy, catalogue: CategoryCatalogue, 
       permissions: [...r.permissions],
     })),
     actions: actionsOf(schema, policy),
+    fishingSignals: [...SIGNAL_RULES.values()].map((r) => ({ rule: r.id, description: r.describe(policy.fishingSignals) })),
     warnings,
   };
 }

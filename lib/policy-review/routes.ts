@@ -15,7 +15,11 @@ import { systemClock, type Clock } from '../clock.ts';
 import { errorFields, log } from '../log.ts';
 import type { CategoryCatalogue } from '../schema/catalogue.ts';
 import { renderAccessLogCsv, renderAccessLogHtml } from './access-log-view.ts';
+import type { ConsentStore } from '../consents/store.ts';
+import { fishingSignalsFound } from '../observability/metrics.ts';
+import { readFishingSignals, type FishingReport } from '../supervision/fishing.ts';
 import { renderPolicyHtml } from './html.ts';
+import { renderSignalsHtml, signalsJson } from './signals-view.ts';
 import { buildPolicyReview } from './model.ts';
 
 /** What the gateway verified about the request (its GatewayContext). */
@@ -214,4 +218,81 @@ export async function readWholeLog(
     if (page.length < first) return { entries, truncated: false };
     before = page.at(-1)!.id;
   }
+}
+
+export interface SignalsRouteOptions {
+  policy: Policy;
+  /** Journals the reading, and reads the log it appends to. */
+  journal: Journal;
+  /** Who recorded the consents that released reads. */
+  consents: ConsentStore;
+  clock?: Clock;
+}
+
+/** The longest period one page looks at: the log is read from the usual-day window before it. */
+const MAX_SIGNAL_DAYS = 92;
+const Day = /^\d{4}-\d{2}-\d{2}$/;
+const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * GET /policy/signals?from=YYYY-MM-DD&to=YYYY-MM-DD&format=html|json: the fishing signals of
+ * the period (default: the last seven days), thresholds from the active policy. The persons the
+ * page names are access-log readings: decided under `audit.accessLog` and journaled first.
+ */
+export function createSignalsRoute(opts: SignalsRouteOptions): DpoRouteHandler {
+  const clock = opts.clock ?? systemClock;
+  return async (req, res, ctx) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const today = clock.now().toISOString().slice(0, 10);
+    const to = url.searchParams.get('to') ?? today;
+    const from = url.searchParams.get('from') ?? addDays(to, -6);
+    for (const [field, day] of [['from', from], ['to', to]] as const) {
+      if (!Day.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`)) || addDays(day, 0) !== day) return sendError(res, 400, 'BAD_USER_INPUT', `${field} is a day, YYYY-MM-DD.`, { field });
+    }
+    if (from > to) return sendError(res, 400, 'BAD_USER_INPUT', 'from is after to.', { field: 'from' });
+    if (addDays(from, MAX_SIGNAL_DAYS - 1) < to) return sendError(res, 400, 'BAD_USER_INPUT', `At most ${MAX_SIGNAL_DAYS} days at a time.`, { field: 'to' });
+    const format = url.searchParams.get('format') ?? 'html';
+    if (format !== 'html' && format !== 'json') return sendError(res, 400, 'BAD_USER_INPUT', 'format is html or json.', { field: 'format' });
+
+    let report: FishingReport;
+    try {
+      report = await readFishingSignals(opts.journal.log, opts.consents, { from, to }, opts.policy.fishingSignals);
+    } catch (e) {
+      log.error({ service: 'gateway', route: 'policy/signals', ...errorFields(e) }, 'access log or consents cannot be read');
+      return sendError(res, 503, 'AUDIT_UNAVAILABLE', 'The access log cannot be read.');
+    }
+    if (to === today) fishingSignalsFound(report.signals.filter((s) => s.day === today));
+
+    // The persons the signals name are read from their logs: decided and journaled as such.
+    const persons = [...new Set(report.signals.flatMap((s) => s.entries.map((e) => e.avs)))];
+    const at = clock.now().toISOString();
+    const request = { purpose: ctx.purpose, caseReference: ctx.caseReference };
+    const decisions = decide(persons.map((avs) => ({ avs, category: ACCESS_LOG_CATEGORY })), { policy: opts.policy, requester: ctx.requester, request, at, factsOf: () => undefined });
+    if (decisions.length) {
+      const header = { at, requester: ctx.requester, purpose: ctx.purpose ?? null, caseReference: ctx.caseReference ?? null, subgraph: 'gateway', requestId: ctx.requestId, policy: `${opts.policy.name} ${opts.policy.version}` };
+      try {
+        await opts.journal.decisions(header, decisions);
+      } catch (e) {
+        log.error({ service: 'gateway', route: 'policy/signals', ...errorFields(e) }, 'access log cannot be written');
+        return sendError(res, 503, 'AUDIT_UNAVAILABLE', 'The access log cannot be written; no data is released.');
+      }
+    }
+    const released = new Set(decisions.filter((d) => d.allowed).map((d) => d.avs));
+    const shown: FishingReport = { ...report, signals: report.signals.map((s) => ({ ...s, entries: s.entries.filter((e) => released.has(e.avs)) })) };
+
+    const headers: Record<string, string> = { ...COMMON_HEADERS };
+    let body: string;
+    if (format === 'json') {
+      body = signalsJson(shown);
+      headers['content-type'] = 'application/json; charset=utf-8';
+    } else {
+      const page = renderSignalsHtml(shown, { readBy: `${ctx.requester.institution} ${ctx.requester.role} ${ctx.requester.subject}`, generatedAt: new Date(at), policy: `${opts.policy.name} ${opts.policy.version}` });
+      body = page.html;
+      headers['content-type'] = 'text/html; charset=utf-8';
+      headers['content-security-policy'] = page.contentSecurityPolicy;
+    }
+    headers['content-length'] = String(Buffer.byteLength(body));
+    res.writeHead(200, headers);
+    res.end(body);
+  };
 }

@@ -1,0 +1,338 @@
+// `npm run bench`: the production topology, measured beside a peer stack (issue 24).
+//
+// ciigraph as production runs it: one process per service (gateway, five subgraphs), the
+// consents, cases and access log in the bench's own redis-server (AOF as documented). The
+// peer: a stock Apollo Gateway over the same subgraphs served plainly (bench/unenforced.ts:
+// no credential, no policy, no journal), one process per service too. Both call the same
+// mock registries process. Per scenario, the two stacks take turns under the same load;
+// each process's CPU time is read from /proc, so the report gives CPU per request per
+// process, req/s and p50/p99 from one run. Then a memory run (heap after GC over time).
+// Every child is stopped on exit, error or signal (SIGINT, SIGTERM, SIGHUP).
+//
+// `--store memory` measures ciigraph embedded in one process with its in-memory stores (the
+// development layout) instead. The older variants (twins, in-process, --compare,
+// --profile) are `npm run bench:variants` (bench/run.ts).
+import autocannon from 'autocannon';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { envPrefix, REGISTRY_PATHS, REGISTRY_SUBGRAPHS, SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
+import { killAllChildren, runtimeFlagsOf, startChild, type Child } from './lib/children.ts';
+import { readProcCpuSeconds } from './lib/proc.ts';
+import { evaluateTargets, renderProductionReport, type HeapSeries, type ProcessMeasure, type ProductionResults, type ScenarioMeasure, type StackId, type StackMeasure } from './lib/production-report.ts';
+import { killBenchRedis, startBenchRedis, type BenchRedis } from './lib/redis.ts';
+import { currentCommit } from './lib/revisions.ts';
+import { headersOf, post, prepareEnv, seedScenarios, type Env } from './lib/seed.ts';
+import { linearFit } from './lib/stats.ts';
+import { scenarios, type Scenario } from './queries.ts';
+import type { ServeOptions } from './serve-stack.ts';
+
+const BENCH = fileURLToPath(new URL('.', import.meta.url));
+const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const USAGE = `npm run bench [-- options]
+
+  The production topology (one process per service, consents and log in Redis) beside a
+  peer stack (stock Apollo Gateway, the same subgraphs without policy or journal); CPU per
+  request per process, req/s, p50/p99; writes bench/PRODUCTION.md and
+  bench/results/production-<timestamp>.json. Finishes within 10 minutes; Ctrl-C or SIGTERM
+  stops every process it started.
+
+  --quick          ~1.5 minutes: 4 s per stack and scenario, one round, 10 s memory run
+  --duration S     measured seconds per stack and scenario, split over the rounds (default 30)
+  --rounds N       turns of ciigraph then peer per scenario (default 3)
+  --memory S       memory run of Q1 on ciigraph, heap after GC sampled (default 60; 0 skips it)
+  --only Q1,Q2-200 scenarios (default Q1,Q2-50,Q2-200)
+  --store redis|memory   redis (default): production; memory: ciigraph embedded in one process
+  --appendfsync everysec|always   how the bench's Redis fsyncs (default everysec); always, as
+                   the access log's Redis runs in production, with the stacks acknowledging an
+                   append only once on disk (AUDIT_DURABILITY=fsync)
+  --no-report      do not write bench/PRODUCTION.md (results JSON only)
+  --help`;
+
+interface Args {
+  durationS: number;
+  rounds: number;
+  memoryS: number;
+  only: string[];
+  store: 'redis' | 'memory';
+  appendfsync: 'everysec' | 'always';
+  report: boolean;
+}
+
+function readArgs(): Args | undefined {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      duration: { type: 'string' },
+      rounds: { type: 'string' },
+      memory: { type: 'string' },
+      only: { type: 'string' },
+      store: { type: 'string' },
+      appendfsync: { type: 'string' },
+      'no-report': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) return undefined;
+  const num = (v: string | undefined, d: number, name: string) => {
+    if (v === undefined) return d;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} is a number of seconds or rounds, got ${v}`);
+    return n;
+  };
+  const store = values.store ?? 'redis';
+  if (store !== 'redis' && store !== 'memory') throw new Error(`--store is redis or memory, got ${store}`);
+  const appendfsync = values.appendfsync ?? 'everysec';
+  if (appendfsync !== 'everysec' && appendfsync !== 'always') throw new Error(`--appendfsync is everysec or always, got ${appendfsync}`);
+  const only = (values.only ?? 'Q1,Q2-50,Q2-200').split(',');
+  const known = new Set(scenarios().map((s) => s.id));
+  for (const o of only) if (!known.has(o as Scenario['id'])) throw new Error(`--only: no scenario ${o} (Q1, Q2-50, Q2-200)`);
+  return {
+    durationS: num(values.duration, values.quick ? 4 : 30, 'duration'),
+    rounds: Math.max(1, Math.round(num(values.rounds, values.quick ? 1 : 3, 'rounds'))),
+    memoryS: num(values.memory, values.quick ? 10 : 60, 'memory'),
+    only,
+    store,
+    appendfsync,
+    report: !values['no-report'],
+  };
+}
+
+/** A stack under test: where to send load, and the processes whose CPU serves it. */
+interface Stack {
+  id: StackId;
+  url: string;
+  processes: { name: string; own: boolean; child: Child }[];
+}
+
+interface Started {
+  stacks: Stack[];
+  mocks: Child;
+  gateway: Child;
+  subgraphs: Child[];
+}
+
+async function startAll(env: Env, redis: BenchRedis | undefined, store: Args['store']): Promise<Started> {
+  const flags = await runtimeFlagsOf();
+  const start = (name: string, serve: ServeOptions, extra: Record<string, string> = {}) =>
+    startChild({ name, serve, env: { ...env.childEnv, ...extra }, logDir: env.outDir, runtimeFlags: flags, timeoutMs: 90_000 }).then((c) => {
+      log(`started ${name} (pid ${c.pid})`);
+      return c;
+    });
+  const mocks = await start('mocks', { mode: 'mocks', port: 0, mockLatencyMs: 0 });
+  const mocksUrl = mocks.ready.mocksUrl!;
+  const registries = Object.fromEntries(REGISTRY_SUBGRAPHS.map((r) => [`${envPrefix(r)}_REGISTRY_URL`, `${mocksUrl}${REGISTRY_PATHS[r]}`]));
+  const stores: Record<string, string> = redis ? { REDIS_URL: redis.url, REDIS_PREFIX: 'bench:', ...(redis.appendfsync === 'always' ? { AUDIT_DURABILITY: 'fsync' } : {}) } : {};
+
+  let ciigraph: Stack;
+  let gateway: Child;
+  const subgraphs: Child[] = [];
+  if (store === 'redis') {
+    subgraphs.push(...(await Promise.all(SUBGRAPHS.map((name) => start(`subgraph-${name}`, { mode: 'subgraph', subgraph: name }, { GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES: env.publicKeyFile, ...registries, ...stores })))));
+    const subgraphUrls = Object.fromEntries(subgraphs.map((c, i) => [SUBGRAPHS[i]!, c.ready.subgraphUrls![SUBGRAPHS[i]!]])) as Record<SubgraphName, string>;
+    gateway = await start('gateway', { mode: 'gateway', subgraphUrls }, { GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: env.privateKeyFile, ...stores });
+    ciigraph = { id: 'ciigraph', url: gateway.ready.url!, processes: [{ name: 'gateway', own: true, child: gateway }, ...subgraphs.map((c, i) => ({ name: SUBGRAPHS[i]!, own: true, child: c }))] };
+  } else {
+    gateway = await start('embedded', { mode: 'embedded', enforcement: true }, registries);
+    ciigraph = { id: 'ciigraph', url: gateway.ready.url!, processes: [{ name: 'embedded', own: true, child: gateway }] };
+  }
+  const peerSubgraphs = await Promise.all(SUBGRAPHS.map((name) => start(`peer-${name}`, { mode: 'peer-subgraph', subgraph: name }, registries)));
+  const peerUrls = Object.fromEntries(peerSubgraphs.map((c, i) => [SUBGRAPHS[i]!, c.ready.subgraphUrls![SUBGRAPHS[i]!]])) as Record<SubgraphName, string>;
+  const peerGateway = await start('peer-gateway', { mode: 'peer-gateway', subgraphUrls: peerUrls });
+  const peer: Stack = { id: 'peer', url: peerGateway.ready.url!, processes: [{ name: 'gateway', own: true, child: peerGateway }, ...peerSubgraphs.map((c, i) => ({ name: SUBGRAPHS[i]!, own: true, child: c }))] };
+  // The shared parts, shown beside each stack's own processes.
+  for (const s of [ciigraph, peer]) s.processes.push({ name: 'mocks', own: false, child: mocks });
+  return { stacks: [ciigraph, peer], mocks, gateway, subgraphs };
+}
+
+async function registryCalls(mocksUrl: string): Promise<Record<string, number>> {
+  return ((await (await fetch(`${mocksUrl}/__calls`)).json()) as { calls: Record<string, number> }).calls;
+}
+
+interface Turn {
+  requests: number;
+  errors: number;
+  seconds: number;
+  p50: number[];
+  p99: number[];
+  cpuSeconds: Map<string, number>;
+  calls: Record<string, number>;
+}
+
+async function turn(stack: Stack, s: Scenario, headers: Record<string, string>, seconds: number, mocksUrl: string): Promise<Turn> {
+  const cpu0 = new Map(stack.processes.map((p) => [p.name, readProcCpuSeconds(p.child.pid) ?? NaN]));
+  const calls0 = await registryCalls(mocksUrl);
+  const t0 = Date.now();
+  const result = await autocannon({ url: `${stack.url}/graphql`, method: 'POST', headers, body: s.body, connections: s.connections, duration: seconds });
+  // Requests still in flight when the load stopped finish on the server: counted as sent, their work waited for.
+  await sleep(300);
+  const cpuSeconds = new Map(stack.processes.map((p) => [p.name, (readProcCpuSeconds(p.child.pid) ?? NaN) - cpu0.get(p.name)!]));
+  const calls1 = await registryCalls(mocksUrl);
+  const requests = result.requests.sent;
+  return {
+    requests,
+    errors: result.errors + result.non2xx + result.timeouts,
+    seconds: (Date.now() - t0) / 1000,
+    p50: [result.latency.p50],
+    p99: [result.latency.p99],
+    cpuSeconds,
+    calls: Object.fromEntries(REGISTRY_SUBGRAPHS.map((r) => [r, (calls1[r] ?? 0) - (calls0[r] ?? 0)])),
+  };
+}
+
+async function measure(s: Scenario, started: Started, env: Env, args: Args): Promise<ScenarioMeasure> {
+  const headers = headersOf(env, s);
+  const mocksUrl = started.mocks.ready.mocksUrl!;
+  const turns = new Map<StackId, Turn[]>();
+  // A short warm-up of each, then the turns: ciigraph, peer, peer, ciigraph, ... so drift hits both alike.
+  for (const stack of started.stacks) {
+    const check = await post(stack.url, headers, s.body);
+    if (check.status !== 200) throw new Error(`${stack.id} answered ${s.id} with ${check.status}: ${check.text.slice(0, 300)}`);
+    await autocannon({ url: `${stack.url}/graphql`, method: 'POST', headers, body: s.body, connections: s.connections, duration: Math.min(3, args.durationS) });
+  }
+  const part = args.durationS / args.rounds;
+  for (let r = 0; r < args.rounds; r++) {
+    const order = r % 2 === 0 ? started.stacks : [...started.stacks].reverse();
+    for (const stack of order) {
+      const t = await turn(stack, s, headers, part, mocksUrl);
+      turns.set(stack.id, [...(turns.get(stack.id) ?? []), t]);
+    }
+  }
+  const stacks: StackMeasure[] = started.stacks.map((stack) => {
+    const ts = turns.get(stack.id)!;
+    const requests = ts.reduce((n, t) => n + t.requests, 0);
+    const seconds = ts.reduce((n, t) => n + t.seconds, 0);
+    const processes: ProcessMeasure[] = stack.processes.map((p) => ({
+      name: p.name,
+      own: p.own,
+      cpuMsPerRequest: (1000 * ts.reduce((n, t) => n + t.cpuSeconds.get(p.name)!, 0)) / requests,
+    }));
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    return {
+      stack: stack.id,
+      requests,
+      seconds,
+      reqPerSec: requests / seconds,
+      p50Ms: median(ts.flatMap((t) => t.p50)),
+      p99Ms: median(ts.flatMap((t) => t.p99)),
+      errors: ts.reduce((n, t) => n + t.errors, 0),
+      processes,
+      registryCallsPerRequest: Object.fromEntries(REGISTRY_SUBGRAPHS.map((r) => [r, ts.reduce((n, t) => n + (t.calls[r] ?? 0), 0) / requests])),
+    };
+  });
+  for (const x of stacks) log(`  ${s.id} ${x.stack}: ${x.reqPerSec.toFixed(1)} req/s, p99 ${x.p99Ms} ms, CPU ms/req ${x.processes.map((p) => `${p.name} ${p.cpuMsPerRequest.toFixed(2)}`).join(', ')}`);
+  return { scenario: s.id, title: s.title, persons: s.persons.length, stacks };
+}
+
+/** Q1 on ciigraph for `seconds`, the heap of the gateway and each subgraph after a full GC every few seconds. */
+async function memoryRun(started: Started, env: Env, seconds: number): Promise<HeapSeries[]> {
+  const q1 = scenarios()[0]!;
+  const procs = [{ name: 'gateway', child: started.gateway }, ...started.subgraphs.map((c) => ({ name: c.name.replace(/^subgraph-/, ''), child: c }))];
+  const samples = new Map(procs.map((p) => [p.name, [] as { x: number; y: number }[]]));
+  const t0 = Date.now();
+  const sample = async () => {
+    for (const p of procs) {
+      const m = await p.child.command({ cmd: 'memory', gc: true });
+      samples.get(p.name)!.push({ x: (Date.now() - t0) / 60_000, y: Number(m.heapUsed) / 2 ** 20 });
+    }
+  };
+  const load = autocannon({ url: `${started.stacks[0]!.url}/graphql`, method: 'POST', headers: headersOf(env, q1), body: q1.body, connections: q1.connections, duration: seconds });
+  // The first quarter is warm-up (JIT, caches filling): sampled from there on.
+  await sleep((seconds * 1000) / 4);
+  while (Date.now() - t0 < seconds * 1000 - 500) {
+    await sample();
+    await sleep(Math.max(1000, (seconds * 1000) / 8));
+  }
+  await load;
+  await sample();
+  return procs.map((p) => {
+    const pts = samples.get(p.name)!;
+    return { name: p.name, samplesMiB: pts.map((q) => Math.round(q.y * 10) / 10), slopeMiBPerMin: linearFit(pts).slope };
+  });
+}
+
+let redis: BenchRedis | undefined;
+let envDir: string | undefined;
+function stopEverything(): void {
+  killAllChildren();
+  killBenchRedis();
+  if (envDir) rmSync(envDir, { recursive: true, force: true });
+}
+
+async function main(): Promise<number> {
+  let args: Args | undefined;
+  try {
+    args = readArgs();
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!args) {
+    console.log(USAGE);
+    return 0;
+  }
+  const began = Date.now();
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const env = prepareEnv(stamp);
+  envDir = env.dir;
+  if (args.store === 'redis') {
+    redis = await startBenchRedis(args.appendfsync);
+    log(`redis-server pid ${redis.pid} (AOF ${args.appendfsync})`);
+  }
+  const started = await startAll(env, redis, args.store);
+  log('opening the cases and granting the consents');
+  const list = scenarios().filter((s) => args.only.includes(s.id));
+  await seedScenarios(started.stacks[0]!.url, env, list);
+  const measured: ScenarioMeasure[] = [];
+  for (const s of list) {
+    log(`measuring ${s.id}: ${s.title}`);
+    measured.push(await measure(s, started, env, args));
+  }
+  const heaps = args.memoryS > 0 && args.store === 'redis' ? (log(`memory run: Q1 for ${args.memoryS} s`), await memoryRun(started, env, args.memoryS)) : [];
+  const results: ProductionResults = {
+    at: new Date().toISOString(),
+    commit: currentCommit(),
+    cpus: os.availableParallelism(),
+    node: process.version,
+    store: args.store,
+    ...(args.store === 'redis' ? { appendfsync: args.appendfsync } : {}),
+    durationS: args.durationS,
+    wallSeconds: (Date.now() - began) / 1000,
+    scenarios: measured,
+    heaps,
+  };
+  const dir = join(BENCH, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `production-${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(dir, 'production-latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  if (args.report) writeFileSync(join(BENCH, 'PRODUCTION.md'), renderProductionReport(results));
+  for (const t of evaluateTargets(results)) log(`  ${t.pass ? 'PASS' : 'FAIL'} ${t.title}: ${t.detail}`);
+  log(`done in ${Math.round(results.wallSeconds)} s; wrote bench/results/production-${stamp}.json${args.report ? ' and bench/PRODUCTION.md' : ''}`);
+  return 0;
+}
+
+// Stopped at any moment, the bench stops what it started: children by pid, its redis-server.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    log(`${signal}: stopping every process the bench started`);
+    stopEverything();
+    process.exit(130);
+  });
+}
+
+main().then(
+  (code) => {
+    stopEverything();
+    process.exit(code);
+  },
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    stopEverything();
+    process.exit(1);
+  },
+);
