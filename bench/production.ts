@@ -47,6 +47,9 @@ const USAGE = `npm run bench [-- options]
   --memory S       memory run of Q1 on ciigraph, heap after GC sampled (default 60; 0 skips it)
   --only Q1,Q2-200 scenarios (default Q1,Q2-50,Q2-200)
   --store redis|memory   redis (default): production; memory: ciigraph embedded in one process
+  --appendfsync everysec|always   how the bench's Redis fsyncs (default everysec); always, as
+                   the access log's Redis runs in production, with the stacks acknowledging an
+                   append only once on disk (AUDIT_DURABILITY=fsync)
   --no-report      do not write bench/PRODUCTION.md (results JSON only)
   --help`;
 
@@ -56,6 +59,7 @@ interface Args {
   memoryS: number;
   only: string[];
   store: 'redis' | 'memory';
+  appendfsync: 'everysec' | 'always';
   report: boolean;
 }
 
@@ -68,6 +72,7 @@ function readArgs(): Args | undefined {
       memory: { type: 'string' },
       only: { type: 'string' },
       store: { type: 'string' },
+      appendfsync: { type: 'string' },
       'no-report': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -82,6 +87,8 @@ function readArgs(): Args | undefined {
   };
   const store = values.store ?? 'redis';
   if (store !== 'redis' && store !== 'memory') throw new Error(`--store is redis or memory, got ${store}`);
+  const appendfsync = values.appendfsync ?? 'everysec';
+  if (appendfsync !== 'everysec' && appendfsync !== 'always') throw new Error(`--appendfsync is everysec or always, got ${appendfsync}`);
   const only = (values.only ?? 'Q1,Q2-50,Q2-200').split(',');
   const known = new Set(scenarios().map((s) => s.id));
   for (const o of only) if (!known.has(o as Scenario['id'])) throw new Error(`--only: no scenario ${o} (Q1, Q2-50, Q2-200)`);
@@ -91,6 +98,7 @@ function readArgs(): Args | undefined {
     memoryS: num(values.memory, values.quick ? 10 : 60, 'memory'),
     only,
     store,
+    appendfsync,
     report: !values['no-report'],
   };
 }
@@ -119,7 +127,7 @@ async function startAll(env: Env, redis: BenchRedis | undefined, store: Args['st
   const mocks = await start('mocks', { mode: 'mocks', port: 0, mockLatencyMs: 0 });
   const mocksUrl = mocks.ready.mocksUrl!;
   const registries = Object.fromEntries(REGISTRY_SUBGRAPHS.map((r) => [`${envPrefix(r)}_REGISTRY_URL`, `${mocksUrl}${REGISTRY_PATHS[r]}`]));
-  const stores: Record<string, string> = redis ? { REDIS_URL: redis.url, REDIS_PREFIX: 'bench:' } : {};
+  const stores: Record<string, string> = redis ? { REDIS_URL: redis.url, REDIS_PREFIX: 'bench:', ...(redis.appendfsync === 'always' ? { AUDIT_DURABILITY: 'fsync' } : {}) } : {};
 
   let ciigraph: Stack;
   let gateway: Child;
@@ -273,8 +281,8 @@ async function main(): Promise<number> {
   const env = prepareEnv(stamp);
   envDir = env.dir;
   if (args.store === 'redis') {
-    redis = await startBenchRedis();
-    log(`redis-server pid ${redis.pid} (AOF)`);
+    redis = await startBenchRedis(args.appendfsync);
+    log(`redis-server pid ${redis.pid} (AOF ${args.appendfsync})`);
   }
   const started = await startAll(env, redis, args.store);
   log('opening the cases and granting the consents');
@@ -292,6 +300,7 @@ async function main(): Promise<number> {
     cpus: os.availableParallelism(),
     node: process.version,
     store: args.store,
+    ...(args.store === 'redis' ? { appendfsync: args.appendfsync } : {}),
     durationS: args.durationS,
     wallSeconds: (Date.now() - began) / 1000,
     scenarios: measured,

@@ -405,7 +405,8 @@ async function startStacks(latencyMs: number, env: Env, withEmbedded: boolean, i
     const mocksUrl = mocks.ready.mocksUrl!;
     const registries = Object.fromEntries(REGISTRY_SUBGRAPHS.map((r) => [`${envPrefix(r)}_REGISTRY_URL`, `${mocksUrl}${REGISTRY_PATHS[r]}`]));
     // --store redis: each enforcing stack on the bench's Redis under a prefix of its own.
-    const store = (prefix: string): Record<string, string> => (redis ? { REDIS_URL: redis.url, REDIS_PREFIX: prefix } : {});
+    const store = (prefix: string): Record<string, string> =>
+      redis ? { REDIS_URL: redis.url, REDIS_PREFIX: prefix, ...(redis.appendfsync === 'always' ? { AUDIT_DURABILITY: 'fsync' } : {}) } : {};
     const pub = { [publicKeyVariable()]: env.publicKeyFile, ...registries, ...store('bench-after:') };
     const beforePub = { [publicKeyVariable(before?.dir)]: env.publicKeyFile, ...registries, ...store('bench-before:') };
     const priv = { GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: env.privateKeyFile };
@@ -673,8 +674,8 @@ async function main(): Promise<void> {
 
     const withEmbedded = args.embedded && all.some((s) => s.id === 'Q1');
     log(`starting the stacks: split layout (gateway | subgraphs | mocks, enforcement on and off), in-process${before ? `, before (${before.sha})` : ''}${withEmbedded ? ', embedded' : ''}`);
-    redis = args.store === 'redis' ? await startBenchRedis() : undefined;
-    if (redis) log(`--store redis: consents and access log of the enforcing stacks in ${redis.url} (AOF everysec, pid ${redis.pid})`);
+    redis = args.store === 'redis' ? await startBenchRedis(args.appendfsync) : undefined;
+    if (redis) log(`--store redis: consents and access log of the enforcing stacks in ${redis.url} (AOF ${args.appendfsync}, pid ${redis.pid})`);
     const stacks = await startStacks(args.latencies[0]!, env, withEmbedded, args.instances, args.twin, before, redis);
     try {
       log('granting the consents');
@@ -720,7 +721,7 @@ async function main(): Promise<void> {
       commit: currentCommit(),
       label: args.label,
       mode: args.quick ? 'quick' : 'full',
-      settings: { store: args.store, latencies: args.latencies, warmupS: args.warmupS, warmupStartS: args.warmupStartS, measureS: args.measureS, rounds: args.rounds, instances: args.instances, twin: args.twin, memoryS: args.memoryS, embedded: args.embedded },
+      settings: { store: args.store, appendfsync: args.appendfsync, latencies: args.latencies, warmupS: args.warmupS, warmupStartS: args.warmupStartS, measureS: args.measureS, rounds: args.rounds, instances: args.instances, twin: args.twin, memoryS: args.memoryS, embedded: args.embedded },
       ...(before ? { compare: { rev: before.rev, sha: before.sha, subject: before.subject, sameDependencies: before.sameDependencies } } : {}),
       machine: {
         nproc: os.availableParallelism(),

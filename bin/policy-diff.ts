@@ -3,7 +3,7 @@
 // access log, replays it against the new policy. <old>/<new>: a file, or <git-rev>:<path>.
 // --log: a .jsonl/.json export of access-log entries (AccessLogEntry, with avs);
 // --redis: the access log (and the consents, if the signing key is at hand) in REDIS_URL /
-// REDIS_PREFIX. --consents: a JSON array of consent records to decide consent rules with.
+// REDIS_PREFIX (the log in AUDIT_REDIS_URL / AUDIT_REDIS_PREFIX when it has its own Redis). --consents: a JSON array of consent records to decide consent rules with.
 // Exit codes: 0 done, 1 a policy or a log cannot be read, 2 bad arguments.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -125,9 +125,13 @@ async function main(): Promise<number> {
     }
     const prefix = process.env.REDIS_PREFIX || 'ciigraph:';
     const redis = createRedis(url, { name: 'policy-diff' });
+    // The access log may live in a Redis of its own (AUDIT_REDIS_URL, AUDIT_REDIS_PREFIX).
+    const auditUrl = process.env.AUDIT_REDIS_URL;
+    const auditRedis = auditUrl ? createRedis(auditUrl, { name: 'policy-diff audit' }) : redis;
     try {
       await waitForRedis(redis, 5000);
-      const { entries: fromRedis, unreadable } = await readRedisAccessLog(redis, prefix);
+      await waitForRedis(auditRedis, 5000);
+      const { entries: fromRedis, unreadable } = await readRedisAccessLog(auditRedis, process.env.AUDIT_REDIS_PREFIX || prefix);
       entries.push(...fromRedis);
       if (unreadable.length) notes.push(`${unreadable.length} records of the Redis log could not be read (run npm run audit:verify): ${unreadable.slice(0, 10).join(', ')}`);
       const key = signingKey();
@@ -154,6 +158,7 @@ async function main(): Promise<number> {
       return 1;
     } finally {
       await closeRedis(redis);
+      if (auditRedis !== redis) await closeRedis(auditRedis);
     }
   }
   const replay =

@@ -8,7 +8,10 @@
 //   gateway-credential-private-key.pem   EC P-256, signs the gateway → subgraph credentials (gateway only)
 //   gateway-credential-public-key.pem    verifies them (subgraphs only)
 //   consent-signing-key                  hex HMAC key of the stored consents, 32 bytes (subgraphs)
+//   audit-signing-key.pem                Ed25519, signs the access log's checkpoints (subgraphs, npm run audit:archive)
+//   audit-public-key.pem                 its public half: what npm run audit:verify checks them with; mounted nowhere
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { newKeyPairPem } from '../lib/audit/signing-keys.ts';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +26,8 @@ export const SECRET_FILES = {
   credentialPrivateKey: 'gateway-credential-private-key.pem',
   credentialPublicKey: 'gateway-credential-public-key.pem',
   consentSigningKey: 'consent-signing-key',
+  auditSigningKey: 'audit-signing-key.pem',
+  auditPublicKey: 'audit-public-key.pem',
 } as const;
 export type SecretName = keyof typeof SECRET_FILES;
 
@@ -50,6 +55,9 @@ export function writeSecrets(dir = SECRETS_DIR, opts: { force?: boolean } = {}):
   write(paths.credentialPrivateKey, credential.privateKey);
   write(paths.credentialPublicKey, credential.publicKey);
   write(paths.consentSigningKey, `${randomBytes(32).toString('hex')}\n`);
+  const audit = newKeyPairPem();
+  write(paths.auditSigningKey, audit.privateKey);
+  write(paths.auditPublicKey, audit.publicKey);
   return paths;
 }
 
@@ -58,7 +66,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   Writes the key files docker-compose.yml and deploy/kubernetes mount (default DIR:
   docker/secrets/, git-ignored): ${Object.values(SECRET_FILES).join(', ')}.
   Refuses to replace existing files without --force (a new consent signing key invalidates
-  every stored consent's signature).`);
+  every stored consent's signature; a new access log key needs the old public key kept in
+  AUDIT_PUBLIC_KEY_FILES for the checkpoints it signed).`);
   try {
     const { values } = parseArgs({ options: { out: { type: 'string' }, force: { type: 'boolean', default: false } }, strict: true });
     const paths = writeSecrets(values.out ?? SECRETS_DIR, { force: values.force });

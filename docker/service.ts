@@ -51,9 +51,10 @@ export async function startService(name: ServiceName, config: Config): Promise<R
     const policy = loadPolicy(loadCatalogue(), config.policyFile);
     const credentialKeys = gatewayCredentialKeys(config);
     // The shared access log, for the DPO's /policy/access-log page. Not the consent store: the
-    // gateway never reads consents, so it holds no consent signing key.
-    const redis = config.redisUrl ? createRedis(config.redisUrl, { name: 'ciigraph gateway' }) : undefined;
-    const journal = redis ? new Journal(new RedisAuditLog(redis, { prefix: config.redisPrefix })) : undefined;
+    // gateway never reads consents, so it holds no consent signing key; nor the log's signing
+    // key: what it journals is sealed by the subgraphs' next checkpoint (every N records or T s).
+    const redis = config.audit.redisUrl ? createRedis(config.audit.redisUrl, { name: 'ciigraph gateway audit' }) : undefined;
+    const journal = redis ? new Journal(new RedisAuditLog(redis, { prefix: config.audit.redisPrefix, durability: config.audit.durability })) : undefined;
     try {
       // The signed consent forms: stored here (POST /consent-forms), bound by the consent subgraph.
       const forms = openConsentFormStore(config, redis);

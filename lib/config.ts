@@ -15,6 +15,7 @@ import {
   type Settings,
   type SubgraphName,
 } from './config/settings.ts';
+import type { DurabilityMode } from './audit/durability.ts';
 
 export { DEFAULT_PORTS, envPrefix, REGISTRY_SUBGRAPHS, SUBGRAPHS, type ClaimPath, type RegistrySubgraphName, type SubgraphName } from './config/settings.ts';
 export { CONFIG_FILE_VARIABLE } from './config/layers.ts';
@@ -105,6 +106,24 @@ export interface Config {
     scanIntervalMs: number;
     pushTokenFile: string;
   };
+  audit: AuditConfig;
+}
+
+/** The access log's settings (lib/audit/). */
+export interface AuditConfig {
+  /** The log's Redis: audit.redis.url, else redis.url; unset: in memory. */
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  /** True when the log has a Redis of its own (AUDIT_REDIS_URL). */
+  separateRedis: boolean;
+  durability: DurabilityMode;
+  /** Unset outside production: an ephemeral development key. */
+  signingKeyFile: string | undefined;
+  publicKeyFiles: string[];
+  checkpoint: { everyRecords: number; everyMs: number };
+  retentionDays: number | undefined;
+  /** Outside production: where the public halves of ephemeral development keys are kept, so a verifier can check what they signed. */
+  developmentKeysDir: string;
 }
 
 export const DEFAULT_DEV_SECRET_FILE = new URL('../.ciigraph/dev-token-secret', import.meta.url).pathname;
@@ -113,6 +132,23 @@ export const DEFAULT_CONSENT_SIGNING_KEY_FILE = new URL('../.ciigraph/consent-si
 export const DEFAULT_CONSENT_FORM_DIR = new URL('../.ciigraph/consent-forms', import.meta.url).pathname;
 export const DEFAULT_NOTIFICATION_SIGNING_KEY_FILE = new URL('../.ciigraph/notification-signing-key.pem', import.meta.url).pathname;
 export const DEFAULT_REGISTRY_PUSH_TOKEN_FILE = new URL('../.ciigraph/registry-push-token', import.meta.url).pathname;
+export const DEVELOPMENT_AUDIT_KEYS_DIR = new URL('../.ciigraph/audit-development-keys', import.meta.url).pathname;
+
+/** The access log's settings from the settings tree, without the production checks (the audit commands read them this way too). */
+export function auditConfig(s: Settings): AuditConfig {
+  const production = s.env === 'production';
+  return {
+    redisUrl: s.audit.redis.url ?? s.redis.url,
+    redisPrefix: s.audit.redis.prefix ?? s.redis.prefix,
+    separateRedis: s.audit.redis.url !== undefined,
+    durability: s.audit.durability ?? (production ? 'fsync' : 'async'),
+    signingKeyFile: s.audit.signingKeyFile,
+    publicKeyFiles: s.audit.publicKeyFiles,
+    checkpoint: { everyRecords: s.audit.checkpoint.everyRecords, everyMs: s.audit.checkpoint.everyS * 1000 },
+    retentionDays: s.audit.retentionDays,
+    developmentKeysDir: DEVELOPMENT_AUDIT_KEYS_DIR,
+  };
+}
 
 const stripSlash = (url: string) => url.replace(/\/$/, '');
 
@@ -141,6 +177,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (s.consentForms.store === 'directory' && !s.consentForms.directory) {
       problems.push('consentForms.directory (CONSENT_FORM_DIR): required in production with the directory store (a persistent volume), or consentForms.store (CONSENT_FORM_STORE) redis');
     }
+    if (!s.audit.signingKeyFile) problems.push('audit.signingKeyFile (AUDIT_SIGNING_KEY_FILE): required in production (the access log\'s checkpoints are signed with it)');
+    if (s.audit.durability === 'async') problems.push('audit.durability (AUDIT_DURABILITY): async is refused in production (an append is acknowledged only once it is on disk: fsync)');
     const c = s.gatewayCredential;
     if (!c.privateKeyFile && !c.publicKeyFiles.length && !c.jwksUrl) {
       problems.push('gatewayCredential.privateKeyFile (GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE; gateway) or gatewayCredential.jwksUrl / publicKeyFiles (GATEWAY_CREDENTIAL_JWKS_URL / GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES; subgraph): required in production');
@@ -223,5 +261,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       scanIntervalMs: s.notifications.scanIntervalS * 1000,
       pushTokenFile: s.notifications.pushTokenFile ?? DEFAULT_REGISTRY_PUSH_TOKEN_FILE,
     },
+    audit: auditConfig(s),
   };
 }

@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { personFactsReader, type PersonFactsReader } from './access/person-facts.ts';
+import { Checkpointer } from './audit/checkpoint.ts';
 import { Journal } from './audit/journal.ts';
+import { writerKeys } from './audit/log-keys.ts';
 import type { AuditLog } from './audit/log.ts';
 import { MemoryAuditLog } from './audit/memory.ts';
 import { RedisAuditLog } from './audit/redis.ts';
@@ -37,6 +39,8 @@ export interface Stores {
   notifications: NotificationStore;
   /** Decisions and actions go to `audit` through it (group commit). */
   journal: Journal;
+  /** Seals the access log (none when the log was given: tests). */
+  checkpointer: Checkpointer | undefined;
   /** The persons' consents and cases, for a batch of decisions in one read. */
   readFacts: PersonFactsReader;
   /** Whether the stores can be reached now (Redis connected). */
@@ -72,42 +76,51 @@ export interface GivenStores {
 
 export function openStores(config: Config, given: GivenStores = {}): Stores {
   const seed = given.caseSeed ?? NO_SEED;
-  if (!config.redisUrl) {
-    const audit = given.audit ?? new MemoryAuditLog();
-    const consents = given.consents ?? new MemoryConsentStore();
-    const cases = given.cases ?? new MemoryCaseRepertory(seed);
+  const opts = { prefix: config.redisPrefix };
+  const redis: Redis | undefined = config.redisUrl ? createRedis(config.redisUrl, { name: 'ciigraph' }) : undefined;
+  // The access log in a Redis of its own (AUDIT_REDIS_URL), in the shared one, or in memory.
+  const auditUrl = config.audit.redisUrl;
+  const auditRedis = auditUrl === undefined ? undefined : auditUrl === config.redisUrl && redis ? redis : createRedis(auditUrl, { name: 'ciigraph audit' });
+  const clients = [...new Set([redis, auditRedis].filter((c): c is Redis => c !== undefined))];
+  try {
+    const { audit, checkpointer } = given.audit ? { audit: given.audit, checkpointer: undefined } : openAuditLog(config, auditRedis);
+    const key = redis ? consentSigningKey(config) : undefined;
+    const consents = given.consents ?? (redis ? new RedisConsentStore(redis, new ConsentSigner(key!), opts) : new MemoryConsentStore());
+    const cases = given.cases ?? (redis ? new RedisCaseRepertory(redis, new HmacSigner(key!), { ...opts, seed }) : new MemoryCaseRepertory(seed));
     return {
-      kind: 'memory',
+      kind: clients.length ? 'redis' : 'memory',
       consents,
       cases,
-      forms: given.forms ?? openConsentFormStore(config, undefined),
+      forms: given.forms ?? openConsentFormStore(config, redis),
       audit,
-      notifications: given.notifications ?? new MemoryNotificationStore(),
+      notifications: given.notifications ?? (redis ? new RedisNotificationStore(redis, new HmacSigner(key!), opts) : new MemoryNotificationStore()),
       journal: new Journal(audit),
+      checkpointer,
       readFacts: personFactsReader(consents, cases),
-      status: () => 'up',
-      ready: async () => {},
-      close: async () => {},
+      status: () => (clients.every((c) => c.status === 'ready') ? 'up' : 'down'),
+      ready: (timeoutMs = 5000) =>
+        Promise.all(clients.map((c) => waitForRedis(c, timeoutMs)))
+          .then(() => {})
+          .catch((e) => log.warn({ timeoutMs, reason: (e as Error).message }, 'redis not ready; starting anyway, failing closed')),
+      close: async () => {
+        // The last appends sealed before the connections go.
+        await checkpointer?.close();
+        await Promise.all(clients.map((c) => closeRedis(c)));
+      },
     };
+  } catch (e) {
+    for (const c of clients) c.disconnect(false);
+    throw e;
   }
-  const redis: Redis = createRedis(config.redisUrl, { name: 'ciigraph' });
-  const opts = { prefix: config.redisPrefix };
-  const audit = given.audit ?? new RedisAuditLog(redis, opts);
-  const key = consentSigningKey(config);
-  const consents = given.consents ?? new RedisConsentStore(redis, new ConsentSigner(key), opts);
-  const cases = given.cases ?? new RedisCaseRepertory(redis, new HmacSigner(key), { ...opts, seed });
-  return {
-    kind: 'redis',
-    consents,
-    cases,
-    forms: given.forms ?? openConsentFormStore(config, redis),
-    audit,
-    notifications: given.notifications ?? new RedisNotificationStore(redis, new HmacSigner(key), opts),
-    journal: new Journal(audit),
-    readFacts: personFactsReader(consents, cases),
-    status: () => (redis.status === 'ready' ? 'up' : 'down'),
-    ready: (timeoutMs = 5000) =>
-      waitForRedis(redis, timeoutMs).catch((e) => log.warn({ timeoutMs, reason: (e as Error).message }, 'redis not ready; starting anyway, failing closed')),
-    close: () => closeRedis(redis),
-  };
+}
+
+/** The access log and what seals it: checkpoints signed with the writers' key (lib/audit/checkpoint.ts). */
+function openAuditLog(config: Config, redis: Redis | undefined): { audit: AuditLog; checkpointer: Checkpointer } {
+  const keys = writerKeys(config.audit, config.env === 'production', { keepsPublicHalf: redis !== undefined });
+  const store = redis
+    ? new RedisAuditLog(redis, { prefix: config.audit.redisPrefix, durability: config.audit.durability })
+    : new MemoryAuditLog();
+  // Only this process writes an in-memory log: nothing to re-read before signing.
+  const checkpointer = new Checkpointer(store, keys.signer, keys.trusted, config.audit.checkpoint, { verifyBeforeSigning: redis !== undefined }).start();
+  return { audit: store, checkpointer };
 }

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { GENESIS_HASH } from '../lib/audit/chain.ts';
-import { entriesOf, groupOfDecisions, groupsOfEntries, linkRecord, parseStoredRecord, personsOf, type LogGroup } from '../lib/audit/record-format.ts';
+import { entriesOf, groupOfDecisions, groupsOfEntries, linkOf, linkRecord, parseStoredRecord, personsOf, type LogGroup } from '../lib/audit/record-format.ts';
 import type { AccessLogEntry, AuditLog, NewAccessLogEntry } from '../lib/audit/log.ts';
 import { MemoryAuditLog } from '../lib/audit/memory.ts';
 import { RedisAuditLog } from '../lib/audit/redis.ts';
@@ -250,6 +250,16 @@ describe('record format', () => {
     expect(parseStoredRecord('not json')).toBeNull();
   });
 
+  it("reads a record's place in the chain from its text alone, and nothing from a text altered or in another form", () => {
+    const { stored, record } = linkRecord('a'.repeat(64), 7, 30, [groupOfDecisions(header, [{ avs: A, category: 'ai.file', allowed: true, rule: 1, legalBasis: 'x' }])]);
+    expect(linkOf(stored)).toEqual({ seq: 7, firstId: 30, prevHash: 'a'.repeat(64), hash: record.hash });
+    expect(linkOf(stored.replace('"decision":"ALLOWED"', '"decision":"DENIED"'))).toBeNull();
+    expect(linkOf(stored.replace('"seq":7', '"seq":8'))).toBeNull();
+    expect(linkOf(JSON.stringify({ ...JSON.parse(stored), v: 5 }, null, 1))).toBeNull();
+    const old = JSON.parse(readFileSync(new URL('./fixtures/access-log-0.4.json', import.meta.url), 'utf8')) as { records: Record<string, string> };
+    expect(linkOf(Object.values(old.records)[0]!)).toBeNull();
+  });
+
   it('reads records written by ciigraph 0.2–0.4 (rows, runs, shared persons, consent lists) as they read then', () => {
     const old = JSON.parse(readFileSync(new URL('./fixtures/access-log-0.4.json', import.meta.url), 'utf8')) as { records: Record<string, string>; entries: NewAccessLogEntry[] };
     const read = Object.values(old.records).flatMap((raw) => entriesOf(parseStoredRecord(raw)!));
@@ -466,7 +476,9 @@ describe('access log: redis only', () => {
       const verdict = await log.verify();
       if (!verdict.ok) throw new Error('the seeded log should verify');
       const run = await auditVerify({ REDIS_URL: server.url, REDIS_PREFIX: prefix });
-      expect(run.stdout).toBe(`access log intact: 5 entries in 3 records, head ${verdict.head}\n`);
+      expect(run.stdout.split('\n')[0]).toBe(`access log intact: 5 entries in 3 records, head ${verdict.head}`);
+      // Written by no sealing writer: nothing signed it yet, and verify says so.
+      expect(run.stdout).toContain('not sealed: no checkpoint yet (records 1–3)');
       expect(run.code).toBe(0);
     });
 

@@ -97,6 +97,9 @@ describe('bench: report', () => {
     expect(parseArgs([]).compare).toBeUndefined();
     expect(parseArgs([]).twin).toBe(true);
     expect(parseArgs(['--separate']).twin).toBe(false);
+    expect(parseArgs(['--store', 'redis']).appendfsync).toBe('everysec');
+    expect(parseArgs(['--store', 'redis', '--appendfsync', 'always']).appendfsync).toBe('always');
+    expect(() => parseArgs(['--appendfsync', 'no'])).toThrow(/everysec or always/);
     expect(parseArgs(['--quick']).warmupStartS).toBe(0);
     expect(parseArgs(['--warmup-start', '2']).warmupStartS).toBe(2);
     expect(() => parseArgs(['--compare'])).toThrow(/git revision/);

@@ -46,6 +46,17 @@ describe('the canton example', () => {
     expect(c.outgoing.registries).toMatchObject({ caFile: '/etc/ciigraph/tls/ge-internal-ca.pem', certFile: '/run/secrets/ciigraph-client.pem' });
     expect(c.registryUrls.disability).toBe('https://office-ai.ge.internal/api/ciigraph');
     expect(c.useMocks).toBe(false);
+    expect(c.audit).toEqual({
+      redisUrl: 'rediss://ciigraph-audit-redis.ge.internal:6380',
+      redisPrefix: 'ciigraph:',
+      separateRedis: true,
+      durability: 'fsync',
+      signingKeyFile: '/run/secrets/audit-signing-key.pem',
+      publicKeyFiles: ['/etc/ciigraph/audit-public-key-2025.pem'],
+      checkpoint: { everyRecords: 1000, everyMs: 60_000 },
+      retentionDays: 3650,
+      developmentKeysDir: expect.any(String),
+    });
   });
 });
 

@@ -19,10 +19,13 @@ import { UserTokenVerifier } from '../lib/auth/user-token.ts';
 import { DEFAULT_PORTS, envPrefix, loadConfig, REGISTRY_PATHS, REGISTRY_SUBGRAPHS, SUBGRAPHS, type Config } from '../lib/config.ts';
 import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { composeIssuer } from '../docker/idp-token.ts';
+import { readSigningKey } from '../lib/audit/signing-keys.ts';
 import { SECRET_FILES, writeSecrets, type SecretName } from '../docker/secrets.ts';
 import { serviceProblems, startService, SERVICES, type ServiceName } from '../docker/service.ts';
 import { freePort } from './support/ports.ts';
 import { startRedisServer, type RedisServerHandle } from './support/redis-server.ts';
+import { runCommand } from './support/run-command.ts';
+import { Redis } from 'ioredis';
 
 const COMPOSE_FILE = fileURLToPath(new URL('../docker-compose.yml', import.meta.url));
 const CONFIG_FILE = fileURLToPath(new URL('../config/docker-compose.yaml', import.meta.url));
@@ -108,8 +111,8 @@ afterAll(() => {
 });
 
 describe('docker-compose.yml', () => {
-  it('has the gateway, the five subgraphs, the mock registries and Redis, each ciigraph service running itself from the one image', () => {
-    expect(Object.keys(compose.services).sort()).toEqual([...CIIGRAPH_SERVICES, 'redis'].sort());
+  it('has the gateway, the five subgraphs, the mock registries, Redis and the access log\'s own Redis, each ciigraph service running itself from the one image', () => {
+    expect(Object.keys(compose.services).sort()).toEqual([...CIIGRAPH_SERVICES, 'redis', 'audit-redis'].sort());
     for (const name of CIIGRAPH_SERVICES) {
       const s = service(name);
       expect(s.command, name).toEqual([name]);
@@ -174,6 +177,8 @@ describe('docker-compose.yml', () => {
       for (const s of SUBGRAPHS) expect(config.subgraphUrls[s], `${name}: ${s}`).toBe(`http://${s}:${DEFAULT_PORTS[s]}/graphql`);
       for (const r of REGISTRY_SUBGRAPHS) expect(config.registryUrls[r], `${name}: ${r}`).toBe(`http://mocks:${DEFAULT_PORTS.mocks}${REGISTRY_PATHS[r]}`);
       expect(config.redisUrl, name).toBe('redis://redis:6379');
+      // The evidence apart from operational data, acknowledged only once on disk.
+      expect(config.audit, name).toMatchObject({ redisUrl: 'redis://audit-redis:6379', separateRedis: true, durability: 'fsync' });
     }
   });
 
@@ -204,13 +209,14 @@ describe('docker-compose.yml', () => {
     const claims = { requester: { institution: 'AI' as const, role: 'case-manager', subject: 's' }, requestId: 'r' };
     await expect(verifying.verify(signCredential(signing, claims, 'consent', body), 'consent', body)).resolves.toMatchObject({ requestId: 'r' });
     expect(readFileSync(configs.get('consent')!.consentSigningKeyFile, 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
+    expect(readSigningKey(configs.get('consent')!.audit.signingKeyFile!).keyId).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it('mounts each service the secret files it reads, at the paths the configuration file names, and the credential private key in the gateway only', () => {
     const c = configSettings();
     const reads: Record<string, string[]> = {
       gateway: [...c.identity.issuers.map((i: { publicKeyFile: string }) => i.publicKeyFile), c.gatewayCredential.privateKeyFile],
-      ...Object.fromEntries(SUBGRAPH_SERVICES.map((s) => [s, [c.consentSigningKeyFile, ...c.gatewayCredential.publicKeyFiles]])),
+      ...Object.fromEntries(SUBGRAPH_SERVICES.map((s) => [s, [c.consentSigningKeyFile, c.audit.signingKeyFile, ...c.gatewayCredential.publicKeyFiles]])),
       mocks: [],
     };
     for (const name of CIIGRAPH_SERVICES) {
@@ -220,9 +226,24 @@ describe('docker-compose.yml', () => {
     }
     const holders = CIIGRAPH_SERVICES.filter((s) => service(s).secrets?.includes('gateway-credential-private-key'));
     expect(holders).toEqual(['gateway']);
+    // The access log's signing key: the writers that seal (the subgraphs), never the gateway facing the outside.
+    expect(CIIGRAPH_SERVICES.filter((s) => service(s).secrets?.includes('audit-signing-key'))).toEqual([...SUBGRAPH_SERVICES]);
     // Every file compose mounts is one `npm run docker:secrets` writes, in docker/secrets/ (git-ignored).
     for (const { file } of Object.values(compose.secrets)) expect(file).toMatch(new RegExp(`^\\./docker/secrets/(${Object.values(SECRET_FILES).join('|')})$`));
     expect(Object.values(compose.secrets).map((s) => s.file)).not.toContain(`./docker/secrets/${SECRET_FILES.idpPrivateKey}`);
+  });
+
+  it('gives the access log a Redis of its own that fsyncs every write, on its own volume, healthy before its writers start', () => {
+    const audit = service('audit-redis');
+    const command = (audit as { command?: string[] }).command?.join(' ') ?? '';
+    expect(command).toMatch(/--appendonly yes/);
+    expect(command).toMatch(/--appendfsync always/);
+    expect(command).toMatch(/--maxmemory-policy noeviction/);
+    expect(audit.volumes).toEqual(['audit-redis-data:/data']);
+    expect(compose.volumes).toHaveProperty('audit-redis-data');
+    expect(audit.networks).toEqual(['internal']);
+    expect(audit.ports).toBeUndefined();
+    for (const s of [...SUBGRAPH_SERVICES, 'gateway']) expect(service(s).depends_on, s).toMatchObject({ 'audit-redis': { condition: 'service_healthy' } });
   });
 
   it('runs Redis with AOF persistence on a volume, never evicting, healthy before the subgraphs start', () => {
@@ -236,24 +257,28 @@ describe('docker-compose.yml', () => {
     for (const s of SUBGRAPH_SERVICES) {
       expect(service(s).depends_on, s).toMatchObject({ redis: { condition: 'service_healthy' }, mocks: { condition: 'service_healthy' } });
     }
-    expect(Object.keys(service('gateway').depends_on ?? {}).sort()).toEqual(['redis', ...SUBGRAPHS].sort());
+    expect(Object.keys(service('gateway').depends_on ?? {}).sort()).toEqual(['redis', 'audit-redis', ...SUBGRAPHS].sort());
   });
 });
 
 describe('the compose topology, as in-process services on loopback', () => {
   let redis: RedisServerHandle;
+  let auditRedis: RedisServerHandle;
   const running: Array<{ close(): Promise<void> }> = [];
   let gatewayUrl: string;
   let adminUrl: string;
+  let loopbackConfig: string;
 
   beforeAll(async () => {
     redis = await startRedisServer();
+    // As compose runs it: an append-only file fsynced on every write (the writers refuse less).
+    auditRedis = await startRedisServer({ appendfsync: 'always' });
     // Each compose host name becomes 127.0.0.1 on a free port; everything else is the file's.
-    const ports = new Map<string, number>([['redis', redis.port]]);
+    const ports = new Map<string, number>([['redis', redis.port], ['audit-redis', auditRedis.port]]);
     for (const name of CIIGRAPH_SERVICES) ports.set(name, await freePort());
     const adminPort = await freePort();
     // The configuration file with every compose host name on loopback.
-    const file = join(secretsDir, 'loopback.yaml');
+    const file = (loopbackConfig = join(secretsDir, 'loopback.yaml'));
     writeFileSync(file, localConfigText.replace(/(https?|redis):\/\/([a-z-]+):\d+/g, (url, scheme: string, host: string) => (ports.has(host) ? `${scheme}://127.0.0.1:${ports.get(host)}` : url)));
     // Each service on its own port, by the variables that override the file.
     const local = (env: Record<string, string>, name: string) => ({
@@ -272,6 +297,7 @@ describe('the compose topology, as in-process services on loopback', () => {
   afterAll(async () => {
     for (const s of running.reverse()) await s.close().catch(() => {});
     await redis?.stop();
+    await auditRedis?.stop();
   });
 
   const idpToken = (claims: Record<string, string>) => {
@@ -310,6 +336,23 @@ describe('the compose topology, as in-process services on loopback', () => {
     expect(text).toContain('"subgraph":"disability"');
     expect(text).toContain('"category":"ai.file"');
   });
+
+  it('keeps the access log in its own Redis, which npm run audit:archive seals with the key file and npm run audit:verify checks with the public key alone', async () => {
+    const shared = new Redis(redis.url);
+    try {
+      expect(await shared.keys('ciigraph:audit:*')).toEqual([]);
+    } finally {
+      shared.disconnect();
+    }
+    const out = join(secretsDir, 'archive');
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AUDIT_|REDIS_|NODE_ENV$|CIIGRAPH_CONFIG$)/.test(k)));
+    const archived = await runCommand('npx', ['tsx', 'bin/audit-archive.ts', '--out', out], { ...base, CIIGRAPH_CONFIG: loopbackConfig });
+    expect(archived.stdout, archived.stderr).toMatch(/^access log archived: .* sealed through record \d+ \(checkpoint 1\)/);
+    expect(archived.code).toBe(0);
+    const verified = await runCommand('npx', ['tsx', 'bin/audit-verify.ts', '--archive', out], { ...base, NODE_ENV: 'production', AUDIT_REDIS_URL: auditRedis.url, AUDIT_PUBLIC_KEY_FILES: secrets.auditPublicKey });
+    expect(verified.stdout).toMatch(/^access log intact: .*\n  sealed: 1 checkpoints, signatures valid[\s\S]*the live log extends it\n$/);
+    expect(verified.code).toBe(0);
+  }, 60_000);
 
   it('is production: a development (HS256) token is refused', async () => {
     const dev = jwt.sign({ institution: 'AI', role: 'case-manager' }, 'a-development-secret-of-enough-length', { algorithm: 'HS256', issuer: composeIssuer().issuer, audience: 'ciigraph', subject: 'x' });

@@ -5,8 +5,10 @@
 // their default port, with startup, liveness and readiness probes, resource requests and
 // limits, a restricted security context, only the key files they read, and an environment
 // that is a complete production configuration; subgraphs are reachable from the gateway only;
-// the access log's Redis is persistent (appendonly yes, appendfsync always, noeviction, on a
-// volume), and a real redis-server accepts its configuration file.
+// Redis and the access log's own Redis (AUDIT_REDIS_URL) are persistent (appendonly yes,
+// appendfsync always, noeviction, on a volume), reachable from ciigraph's pods only, and a
+// real redis-server accepts each one's configuration file; the access log's signing key is
+// mounted in the subgraphs, never in the gateway.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,7 +140,7 @@ describe('deploy/kubernetes', () => {
       const env: Record<string, string> = { ...configMap, ...Object.fromEntries(c.env.map((e: any) => [e.name, e.value])) };
       // Every key file the service's configuration names that it reads is mounted; the paths resolve to real files.
       const issuerKey = (JSON.parse(env.IDENTITY_ISSUERS!) as { publicKeyFile: string }[])[0]!.publicKeyFile;
-      const read = name === 'gateway' ? [issuerKey, env.GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE!] : [env.GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES!, env.CONSENT_SIGNING_KEY_FILE!];
+      const read = name === 'gateway' ? [issuerKey, env.GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE!] : [env.GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES!, env.CONSENT_SIGNING_KEY_FILE!, env.AUDIT_SIGNING_KEY_FILE!];
       for (const path of read) expect(mountedFiles(name), `${name} ${path}`).toContain(path.slice(mount.length + 1));
       // The files as the test wrote them, where the manifests name the mounted paths.
       const local = Object.fromEntries(
@@ -151,7 +153,11 @@ describe('deploy/kubernetes', () => {
       if (name !== 'gateway') {
         expect(mountedFiles(name), name).not.toContain('gateway-credential-private-key.pem');
         expect(env.GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE, name).toBeUndefined();
-      } else expect(mountedFiles(name)).not.toContain('consent-signing-key');
+      } else {
+        expect(mountedFiles(name)).not.toContain('consent-signing-key');
+        expect(mountedFiles(name)).not.toContain('audit-signing-key.pem');
+      }
+      expect(config.audit, name).toMatchObject({ redisUrl: 'redis://audit-redis:6379', separateRedis: true, durability: 'fsync', signingKeyFile: local.AUDIT_SIGNING_KEY_FILE });
     }
   });
 
@@ -162,13 +168,19 @@ describe('deploy/kubernetes', () => {
     expect(subgraphs.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/component': 'gateway' } } }] }]);
     for (const name of SUBGRAPHS) expect(find('Deployment', name).spec.template.metadata.labels['app.kubernetes.io/component'], name).toBe('subgraph');
     expect(find('Deployment', 'gateway').spec.template.metadata.labels['app.kubernetes.io/component']).toBe('gateway');
-    expect(find('NetworkPolicy', 'redis-from-ciigraph').spec.ingress[0].ports).toEqual([{ port: 6379 }]);
+    for (const redis of ['redis', 'audit-redis']) {
+      const policy = find('NetworkPolicy', `${redis}-from-ciigraph`).spec;
+      expect(policy.podSelector.matchLabels, redis).toEqual({ 'app.kubernetes.io/name': redis });
+      expect(policy.ingress[0].ports, redis).toEqual([{ port: 6379 }]);
+      expect(policy.ingress[0].from[0].podSelector.matchExpressions[0].values, redis).toEqual(['gateway', 'subgraph']);
+    }
     expect(configMap.REDIS_URL).toBe('redis://redis:6379');
+    expect(configMap.AUDIT_REDIS_URL).toBe('redis://audit-redis:6379');
   });
 
-  it('runs the access log\'s Redis persistent: appendonly yes, appendfsync always, noeviction, on a volume claim', () => {
-    const redis = find('StatefulSet', 'redis');
-    const conf = find('ConfigMap', 'redis-config').data['redis.conf'] as string;
+  it.each(['redis', 'audit-redis'])('runs %s persistent: appendonly yes, appendfsync always, noeviction, on a volume claim', (name) => {
+    const redis = find('StatefulSet', name);
+    const conf = find('ConfigMap', `${name}-config`).data['redis.conf'] as string;
     const directives = new Map(conf.trim().split('\n').map((l) => l.trim().split(/\s+/) as [string, string]));
     expect(directives.get('appendonly')).toBe('yes');
     expect(directives.get('appendfsync')).toBe('always');
@@ -178,13 +190,14 @@ describe('deploy/kubernetes', () => {
     expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: 'data', mountPath: directives.get('dir') }]));
     expect(redis.spec.volumeClaimTemplates.map((t: any) => t.metadata.name)).toEqual(['data']);
     expect(c.resources.limits.memory).toBeDefined();
-    expect(find('Service', 'redis').spec.ports[0].port).toBe(6379);
+    expect(find('Service', name).spec.ports[0].port).toBe(6379);
+    expect(redis.spec.template.spec.volumes.find((v: any) => v.name === 'config').configMap.name).toBe(`${name}-config`);
   });
 
-  it('gives Redis a configuration file a real redis-server runs with', async () => {
-    const conf = find('ConfigMap', 'redis-config').data['redis.conf'] as string;
+  it.each(['redis', 'audit-redis'])('gives %s a configuration file a real redis-server runs with', async (name) => {
+    const conf = find('ConfigMap', `${name}-config`).data['redis.conf'] as string;
     const port = await freePort();
-    const file = join(scratch, 'redis.conf');
+    const file = join(scratch, `${name}.conf`);
     // The same file, on loopback and a scratch directory instead of the pod's.
     writeFileSync(file, `${conf.replace(/^bind .*$/m, 'bind 127.0.0.1').replace(/^port .*$/m, `port ${port}`).replace(/^dir .*$/m, `dir ${scratch}`)}\n`);
     const server = spawn('redis-server', [file], { stdio: ['ignore', 'pipe', 'pipe'] });

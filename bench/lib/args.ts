@@ -30,6 +30,8 @@ export interface BenchArgs {
   compare: string | undefined;
   /** Where the enforcing stacks (on, before) keep consents and the access log. */
   store: 'memory' | 'redis';
+  /** --store redis: how the bench's Redis fsyncs its append-only file; always: the stacks also ask durable appends (AUDIT_DURABILITY=fsync), as production. */
+  appendfsync: 'everysec' | 'always';
   /** Append this run to the History section of REPORT.md. */
   history: boolean;
   /** Profile mode: CPU profiles of one Q1 run instead of the report. */
@@ -73,6 +75,10 @@ export const USAGE = `npm run bench [-- options]
                           and the access log (default memory, as npm start; redis: the
                           bench's own redis-server with AOF, as production runs, one key
                           prefix per stack, its CPU counted in theirs)
+  --appendfsync everysec|always
+                          with --store redis: how the bench's Redis fsyncs (default everysec);
+                          always, as the access log's Redis runs in production, and the
+                          stacks acknowledge an append only once on disk (AUDIT_DURABILITY=fsync)
   --no-history            do not append a row to the History section of bench/REPORT.md
   --profile [S]           instead of the report: CPU-profile the gateway, the subgraphs, the
                           mocks and the in-process schema during S seconds of Q1 (default 10;
@@ -97,6 +103,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     embedded: !quick,
     compare: undefined,
     store: 'memory',
+    appendfsync: 'everysec',
     history: true,
     profile: false,
     profileS: 10,
@@ -159,6 +166,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         const store = next();
         if (store !== 'memory' && store !== 'redis') throw new Error('--store is memory or redis');
         a.store = store;
+        break;
+      }
+      case '--appendfsync': {
+        const v = next();
+        if (v !== 'everysec' && v !== 'always') throw new Error('--appendfsync is everysec or always');
+        a.appendfsync = v;
         break;
       }
       case '--no-history':

@@ -44,6 +44,8 @@ export interface ProductionResults {
   cpus: number;
   node: string;
   store: 'redis' | 'memory';
+  /** How the bench's Redis fsynced (absent: everysec, before issue 20). */
+  appendfsync?: 'everysec' | 'always';
   durationS: number;
   wallSeconds: number;
   scenarios: ScenarioMeasure[];
@@ -102,7 +104,7 @@ export function renderProductionReport(r: ProductionResults): string {
   const out: string[] = [
     '# Benchmark: the production topology beside a peer stack',
     '',
-    `${r.at}, commit \`${r.commit}\`, ${r.cpus} CPUs, Node ${r.node}; store ${r.store}; ${r.durationS} s per stack and scenario. Written by \`npm run bench\` (bench/production.ts); what it measures: bench/README.md.`,
+    `${r.at}, commit \`${r.commit}\`, ${r.cpus} CPUs, Node ${r.node}; store ${r.store}${r.store === 'redis' ? ` (AOF ${r.appendfsync ?? 'everysec'}${r.appendfsync === 'always' ? ', appends acknowledged once on disk' : ''})` : ''}; ${r.durationS} s per stack and scenario. Written by \`npm run bench\` (bench/production.ts); what it measures: bench/README.md.`,
     '',
     '## Targets (issue 24)',
     '',

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 export interface BenchRedis {
   url: string;
   pid: number;
+  appendfsync: 'everysec' | 'always';
   stop(): Promise<void>;
 }
 
@@ -61,6 +62,7 @@ export async function startBenchRedis(appendfsync: 'everysec' | 'always' = 'ever
   return {
     url: `redis://127.0.0.1:${port}`,
     pid: child.pid!,
+    appendfsync,
     stop: () =>
       new Promise<void>((resolve) => {
         live.delete(child.pid!);

@@ -172,6 +172,8 @@ export interface BenchResults {
   settings: {
     /** Where the enforcing stacks kept consents and the access log (absent: memory, before 0.5). */
     store?: 'memory' | 'redis';
+    /** --store redis: how the bench's Redis fsynced (absent: everysec, before issue 20). */
+    appendfsync?: 'everysec' | 'always';
     latencies: number[];
     warmupS: number;
     measureS: number;

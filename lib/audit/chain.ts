@@ -5,6 +5,15 @@ import { recordEntryCount, recordHash, type ChainedRecord } from './record-forma
 
 export const GENESIS_HASH = '0'.repeat(64);
 
+/** Where a chain stands after a record: its number, the id of its last entry, its hash. */
+export interface LogHead {
+  seq: number;
+  lastId: number;
+  hash: string;
+}
+
+export const GENESIS: LogHead = { seq: 0, lastId: 0, hash: GENESIS_HASH };
+
 /** Where a record sits, for a verdict a DPO can act on. */
 export function describeRecord(seq: number, firstId: number, count?: number): string {
   if (count === undefined) return `record ${seq} (entries from ${firstId})`;
@@ -22,10 +31,17 @@ export type ChainVerdict =
  * does not match its content (altered). `count` is the number of entries verified before it.
  */
 export class ChainVerifier {
-  private prev = GENESIS_HASH;
-  private records = 0;
-  private count = 0;
+  private prev: string;
+  private records: number;
+  private count: number;
   private broken: Extract<ChainVerdict, { ok: false }> | undefined;
+
+  /** `from`: where the chain stands before the first record pushed (a log whose older records were archived and removed). */
+  constructor(from: LogHead = GENESIS) {
+    this.prev = from.hash;
+    this.records = from.seq;
+    this.count = from.lastId;
+  }
 
   /**
    * `record` is null when the store has nothing under the next sequence number, 'unreadable'
@@ -57,6 +73,11 @@ export class ChainVerifier {
   /** The verdict so far; `head` is the hash the log's head should hold. */
   verdict(): ChainVerdict {
     return this.broken ?? { ok: true, count: this.count, records: this.records, head: this.prev };
+  }
+
+  /** Where the chain stands after the last record that held. */
+  position(): LogHead {
+    return { seq: this.records, lastId: this.count, hash: this.prev };
   }
 }
 

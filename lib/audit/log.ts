@@ -3,7 +3,7 @@
 // or altered entry is detected. Stores keep records in the format of lib/audit/record-format.ts.
 import type { DenialReason } from '../access/decision.ts';
 import type { Institution } from '../schema/catalogue.ts';
-import type { ChainVerdict } from './chain.ts';
+import type { ChainVerdict, LogHead } from './chain.ts';
 import type { LogGroup } from './record-format.ts';
 
 /** What an entry journals: a decision on a read (READ), or an action on a consent or a case. */
@@ -68,4 +68,49 @@ export interface AuditLog {
   /** Walks the whole chain and names the first broken record. */
   verify(): Promise<ChainVerdict>;
   close(): Promise<void>;
+}
+
+/** The stored texts a verifier compares: what a snapshot of the log's store holds. */
+export interface StoreSnapshot {
+  /** The head as the store holds it; `unreadable` when it is not a head this version can read. */
+  head: LogHead | { unreadable: string };
+  /** The retention mark (lib/audit/retention.ts): records up to it were archived and removed. */
+  mark: string | null;
+  /** How many records the store holds. */
+  records: number;
+  /** The latest checkpoint (lib/audit/checkpoint.ts), as stored. */
+  latestCheckpoint: string | null;
+  /** Every checkpoint kept, by the number it is stored under (only when asked for). */
+  checkpoints?: Array<{ n: string; text: string }>;
+}
+
+/** A person's index as stored: the records holding their entries, each scored by its first entry id. */
+export interface PersonIndex {
+  avs: string;
+  records: Array<{ seq: number; firstId: number }>;
+}
+
+/**
+ * What sealing, verifying, archiving and retention read and write beside appends: the log's
+ * store as it is, stored texts and all (lib/audit/checkpoint.ts, verify.ts, archive.ts,
+ * retention.ts). Both stores implement it.
+ */
+export interface LogStore {
+  /** Head, retention mark, record count and latest checkpoint (and every checkpoint if asked) as of one moment. */
+  snapshot(opts?: { checkpoints?: boolean }): Promise<StoreSnapshot>;
+  /** Records `from`..`to` as stored, in order (`raw` null: nothing under that number). */
+  records(from: number, to: number): AsyncIterable<{ seq: number; raw: string | null }>;
+  /** Every person index as stored; null when the store derives it from the records itself (memory). */
+  personIndexes(): AsyncIterable<PersonIndex> | null;
+  /** Stores a checkpoint if the latest is still `expectedLatest` (null: none yet); false when another writer's came first. */
+  addCheckpoint(expectedLatest: string | null, n: number, text: string): Promise<boolean>;
+  /**
+   * Retention: sets the mark to `mark` and removes records `seqs`, their index entries (scored up
+   * to `lastId`) and the checkpoints `checkpoints`, at once, if the mark is still `expectedMark`.
+   */
+  prune(expectedMark: string | null, mark: string, cut: { seqs: number[]; lastId: number; persons: string[]; checkpoints: string[] }): Promise<boolean>;
+  /** Called with the new head after each append that landed. */
+  onAppended(listener: (head: LogHead) => void): void;
+  /** Where the store is, for messages (a Redis URL without password and prefix, or "memory"). */
+  readonly where: string;
 }

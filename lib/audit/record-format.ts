@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { DENIAL_REASONS, type Decision, type DenialReason } from '../access/decision.ts';
 import type { Requester } from '../access/requester.ts';
 import { Institution } from '../schema/catalogue.ts';
+import type { LogHead } from './chain.ts';
 import { LOG_ACTIONS, type AccessLogEntry, type LogAction, type NewAccessLogEntry } from './log.ts';
 
 export const FORMAT_VERSION = 5;
@@ -277,6 +278,23 @@ export function linkRecord(prevHash: string, seq: number, firstId: number, group
   return { record, stored };
 }
 
+const CANONICAL_V5 = /^\{"v":5,"seq":(\d+),"firstId":(\d+),"prevHash":"([0-9a-f]{64})","hash":"([0-9a-f]{64})","groups":/;
+
+/**
+ * A record's place in the chain, read from its text as linkRecord() writes it, without parsing
+ * its groups: its number, first entry id, previous hash and hash, the hash checked against the
+ * text. Null when the text is not in that form or its hash does not hold. For a writer about to
+ * sign the head (lib/audit/checkpoint.ts): what it needs is that the records link, and parsing
+ * every record would cost it more than the appends themselves.
+ */
+export function linkOf(raw: string): { seq: number; firstId: number; prevHash: string; hash: string } | null {
+  const m = CANONICAL_V5.exec(raw.slice(0, 200));
+  if (!m || !raw.endsWith('}')) return null;
+  const [seq, firstId, prevHash, claimed] = [Number(m[1]), Number(m[2]), m[3]!, m[4]!];
+  const groupsJson = raw.slice(m[0].length, -1);
+  return hash('sha256', `${prevHash}\n[${FORMAT_VERSION},${seq},${firstId},${groupsJson}]`, 'hex') === claimed ? { seq, firstId, prevHash, hash: claimed } : null;
+}
+
 /** Reads a stored record; null when it is not one of a known version. Its hash is the verifier's to check. */
 export function parseStoredRecord(raw: string): ChainedRecord | null {
   let r: Record<string, unknown>;
@@ -346,6 +364,9 @@ export function entryCount(groups: readonly LogGroup[]): number {
 
 /** How many entries a record holds. */
 export const recordEntryCount = (record: ChainedRecord): number => (record.v === 4 ? entriesOf(record).length : entryCount(record.groups));
+
+/** Where the chain stands after this record. */
+export const headAfter = (record: ChainedRecord): LogHead => ({ seq: record.seq, lastId: record.firstId + recordEntryCount(record) - 1, hash: record.hash });
 
 /** The persons a record holds entries of, each once. */
 export function personsOf(record: ChainedRecord): Set<string> {

@@ -2,11 +2,15 @@
 // lib/audit/record-format.ts) shared by every process that appends to it.
 //
 // Layout:
-//   <prefix>audit:head        "<records>:<entries>:<hash>" of the last record (absent: "0:0:<GENESIS_HASH>")
-//   <prefix>audit:records     hash: record sequence number → JSON of the record
-//   <prefix>audit:avs:<avs>   sorted set of the records holding that person's entries,
-//                             member the record's number, scored by its first entry id
-//   <prefix>audit:waiter      the writer whose turn it is after losing a race (short-lived)
+//   <prefix>audit:head         "<records>:<entries>:<hash>" of the last record (absent: "0:0:<GENESIS_HASH>")
+//   <prefix>audit:records      hash: record sequence number → JSON of the record
+//   <prefix>audit:avs:<avs>    sorted set of the records holding that person's entries,
+//                              member the record's number, scored by its first entry id
+//   <prefix>audit:waiter       the writer whose turn it is after losing a race (short-lived)
+//   <prefix>audit:checkpoints  hash: checkpoint number → signed checkpoint (lib/audit/checkpoint.ts)
+//   <prefix>audit:checkpoint   the latest checkpoint (what the next one is added onto)
+//   <prefix>audit:mark         the signed retention mark: records up to it are archived and gone
+//                              (lib/audit/retention.ts)
 //
 // Node computes the hashes (Redis Lua has no SHA-256) on the head it believes current, and a
 // script appends only if the head is still that one (compare-and-append); otherwise it
@@ -14,10 +18,13 @@
 // chain, and each append lands whole and contiguous.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { evalScript, luaScript } from '../redis/connection.ts';
-import { ChainVerifier, GENESIS_HASH, type ChainVerdict } from './chain.ts';
-import type { AccessLogEntry, AccessLogQuery, AuditLog, NewAccessLogEntry } from './log.ts';
+import { log } from '../log.ts';
+import { evalScript, luaScript, redactRedisUrl } from '../redis/connection.ts';
+import { ChainVerifier, GENESIS, type ChainVerdict, type LogHead } from './chain.ts';
+import { Durability, type DurabilityMode } from './durability.ts';
+import type { AccessLogEntry, AccessLogQuery, AuditLog, LogStore, NewAccessLogEntry, PersonIndex, StoreSnapshot } from './log.ts';
 import { entriesOf, entryCount, groupsOfEntries, linkRecord, parseStoredRecord, personsOf, type LogGroup } from './record-format.ts';
+import { markHead, parseMark } from './retention.ts';
 
 const APPEND_ATTEMPTS = 50;
 /** How long a writer that lost keeps its turn; bounds the stall if it dies meanwhile. */
@@ -26,17 +33,20 @@ const WAITER_TTL_MS = 100;
 const STAND_BACK_MS = 5;
 const MAX_STAND_BACKS = 200;
 
-// KEYS[1] head, KEYS[2] records, KEYS[3] waiter, KEYS[3+i] the index of each person in the record.
+// KEYS[1] head, KEYS[2] records, KEYS[3] waiter, KEYS[4] latest checkpoint, KEYS[5] retention
+// mark, KEYS[5+i] the index of each person in the record.
 // ARGV[1] the head when absent, ARGV[2] the head expected, ARGV[3] the new head, ARGV[4] the
 // writer's token, ARGV[5] the record's number, ARGV[6] its JSON, ARGV[7] its first entry id.
 // Replies {1, new head} | {0, current head} | {3, current head}: another writer's turn |
-// {2, number of a record already there}.
+// {2, number of a record already there} | {4, ''}: the head is gone from a sealed log.
 //
 // Fairness: a writer that lost the race registers as the waiter (for WAITER_TTL_MS); until it
 // has written, the others stand back. Without it, the writer that just won is the first to
 // know the new head and can win every round, and a busy one starves the rest into rejecting.
 const COMPARE_AND_APPEND = luaScript(`
-local current = redis.call('GET', KEYS[1]) or ARGV[1]
+local head = redis.call('GET', KEYS[1])
+if not head and (redis.call('EXISTS', KEYS[4]) == 1 or redis.call('EXISTS', KEYS[5]) == 1) then return {4, ''} end
+local current = head or ARGV[1]
 if current ~= ARGV[2] then
   redis.call('SET', KEYS[3], ARGV[4], 'PX', ${WAITER_TTL_MS}, 'NX')
   return {0, current}
@@ -45,7 +55,7 @@ local waiter = redis.call('GET', KEYS[3])
 if waiter and waiter ~= ARGV[4] then return {3, current} end
 if redis.call('HEXISTS', KEYS[2], ARGV[5]) == 1 then return {2, ARGV[5]} end
 redis.call('HSET', KEYS[2], ARGV[5], ARGV[6])
-for i = 4, #KEYS do
+for i = 6, #KEYS do
   redis.call('ZADD', KEYS[i], ARGV[7], ARGV[5])
 end
 redis.call('SET', KEYS[1], ARGV[3])
@@ -53,21 +63,40 @@ if waiter then redis.call('DEL', KEYS[3]) end
 return {1, ARGV[3]}
 `);
 
+// KEYS[1] latest checkpoint, KEYS[2] checkpoints; ARGV[1] the latest expected ('' none), ARGV[2]
+// the new one's number, ARGV[3] its text. Replies 1 added | 0 another writer's came first.
+const ADD_CHECKPOINT = luaScript(`
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('SET', KEYS[1], ARGV[3])
+return 1
+`);
+
+// KEYS[1] retention mark, KEYS[2] records, KEYS[3] checkpoints, KEYS[3+i] the persons' indexes.
+// ARGV[1] the mark expected ('' none), ARGV[2] the new mark, ARGV[3] its last entry id, ARGV[4]
+// how many records leave, then their numbers, then the numbers of the checkpoints that leave.
+// Replies 1 done | 0 the mark moved meanwhile.
+const PRUNE = luaScript(`
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
+local r = tonumber(ARGV[4])
+for i = 5, 4 + r do redis.call('HDEL', KEYS[2], ARGV[i]) end
+for i = 5 + r, #ARGV do redis.call('HDEL', KEYS[3], ARGV[i]) end
+for i = 4, #KEYS do redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', ARGV[3]) end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`);
+
 const VERIFY_CHUNK = 100;
+/** Person index keys read per SCAN round. */
+const SCAN_CHUNK = 500;
 /** How far apart the clocks of the log's writers may be. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 /** Records read per round trip when answering a query. */
 const QUERY_CHUNK = 16;
 
-interface Head {
-  /** Records in the chain. */
-  seq: number;
-  /** Entries in the chain: the id of the last one. */
-  lastId: number;
-  hash: string;
-}
+type Head = LogHead;
 
-const GENESIS: Head = { seq: 0, lastId: 0, hash: GENESIS_HASH };
 const formatHead = (h: Head) => `${h.seq}:${h.lastId}:${h.hash}`;
 
 /** Raised for a log this version cannot read or extend safely; nothing is written. */
@@ -86,11 +115,25 @@ function parseHead(raw: string): Head {
   throw new AccessLogDamaged(`access log: the head is malformed (${raw}); the log is damaged (run npm run audit:verify)`);
 }
 
-export class RedisAuditLog implements AuditLog {
+export interface RedisAuditLogOptions {
+  prefix?: string;
+  /** fsync: an append is acknowledged once on disk (lib/audit/durability.ts); default async. */
+  durability?: DurabilityMode;
+  /** How often the durability of the log's Redis is checked again (default 1 s). */
+  durabilityRecheckMs?: number;
+}
+
+export class RedisAuditLog implements AuditLog, LogStore {
+  readonly where: string;
   private readonly headKey: string;
   private readonly recordsKey: string;
   private readonly waiterKey: string;
+  private readonly checkpointKey: string;
+  private readonly checkpointsKey: string;
+  private readonly markKey: string;
   private readonly prefix: string;
+  private readonly durability: Durability;
+  private readonly listeners: Array<(head: LogHead) => void> = [];
   /** The last head this instance saw: usually still current, which saves reading it before each append. */
   private head: Head = GENESIS;
   /** Tells this writer's turn (see the script) from the others'. */
@@ -100,12 +143,18 @@ export class RedisAuditLog implements AuditLog {
 
   constructor(
     private readonly redis: Redis,
-    opts: { prefix?: string } = {},
+    opts: RedisAuditLogOptions = {},
   ) {
     this.prefix = opts.prefix ?? 'ciigraph:';
     this.headKey = `${this.prefix}audit:head`;
     this.recordsKey = `${this.prefix}audit:records`;
     this.waiterKey = `${this.prefix}audit:waiter`;
+    this.checkpointKey = `${this.prefix}audit:checkpoint`;
+    this.checkpointsKey = `${this.prefix}audit:checkpoints`;
+    this.markKey = `${this.prefix}audit:mark`;
+    const o = redis.options;
+    this.where = `${redactRedisUrl(`redis${o.tls ? 's' : ''}://${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`)} prefix ${JSON.stringify(this.prefix)}`;
+    this.durability = new Durability(redis, opts.durability ?? 'async', { where: this.where, ...(opts.durabilityRecheckMs !== undefined ? { recheckMs: opts.durabilityRecheckMs } : {}) });
   }
 
   private personKey(avs: string): string {
@@ -127,31 +176,37 @@ export class RedisAuditLog implements AuditLog {
   private async write(groups: readonly LogGroup[], count: number): Promise<void> {
     // Lost races are bounded by APPEND_ATTEMPTS; standing back for another writer's turn is
     // bounded apart (each turn lasts at most WAITER_TTL_MS).
+    const plan = await this.durability.ready();
     let conflicts = 0;
     let standBacks = 0;
     while (conflicts < APPEND_ATTEMPTS && standBacks < MAX_STAND_BACKS) {
       const expected = this.head;
       const { record, stored } = linkRecord(expected.hash, expected.seq + 1, expected.lastId + 1, groups);
       const next: Head = { seq: record.seq, lastId: record.firstId + count - 1, hash: record.hash };
-      const keys = [this.headKey, this.recordsKey, this.waiterKey, ...[...personsOf(record)].map((avs) => this.personKey(avs))];
+      const keys = [this.headKey, this.recordsKey, this.waiterKey, this.checkpointKey, this.markKey, ...[...personsOf(record)].map((avs) => this.personKey(avs))];
       const args = [formatHead(GENESIS), formatHead(expected), formatHead(next), this.token, String(record.seq), stored, String(record.firstId)];
 
       const reply = (await evalScript(this.redis, COMPARE_AND_APPEND, keys, args)) as [number, string];
       const [status, value] = [Number(reply[0]), String(reply[1])];
-      if (status === 1) {
+      // Our own write, seen again: the client resent the script after a reconnect, and the
+      // first run had landed. Anyone else's batch would end on another hash.
+      if (status === 1 || (status !== 2 && status !== 4 && value === formatHead(next))) {
         this.head = next;
+        await this.durability.afterWrite(plan);
+        for (const l of this.listeners) l(next);
         return;
       }
       if (status === 2) {
         throw new AccessLogDamaged(`access log: record ${value} already exists beyond the head; the log is damaged (run npm run audit:verify)`);
       }
-      // Our own write, seen again: the client resent the script after a reconnect, and the
-      // first run had landed. Anyone else's batch would end on another hash.
-      if (value === formatHead(next)) {
-        this.head = next;
-        return;
+      if (status === 4) {
+        throw new AccessLogDamaged('access log: the head is gone but the log holds checkpoints or a retention mark: it was reset or truncated; nothing is appended (run npm run audit:verify)');
       }
-      this.head = parseHead(value);
+      const current = parseHead(value);
+      if (current.seq < expected.seq) {
+        log.error({ store: this.where, was: expected.seq, now: current.seq }, 'access log: the head went back (Redis flushed, restarted without its data, or the log truncated); appending from there (run npm run audit:verify)');
+      }
+      this.head = current;
       if (status === 3) {
         standBacks++;
         await new Promise((r) => setTimeout(r, STAND_BACK_MS));
@@ -196,21 +251,18 @@ export class RedisAuditLog implements AuditLog {
 
   async verify(): Promise<ChainVerdict> {
     // Head and record count from one snapshot; records up to the head never change after.
-    const snapshot = await this.redis.multi().get(this.headKey).hlen(this.recordsKey).exec();
-    if (snapshot === null) throw new Error('access log: the verification snapshot was aborted');
-    for (const [err] of snapshot) if (err) throw err;
-    const rawHead = snapshot[0]![1] as string | null;
-    const stored = Number(snapshot[1]![1]);
-    let head: Head;
-    try {
-      head = rawHead === null ? GENESIS : parseHead(rawHead);
-    } catch (e) {
-      return { ok: false, count: 0, firstBroken: 'head', reason: (e as Error).message };
-    }
+    const snapshot = await this.snapshot();
+    if ('unreadable' in snapshot.head) return { ok: false, count: 0, firstBroken: 'head', reason: snapshot.head.unreadable };
+    const head = snapshot.head;
+    const stored = snapshot.records;
+    // Records up to the retention mark were archived and removed: the chain goes on from it.
+    const mark = snapshot.mark === null ? null : parseMark(snapshot.mark);
+    if (snapshot.mark !== null && !mark) return { ok: false, count: 0, firstBroken: 'retention mark', reason: 'the retention mark is unreadable' };
+    const from = mark ? markHead(mark) : GENESIS;
 
     // Streamed in chunks through the shared verifier, never the whole log in memory.
-    const verifier = new ChainVerifier();
-    for await (const { raw } of this.storedRecords(head.seq)) {
+    const verifier = new ChainVerifier(from);
+    for await (const { raw } of this.records(from.seq + 1, head.seq)) {
       const record = raw === null ? null : (parseStoredRecord(raw) ?? 'unreadable');
       if (!verifier.push(record)) return verifier.verdict();
     }
@@ -225,15 +277,89 @@ export class RedisAuditLog implements AuditLog {
         reason: `the head does not match record ${head.seq} (the head or the last record was rewritten)`,
       };
     }
-    if (stored > head.seq) {
+    if (stored > head.seq - from.seq) {
       return {
         ok: false,
         count,
         firstBroken: `record ${head.seq + 1}`,
-        reason: `the log holds ${stored} records but its head is record ${head.seq} (records were added beyond the head, or the head was reset)`,
+        reason: `the log holds ${stored} records but its head is record ${head.seq}${from.seq ? ` and records up to ${from.seq} were archived` : ''} (records were added beyond the head, or the head was reset)`,
       };
     }
     return verdict;
+  }
+
+  async snapshot(opts: { checkpoints?: boolean } = {}): Promise<StoreSnapshot> {
+    const tx = this.redis.multi().get(this.headKey).hlen(this.recordsKey).get(this.markKey).get(this.checkpointKey);
+    if (opts.checkpoints) tx.hgetall(this.checkpointsKey);
+    const replies = await tx.exec();
+    if (replies === null) throw new Error('access log: the snapshot was aborted');
+    for (const [err] of replies) if (err) throw err;
+    const rawHead = replies[0]![1] as string | null;
+    let head: StoreSnapshot['head'];
+    try {
+      head = rawHead === null ? GENESIS : parseHead(rawHead);
+    } catch (e) {
+      head = { unreadable: (e as Error).message };
+    }
+    const checkpoints = opts.checkpoints ? Object.entries(replies[4]![1] as Record<string, string>).map(([n, text]) => ({ n, text })) : undefined;
+    return {
+      head,
+      records: Number(replies[1]![1]),
+      mark: replies[2]![1] as string | null,
+      latestCheckpoint: replies[3]![1] as string | null,
+      ...(checkpoints ? { checkpoints } : {}),
+    };
+  }
+
+  /** Records from..to as stored (null: nothing under that number), read `chunk` per round trip. */
+  async *records(from: number, to: number, chunk = VERIFY_CHUNK): AsyncGenerator<{ seq: number; raw: string | null }> {
+    for (let start = from; start <= to; start += chunk) {
+      const seqs: string[] = [];
+      for (let seq = start; seq <= Math.min(start + chunk - 1, to); seq++) seqs.push(String(seq));
+      const raws = await this.redis.hmget(this.recordsKey, ...seqs);
+      for (let i = 0; i < raws.length; i++) yield { seq: start + i, raw: raws[i] ?? null };
+    }
+  }
+
+  async *personIndexes(): AsyncGenerator<PersonIndex> {
+    const keyPrefix = `${this.prefix}audit:avs:`;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', String(SCAN_CHUNK));
+      cursor = next;
+      if (keys.length === 0) continue;
+      const pipeline = this.redis.pipeline();
+      for (const key of keys) pipeline.zrange(key, '0', '-1', 'WITHSCORES');
+      const replies = (await pipeline.exec()) ?? [];
+      for (let i = 0; i < keys.length; i++) {
+        const [err, flat] = replies[i]!;
+        if (err) throw err;
+        const members = flat as string[];
+        const records: PersonIndex['records'] = [];
+        for (let k = 0; k < members.length; k += 2) records.push({ seq: Number(members[k]), firstId: Number(members[k + 1]) });
+        yield { avs: keys[i]!.slice(keyPrefix.length), records };
+      }
+    } while (cursor !== '0');
+  }
+
+  async addCheckpoint(expectedLatest: string | null, n: number, text: string): Promise<boolean> {
+    const plan = await this.durability.ready();
+    const added = Number(await evalScript(this.redis, ADD_CHECKPOINT, [this.checkpointKey, this.checkpointsKey], [expectedLatest ?? '', String(n), text])) === 1;
+    if (added) await this.durability.afterWrite(plan);
+    return added;
+  }
+
+  async prune(expectedMark: string | null, mark: string, cut: { seqs: number[]; lastId: number; persons: string[]; checkpoints: string[] }): Promise<boolean> {
+    const plan = await this.durability.ready();
+    const keys = [this.markKey, this.recordsKey, this.checkpointsKey, ...cut.persons.map((avs) => this.personKey(avs))];
+    const args = [expectedMark ?? '', mark, String(cut.lastId), String(cut.seqs.length), ...cut.seqs.map(String), ...cut.checkpoints];
+    const done = Number(await evalScript(this.redis, PRUNE, keys, args)) === 1;
+    if (done) await this.durability.afterWrite(plan);
+    return done;
+  }
+
+  onAppended(listener: (head: LogHead) => void): void {
+    this.listeners.push(listener);
   }
 
   /**
@@ -242,11 +368,12 @@ export class RedisAuditLog implements AuditLog {
    * verify()'s job.
    */
   async readAll(chunk = VERIFY_CHUNK): Promise<{ entries: AccessLogEntry[]; unreadable: string[] }> {
-    const raw = await this.redis.get(this.headKey);
-    const head = raw === null ? GENESIS : parseHead(raw);
+    const snapshot = await this.snapshot();
+    if ('unreadable' in snapshot.head) throw new AccessLogDamaged(snapshot.head.unreadable);
+    const mark = snapshot.mark === null ? null : parseMark(snapshot.mark);
     const entries: AccessLogEntry[] = [];
     const unreadable: string[] = [];
-    for await (const { seq, raw } of this.storedRecords(head.seq, chunk)) {
+    for await (const { seq, raw } of this.records((mark?.seq ?? 0) + 1, snapshot.head.seq, chunk)) {
       const record = raw === null ? null : parseStoredRecord(raw);
       if (record) entries.push(...entriesOf(record));
       else unreadable.push(`record ${seq}`);
@@ -255,14 +382,17 @@ export class RedisAuditLog implements AuditLog {
   }
 
   async since(at: string): Promise<AccessLogEntry[]> {
-    const raw = await this.redis.get(this.headKey);
-    const head = raw === null ? GENESIS : parseHead(raw);
+    const snapshot = await this.snapshot();
+    if ('unreadable' in snapshot.head) throw new AccessLogDamaged(snapshot.head.unreadable);
+    const head = snapshot.head;
+    // Records up to the retention mark are in the archive only.
+    const first = (snapshot.mark === null ? null : parseMark(snapshot.mark))?.seq ?? 0;
     // Instances' clocks differ a little: a record is only taken as older than `at` with a margin.
     const older = new Date(Date.parse(at) - CLOCK_SKEW_MS).toISOString();
     const records: AccessLogEntry[][] = [];
-    for (let end = head.seq; end >= 1; end -= VERIFY_CHUNK) {
+    for (let end = head.seq; end > first; end -= VERIFY_CHUNK) {
       const seqs: string[] = [];
-      for (let seq = end; seq > Math.max(0, end - VERIFY_CHUNK); seq--) seqs.push(String(seq));
+      for (let seq = end; seq > Math.max(first, end - VERIFY_CHUNK); seq--) seqs.push(String(seq));
       const raws = await this.redis.hmget(this.recordsKey, ...seqs);
       let allOlder = true;
       for (const r of raws) {
@@ -275,16 +405,6 @@ export class RedisAuditLog implements AuditLog {
       if (allOlder) break;
     }
     return records.reverse().flat();
-  }
-
-  /** Records 1..upTo as stored (null: nothing under that number), read `chunk` per round trip. */
-  private async *storedRecords(upTo: number, chunk = VERIFY_CHUNK): AsyncGenerator<{ seq: number; raw: string | null }> {
-    for (let start = 1; start <= upTo; start += chunk) {
-      const seqs: string[] = [];
-      for (let seq = start; seq <= Math.min(start + chunk - 1, upTo); seq++) seqs.push(String(seq));
-      const raws = await this.redis.hmget(this.recordsKey, ...seqs);
-      for (let i = 0; i < raws.length; i++) yield { seq: start + i, raw: raws[i] ?? null };
-    }
   }
 
   /** The shared client belongs to the stack, which closes it. */

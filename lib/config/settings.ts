@@ -2,6 +2,7 @@
 // (YAML, CIIGRAPH_CONFIG) and, for each setting, the environment variable that overrides it.
 // Strict: a key this schema does not name is a fault, not something silently ignored.
 import { z } from 'zod';
+import { DURABILITY_MODES } from '../audit/durability.ts';
 import { Institution } from '../schema/catalogue.ts';
 
 export const SUBGRAPHS = ['unemployment', 'disability', 'social-assistance', 'supplementary-benefits', 'consent'] as const;
@@ -124,6 +125,35 @@ export const Settings = z.strictObject({
       store: z.enum(['directory', 'redis']).optional(),
       /** The directory of the directory store; default .ciigraph/consent-forms outside production, required in production. */
       directory: File.optional(),
+    })
+    .prefault({}),
+  /** The access log: where it is kept, how durably, how it is sealed and how long Redis keeps it. */
+  audit: z
+    .strictObject({
+      /** A Redis of its own for the log (evidence apart from operational data); unset: redis.url. */
+      redis: z
+        .strictObject({
+          url: z.url({ protocol: /^rediss?$/ }).optional(),
+          /** Unset: redis.prefix. */
+          prefix: z.string().regex(/^[\w:.-]*$/).optional(),
+        })
+        .prefault({}),
+      /** fsync: an append is acknowledged once on disk (default in production); async: as the Redis configuration gives. */
+      durability: z.enum(DURABILITY_MODES).optional(),
+      /** The writers' Ed25519 private key (PEM) that signs checkpoints; required in production. */
+      signingKeyFile: File.optional(),
+      /** More Ed25519 public keys (PEM) a verifier accepts: earlier signing keys, after a rollover. */
+      publicKeyFiles: z.array(File).default([]),
+      checkpoint: z
+        .strictObject({
+          /** The head is signed at least every this many records... */
+          everyRecords: PositiveInt.default(1000),
+          /** ...and every this many seconds while records are unsealed. */
+          everyS: PositiveInt.default(60),
+        })
+        .prefault({}),
+      /** Records older than this many days leave Redis once a verified archive holds them (npm run audit:archive); unset: never. */
+      retentionDays: PositiveInt.optional(),
     })
     .prefault({}),
   tracing: z.strictObject({ otlpEndpoint: z.url().optional() }).prefault({}),
@@ -249,6 +279,14 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   bind('CONSENT_SIGNING_KEY_FILE', 'consentSigningKeyFile'),
   bind('CONSENT_FORM_STORE', 'consentForms.store'),
   bind('CONSENT_FORM_DIR', 'consentForms.directory'),
+  bind('AUDIT_REDIS_URL', 'audit.redis.url'),
+  bind('AUDIT_REDIS_PREFIX', 'audit.redis.prefix'),
+  bind('AUDIT_DURABILITY', 'audit.durability'),
+  bind('AUDIT_SIGNING_KEY_FILE', 'audit.signingKeyFile'),
+  bind('AUDIT_PUBLIC_KEY_FILES', 'audit.publicKeyFiles', 'list'),
+  bind('AUDIT_CHECKPOINT_RECORDS', 'audit.checkpoint.everyRecords'),
+  bind('AUDIT_CHECKPOINT_S', 'audit.checkpoint.everyS'),
+  bind('AUDIT_RETENTION_DAYS', 'audit.retentionDays'),
   bind('OTEL_EXPORTER_OTLP_ENDPOINT', 'tracing.otlpEndpoint'),
   bind('IDENTITY_ISSUERS', 'identity.issuers', 'json'),
   bind('JWT_CLOCK_TOLERANCE_S', 'identity.clockToleranceS'),

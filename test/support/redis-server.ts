@@ -1,5 +1,6 @@
-// A throwaway redis-server for a test file, on a free loopback port, without persistence.
-// Never the developer's Redis on 6379: tests must not touch (or depend on) anyone's data.
+// A throwaway redis-server for a test file, on a free loopback port, without persistence
+// unless asked for (an append-only file in its own temporary directory). Never the
+// developer's Redis on 6379: tests must not touch (or depend on) anyone's data.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -12,10 +13,18 @@ export interface RedisServerHandle {
   port: number;
   /** SIGTERM, and wait for the process to exit. */
   stop(): Promise<void>;
-  /** Starts it again on the same port (empty: nothing is persisted). */
+  /** Starts it again on the same port (empty unless it keeps an append-only file: then from it). */
   restart(): Promise<void>;
   /** SIGKILL, and wait for the process to exit. */
   kill(): Promise<void>;
+  /** SIGKILL, keeping its directory (and append-only file) for a restart(). */
+  crash(): Promise<void>;
+}
+
+export interface RedisServerOptions {
+  port?: number;
+  /** Keep an append-only file, fsynced as this says (default: no persistence at all). */
+  appendfsync?: 'always' | 'everysec' | 'no';
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -67,10 +76,11 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-async function spawnOn(port: number, dir: string): Promise<ChildProcess> {
+async function spawnOn(port: number, dir: string, appendfsync: RedisServerOptions['appendfsync']): Promise<ChildProcess> {
+  const persistence = appendfsync ? ['--appendonly', 'yes', '--appendfsync', appendfsync] : ['--appendonly', 'no'];
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--daemonize', 'no', '--dir', dir],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   running.add(child);
@@ -100,7 +110,7 @@ async function spawnOn(port: number, dir: string): Promise<ChildProcess> {
   }
 }
 
-export async function startRedisServer(opts: { port?: number } = {}): Promise<RedisServerHandle> {
+export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServerHandle> {
   assertInstalled();
   installExitHook();
   const dir = mkdtempSync(join(tmpdir(), 'ciigraph-redis-'));
@@ -110,7 +120,7 @@ export async function startRedisServer(opts: { port?: number } = {}): Promise<Re
   let child: ChildProcess | undefined;
   for (let attempt = 0; !child; attempt++) {
     try {
-      child = await spawnOn(port, dir);
+      child = await spawnOn(port, dir, opts.appendfsync);
     } catch (e) {
       if (opts.port !== undefined || attempt >= 2) {
         rmSync(dir, { recursive: true, force: true });
@@ -139,10 +149,13 @@ export async function startRedisServer(opts: { port?: number } = {}): Promise<Re
       await terminate('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
+    crash: async () => {
+      await terminate('SIGKILL');
+    },
     restart: async () => {
       await terminate('SIGTERM');
       mkdirSync(dir, { recursive: true });
-      child = await spawnOn(port, dir);
+      child = await spawnOn(port, dir, opts.appendfsync);
     },
   };
 }

@@ -1,8 +1,9 @@
 // Starts a whole stack on free loopback ports for a test file, signs development tokens for
 // it with its own secret, and a tiny GraphQL client.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { newKeyPairPem } from '../../lib/audit/signing-keys.ts';
 import { devSecret, issueDevToken, type DevTokenClaims } from '../../lib/auth/dev-issuer.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { startStack, type Stack, type StackOptions } from '../../bin/stack.ts';
@@ -24,12 +25,16 @@ export interface Requester {
 
 export async function startTestStack(opts: Partial<StackOptions> & { env?: Record<string, string> } = {}): Promise<TestStack> {
   const dir = mkdtempSync(join(tmpdir(), 'ciigraph-test-'));
+  // The stack's own access log key, so a log kept in Redis can be verified after the stack is gone.
+  const auditKey = join(dir, 'audit-signing-key.pem');
+  writeFileSync(auditKey, newKeyPairPem().privateKey, { mode: 0o600 });
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     DEV_TOKEN_SECRET_FILE: join(dir, 'dev-token-secret'),
     CONSENT_SIGNING_KEY_FILE: join(dir, 'consent-signing-key'),
     CONSENT_FORM_DIR: join(dir, 'consent-forms'),
+    AUDIT_SIGNING_KEY_FILE: auditKey,
     ...opts.env,
   });
   const secretFile = config.auth.devSecretFile;
