@@ -6,6 +6,8 @@ import { StartupError } from '../lib/errors.ts';
 import { publicKeyPem, webhookSigningKey } from '../lib/notifications/webhooks.ts';
 import { openStores } from '../lib/stores.ts';
 import { answerHelp } from './cli.ts';
+import pino from 'pino';
+import { logTo } from '../lib/log.ts';
 
 answerHelp(`usage: npm run notifications -- <command>
   dead-letters     the webhook deliveries given up on after their last attempt, one JSON line
@@ -32,6 +34,8 @@ try {
     console.error('notifications: the dead letters of a stack without Redis live in its process only; set REDIS_URL to the stack\'s Redis');
     process.exit(2);
   }
+  // stdout is the answer (JSON lines); the stores' log lines go to stderr.
+  logTo(pino.destination(2));
   const stores = openStores(config);
   try {
     await stores.ready();

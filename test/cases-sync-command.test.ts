@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newKeyPairPem } from '../lib/audit/signing-keys.ts';
 import { startRedisServer, type RedisServerHandle } from './support/redis-server.ts';
 import { runCommand } from './support/run-command.ts';
 import { gql, startTestStack, type TestStack } from './support/stack.ts';
@@ -19,7 +20,9 @@ let env: Record<string, string>;
 beforeAll(async () => {
   redis = await startRedisServer();
   dir = mkdtempSync(join(tmpdir(), 'ciigraph-cases-sync-'));
-  env = { REDIS_URL: redis.url, REDIS_PREFIX: 'sync:', CONSENT_SIGNING_KEY_FILE: join(dir, 'consent-signing-key') };
+  // The deployment's keys: the command journals into the same signed log as the stack.
+  writeFileSync(join(dir, 'audit-signing-key.pem'), newKeyPairPem().privateKey, { mode: 0o600 });
+  env = { REDIS_URL: redis.url, REDIS_PREFIX: 'sync:', CONSENT_SIGNING_KEY_FILE: join(dir, 'consent-signing-key'), AUDIT_SIGNING_KEY_FILE: join(dir, 'audit-signing-key.pem') };
   stack = await startTestStack({ env });
 });
 afterAll(async () => {

@@ -1,6 +1,7 @@
 // Hostile operations are refused at the gateway before any planning or registry call: too
 // deep, too many aliases, too many tokens, too costly, several operations, batched, too
 // large. Each refusal is followed by a normal query that must still succeed.
+import { newKeyPairPem } from '../lib/audit/signing-keys.ts';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,7 +120,8 @@ describe('in production', () => {
     const idp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     writeFileSync(join(dir, 'idp.pem'), idp.publicKey.export({ type: 'spki', format: 'pem' }));
     const issuers = JSON.stringify([{ issuer: 'idp', audience: 'ciigraph', publicKeyFile: join(dir, 'idp.pem') }]);
-    const base = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', IDENTITY_ISSUERS: issuers, CONSENT_SIGNING_KEY_FILE: join(dir, 'k') });
+    writeFileSync(join(dir, 'audit.pem'), newKeyPairPem().privateKey, { mode: 0o600 });
+    const base = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', IDENTITY_ISSUERS: issuers, CONSENT_SIGNING_KEY_FILE: join(dir, 'k'), AUDIT_SIGNING_KEY_FILE: join(dir, 'audit.pem') });
     // Production settings on a local stack (in-memory stores and mocks stand in for Redis and registries).
     const prod = await startStack({ config: { ...base, env: 'production' }, ephemeralPorts: true });
     try {

@@ -125,6 +125,7 @@ describe('npm run token', () => {
       IDENTITY_ISSUERS: JSON.stringify([{ issuer: 'https://idp.example.ch', audience: 'ciigraph', publicKeyFile: join(dir, 'idp.pem') }]),
       GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: join(dir, 'gateway.pem'),
       CONSENT_SIGNING_KEY_FILE: join(dir, 'consent-signing-key'),
+      AUDIT_SIGNING_KEY_FILE: join(dir, 'audit-signing-key.pem'),
       UNEMPLOYMENT_REGISTRY_URL: 'https://plasta.example.ch',
       DISABILITY_REGISTRY_URL: 'https://ai.example.ch',
       SOCIAL_ASSISTANCE_REGISTRY_URL: 'https://as.example.ch',
