@@ -11,7 +11,7 @@ import { CaseReference, type Requester } from '../access/requester.ts';
 import type { Journal } from '../audit/journal.ts';
 import type { AccessLogEntry, AuditLog } from '../audit/log.ts';
 import { parseAvs } from '../avs.ts';
-import { systemClock, type Clock } from '../clock.ts';
+import { addDays, isoDate, systemClock, type Clock } from '../clock.ts';
 import { errorFields, log } from '../log.ts';
 import type { CategoryCatalogue } from '../schema/catalogue.ts';
 import { renderAccessLogCsv, renderAccessLogHtml } from './access-log-view.ts';
@@ -232,7 +232,6 @@ export interface SignalsRouteOptions {
 /** The longest period one page looks at: the log is read from the usual-day window before it. */
 const MAX_SIGNAL_DAYS = 92;
 const Day = /^\d{4}-\d{2}-\d{2}$/;
-const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 /**
  * GET /policy/signals?from=YYYY-MM-DD&to=YYYY-MM-DD&format=html|json: the fishing signals of
@@ -243,7 +242,7 @@ export function createSignalsRoute(opts: SignalsRouteOptions): DpoRouteHandler {
   const clock = opts.clock ?? systemClock;
   return async (req, res, ctx) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const today = clock.now().toISOString().slice(0, 10);
+    const today = isoDate(clock.now());
     const to = url.searchParams.get('to') ?? today;
     const from = url.searchParams.get('from') ?? addDays(to, -6);
     for (const [field, day] of [['from', from], ['to', to]] as const) {

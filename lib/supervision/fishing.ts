@@ -1,6 +1,7 @@
 // Fishing made visible to the DPO (issue 18): the access log's requester-days over a period,
 // each checked by every signal rule. Computed from the log alone, plus who recorded the
 // consents that released reads; nothing else is kept or pooled.
+import { addDays } from '../clock.ts';
 import type { AccessLogEntry, AuditLog } from '../audit/log.ts';
 import type { ConsentStore } from '../consents/store.ts';
 import type { Institution } from '../schema/catalogue.ts';
@@ -30,7 +31,6 @@ export interface FishingReport {
   signals: FishingSignal[];
 }
 
-const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 const median = (xs: readonly number[]) => {
   if (xs.length === 0) return 0;

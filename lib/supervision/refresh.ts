@@ -1,7 +1,7 @@
 // Keeps the fishing-signal metric current without the DPO looking: today's signals, computed
 // from the log every few minutes in the process that serves the DPO's pages.
 import type { AuditLog } from '../audit/log.ts';
-import type { Clock } from '../clock.ts';
+import { isoDate, type Clock } from '../clock.ts';
 import type { ConsentStore } from '../consents/store.ts';
 import { errorFields, log } from '../log.ts';
 import { fishingSignalsFound } from '../observability/metrics.ts';
@@ -17,7 +17,7 @@ export function refreshFishingSignals(opts: { log: AuditLog; consents: ConsentSt
     if (running) return;
     running = true;
     try {
-      const today = opts.clock.now().toISOString().slice(0, 10);
+      const today = isoDate(opts.clock.now());
       const report = await readFishingSignals(opts.log, opts.consents, { from: today, to: today }, opts.thresholds);
       fishingSignalsFound(report.signals);
     } catch (e) {

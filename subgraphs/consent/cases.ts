@@ -10,6 +10,7 @@ import { errors } from '../../lib/errors.ts';
 import { log } from '../../lib/log.ts';
 import type { SubgraphContext, SubgraphDeps } from '../shared/definition.ts';
 import { badInput } from './bad-input.ts';
+import { actionHeader } from './consents.ts';
 
 const OpenCaseInput = z.strictObject({ avs: Avs, caseReference: RepertoryCaseReference });
 const CloseCaseArgs = z.strictObject({ avs: Avs, caseReference: RepertoryCaseReference });
@@ -18,17 +19,9 @@ const toGraphQL = (c: CaseRecord) => ({ institution: c.institution, caseReferenc
 
 export function caseResolvers(deps: SubgraphDeps) {
   const change = async (ctx: SubgraphContext, args: { avs: string; caseReference: string }, what: 'open' | 'close') => {
-    const { requester, request } = ctx.access;
+    const { requester } = ctx.access;
     const c = { avs: args.avs, caseReference: args.caseReference, institution: deps.policy.actsFor(requester.institution, requester.role), on: isoDate(deps.clock.now()) };
-    const header = {
-      at: deps.clock.now().toISOString(),
-      requester,
-      purpose: request.purpose ?? null,
-      caseReference: request.caseReference ?? null,
-      subgraph: 'consent',
-      requestId: ctx.requestId,
-      policy: `${deps.policy.name} ${deps.policy.version}`,
-    };
+    const header = actionHeader(deps, ctx);
     try {
       return toGraphQL(what === 'open' ? (await openCaseJournaled(deps.cases, deps.journal, c, header)).record : await closeCaseJournaled(deps.cases, deps.journal, c, header));
     } catch (e) {
