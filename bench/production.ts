@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { envPrefix, REGISTRY_PATHS, REGISTRY_SUBGRAPHS, SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
 import { killAllChildren, runtimeFlagsOf, startChild, type Child } from './lib/children.ts';
+import { profileMarkdown, summariseProfile } from './lib/cpuprofile.ts';
 import { readProcCpuSeconds } from './lib/proc.ts';
 import { evaluateTargets, renderProductionReport, type HeapSeries, type ProcessMeasure, type ProductionResults, type ScenarioMeasure, type StackId, type StackMeasure } from './lib/production-report.ts';
 import { killBenchRedis, startBenchRedis, type BenchRedis } from './lib/redis.ts';
@@ -50,6 +51,9 @@ const USAGE = `npm run bench [-- options]
   --appendfsync everysec|always   how the bench's Redis fsyncs (default everysec); always, as
                    the access log's Redis runs in production, with the stacks acknowledging an
                    append only once on disk (AUDIT_DURABILITY=fsync)
+  --profile        instead of measuring: V8 CPU profiles of every process of both stacks under
+                   each scenario of --only (--duration seconds each), summarised in
+                   bench/results/production-profile-<scenario>-latest.md (raw files in bench/out/)
   --no-report      do not write bench/PRODUCTION.md (results JSON only)
   --help`;
 
@@ -61,6 +65,7 @@ interface Args {
   store: 'redis' | 'memory';
   appendfsync: 'everysec' | 'always';
   report: boolean;
+  profile: boolean;
 }
 
 function readArgs(): Args | undefined {
@@ -74,6 +79,7 @@ function readArgs(): Args | undefined {
       store: { type: 'string' },
       appendfsync: { type: 'string' },
       'no-report': { type: 'boolean' },
+      profile: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -100,6 +106,7 @@ function readArgs(): Args | undefined {
     store,
     appendfsync,
     report: !values['no-report'],
+    profile: values.profile ?? false,
   };
 }
 
@@ -107,7 +114,8 @@ function readArgs(): Args | undefined {
 interface Stack {
   id: StackId;
   url: string;
-  processes: { name: string; own: boolean; child: Child }[];
+  /** Own: ciigraph's (or the peer's) processes, which the targets read; the shared mocks and Redis are shown beside them. */
+  processes: { name: string; own: boolean; pid: number; child?: Child }[];
 }
 
 interface Started {
@@ -136,17 +144,19 @@ async function startAll(env: Env, redis: BenchRedis | undefined, store: Args['st
     subgraphs.push(...(await Promise.all(SUBGRAPHS.map((name) => start(`subgraph-${name}`, { mode: 'subgraph', subgraph: name }, { GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES: env.publicKeyFile, ...registries, ...stores })))));
     const subgraphUrls = Object.fromEntries(subgraphs.map((c, i) => [SUBGRAPHS[i]!, c.ready.subgraphUrls![SUBGRAPHS[i]!]])) as Record<SubgraphName, string>;
     gateway = await start('gateway', { mode: 'gateway', subgraphUrls }, { GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: env.privateKeyFile, ...stores });
-    ciigraph = { id: 'ciigraph', url: gateway.ready.url!, processes: [{ name: 'gateway', own: true, child: gateway }, ...subgraphs.map((c, i) => ({ name: SUBGRAPHS[i]!, own: true, child: c }))] };
+    ciigraph = { id: 'ciigraph', url: gateway.ready.url!, processes: [{ name: 'gateway', own: true, pid: gateway.pid, child: gateway }, ...subgraphs.map((c, i) => ({ name: SUBGRAPHS[i]!, own: true, pid: c.pid, child: c }))] };
   } else {
     gateway = await start('embedded', { mode: 'embedded', enforcement: true }, registries);
-    ciigraph = { id: 'ciigraph', url: gateway.ready.url!, processes: [{ name: 'embedded', own: true, child: gateway }] };
+    ciigraph = { id: 'ciigraph', url: gateway.ready.url!, processes: [{ name: 'embedded', own: true, pid: gateway.pid, child: gateway }] };
   }
   const peerSubgraphs = await Promise.all(SUBGRAPHS.map((name) => start(`peer-${name}`, { mode: 'peer-subgraph', subgraph: name }, registries)));
   const peerUrls = Object.fromEntries(peerSubgraphs.map((c, i) => [SUBGRAPHS[i]!, c.ready.subgraphUrls![SUBGRAPHS[i]!]])) as Record<SubgraphName, string>;
   const peerGateway = await start('peer-gateway', { mode: 'peer-gateway', subgraphUrls: peerUrls });
-  const peer: Stack = { id: 'peer', url: peerGateway.ready.url!, processes: [{ name: 'gateway', own: true, child: peerGateway }, ...peerSubgraphs.map((c, i) => ({ name: SUBGRAPHS[i]!, own: true, child: c }))] };
+  const peer: Stack = { id: 'peer', url: peerGateway.ready.url!, processes: [{ name: 'gateway', own: true, pid: peerGateway.pid, child: peerGateway }, ...peerSubgraphs.map((c, i) => ({ name: SUBGRAPHS[i]!, own: true, pid: c.pid, child: c }))] };
   // The shared parts, shown beside each stack's own processes.
-  for (const s of [ciigraph, peer]) s.processes.push({ name: 'mocks', own: false, child: mocks });
+  for (const s of [ciigraph, peer]) s.processes.push({ name: 'mocks', own: false, pid: mocks.pid, child: mocks });
+  // Only ciigraph uses the bench's Redis (consents, cases, the log).
+  if (redis && store === 'redis') ciigraph.processes.push({ name: 'redis', own: false, pid: redis.pid });
   return { stacks: [ciigraph, peer], mocks, gateway, subgraphs };
 }
 
@@ -165,13 +175,13 @@ interface Turn {
 }
 
 async function turn(stack: Stack, s: Scenario, headers: Record<string, string>, seconds: number, mocksUrl: string): Promise<Turn> {
-  const cpu0 = new Map(stack.processes.map((p) => [p.name, readProcCpuSeconds(p.child.pid) ?? NaN]));
+  const cpu0 = new Map(stack.processes.map((p) => [p.name, readProcCpuSeconds(p.pid) ?? NaN]));
   const calls0 = await registryCalls(mocksUrl);
   const t0 = Date.now();
   const result = await autocannon({ url: `${stack.url}/graphql`, method: 'POST', headers, body: s.body, connections: s.connections, duration: seconds });
   // Requests still in flight when the load stopped finish on the server: counted as sent, their work waited for.
   await sleep(300);
-  const cpuSeconds = new Map(stack.processes.map((p) => [p.name, (readProcCpuSeconds(p.child.pid) ?? NaN) - cpu0.get(p.name)!]));
+  const cpuSeconds = new Map(stack.processes.map((p) => [p.name, (readProcCpuSeconds(p.pid) ?? NaN) - cpu0.get(p.name)!]));
   const calls1 = await registryCalls(mocksUrl);
   const requests = result.requests.sent;
   return {
@@ -256,6 +266,37 @@ async function memoryRun(started: Started, env: Env, seconds: number): Promise<H
   });
 }
 
+/**
+ * Each stack in turn under the scenario, every process of it profiled (node:inspector) over
+ * the loaded window only: where each process's CPU per request goes, ciigraph beside the peer.
+ */
+async function profileScenario(s: Scenario, started: Started, env: Env, args: Args, stamp: string): Promise<string> {
+  const headers = headersOf(env, s);
+  const out = [
+    `# CPU profiles: ${s.id}, ${s.title}`,
+    '',
+    `${stamp}, commit \`${currentCommit()}\`, ${os.availableParallelism()} CPUs, Node ${process.version}, store ${args.store}${args.store === 'redis' ? ` (AOF ${args.appendfsync})` : ''}. ${args.durationS} s of ${s.id} (${s.connections} connections) against each stack after a 3 s warm-up; the V8 sampling profiler of each process covers the loaded window only. Written by \`npm run bench -- --profile\`; the profiler's cost inflates every number alike.`,
+    '',
+  ];
+  for (const stack of started.stacks) {
+    await autocannon({ url: `${stack.url}/graphql`, method: 'POST', headers, body: s.body, connections: s.connections, duration: 3 });
+    const profiled = stack.processes.filter((p) => p.own);
+    for (const p of profiled) await p.child!.command({ cmd: 'profile-start' });
+    const result = await autocannon({ url: `${stack.url}/graphql`, method: 'POST', headers, body: s.body, connections: s.connections, duration: args.durationS });
+    await sleep(300);
+    const n = result.requests.sent;
+    out.push(`## ${stack.id}: ${(n / args.durationS).toFixed(1)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`, '');
+    for (const p of profiled) {
+      const file = join(env.outDir, `${stack.id}-${p.name}-${s.id}.cpuprofile`);
+      await p.child!.command({ cmd: 'profile-stop', file }, 120_000);
+      const summary = summariseProfile(file);
+      out.push(profileMarkdown(`${stack.id} ${p.name}: ${(summary.busyMs / n).toFixed(2)} ms CPU per request`, summary));
+      log(`  ${stack.id} ${p.name}: ${(summary.busyMs / n).toFixed(2)} ms/request (${file})`);
+    }
+  }
+  return out.join('\n');
+}
+
 let redis: BenchRedis | undefined;
 let envDir: string | undefined;
 function stopEverything(): void {
@@ -288,6 +329,17 @@ async function main(): Promise<number> {
   log('opening the cases and granting the consents');
   const list = scenarios().filter((s) => args.only.includes(s.id));
   await seedScenarios(started.stacks[0]!.url, env, list);
+  if (args.profile) {
+    const dir = join(BENCH, 'results');
+    mkdirSync(dir, { recursive: true });
+    for (const s of list) {
+      log(`profiling ${s.id}: ${s.title}`);
+      const md = await profileScenario(s, started, env, args, stamp);
+      writeFileSync(join(dir, `production-profile-${s.id}-latest.md`), md);
+      log(`wrote bench/results/production-profile-${s.id}-latest.md`);
+    }
+    return 0;
+  }
   const measured: ScenarioMeasure[] = [];
   for (const s of list) {
     log(`measuring ${s.id}: ${s.title}`);
