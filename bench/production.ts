@@ -22,9 +22,9 @@ import { envPrefix, REGISTRY_PATHS, REGISTRY_SUBGRAPHS, SUBGRAPHS, type Subgraph
 import { killAllChildren, runtimeFlagsOf, startChild, type Child } from './lib/children.ts';
 import { profileMarkdown, summariseProfile } from './lib/cpuprofile.ts';
 import { readProcCpuSeconds } from './lib/proc.ts';
-import { evaluateTargets, renderProductionReport, type HeapSeries, type ProcessMeasure, type ProductionResults, type ScenarioMeasure, type StackId, type StackMeasure } from './lib/production-report.ts';
+import { changeLine, evaluateTargets, renderProductionReport, type HeapSeries, type ProcessMeasure, type ProductionResults, type ScenarioMeasure, type StackId, type StackMeasure } from './lib/production-report.ts';
 import { killBenchRedis, startBenchRedis, type BenchRedis } from './lib/redis.ts';
-import { currentCommit } from './lib/revisions.ts';
+import { checkOut, currentCommit, removeAllCheckouts, type Checkout } from './lib/revisions.ts';
 import { headersOf, post, prepareEnv, seedScenarios, type Env } from './lib/seed.ts';
 import { linearFit } from './lib/stats.ts';
 import { scenarios, type Scenario } from './queries.ts';
@@ -47,6 +47,10 @@ const USAGE = `npm run bench [-- options]
   --rounds N       turns of ciigraph then peer per scenario (default 3)
   --memory S       memory run of Q1 on ciigraph, heap after GC sampled (default 60; 0 skips it)
   --only Q1,Q2-200 scenarios (default Q1,Q2-50,Q2-200)
+  --compare REV    a third stack: ciigraph as commit REV builds it (a git worktree, its own
+                   bench/serve-stack.ts, same topology, Redis prefix before:), measured in the same
+                   turns, so a change's before and after come from one run
+  --connections N  concurrent connections of every scenario (default: each scenario's own, Q1 10)
   --store redis|memory   redis (default): production; memory: ciigraph embedded in one process
   --appendfsync everysec|always   how the bench's Redis fsyncs (default everysec); always, as
                    the access log's Redis runs in production, with the stacks acknowledging an
@@ -66,6 +70,8 @@ interface Args {
   appendfsync: 'everysec' | 'always';
   report: boolean;
   profile: boolean;
+  connections: number | undefined;
+  compare: string | undefined;
 }
 
 function readArgs(): Args | undefined {
@@ -80,6 +86,8 @@ function readArgs(): Args | undefined {
       appendfsync: { type: 'string' },
       'no-report': { type: 'boolean' },
       profile: { type: 'boolean' },
+      connections: { type: 'string' },
+      compare: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -107,6 +115,8 @@ function readArgs(): Args | undefined {
     appendfsync,
     report: !values['no-report'],
     profile: values.profile ?? false,
+    compare: values.compare,
+    connections: values.connections === undefined ? undefined : Math.max(1, Math.round(num(values.connections, 0, 'connections'))),
   };
 }
 
@@ -125,39 +135,54 @@ interface Started {
   subgraphs: Child[];
 }
 
-async function startAll(env: Env, redis: BenchRedis | undefined, store: Args['store']): Promise<Started> {
+type Start = (name: string, serve: ServeOptions, extra?: Record<string, string>, checkout?: Checkout) => Promise<Child>;
+
+/** ciigraph in production's layout: five subgraph processes and the gateway, consents, cases and log in Redis under `prefix`. */
+async function startCiigraph(id: StackId, start: Start, env: Env, registries: Record<string, string>, redis: BenchRedis, prefix: string, checkout?: Checkout): Promise<{ stack: Stack; gateway: Child; subgraphs: Child[] }> {
+  const stores: Record<string, string> = { REDIS_URL: redis.url, REDIS_PREFIX: prefix, ...(redis.appendfsync === 'always' ? { AUDIT_DURABILITY: 'fsync' } : {}) };
+  const tag = id === 'ciigraph' ? '' : `${id}-`;
+  const subgraphs = await Promise.all(SUBGRAPHS.map((name) => start(`${tag}subgraph-${name}`, { mode: 'subgraph', subgraph: name }, { GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES: env.publicKeyFile, ...registries, ...stores }, checkout)));
+  const subgraphUrls = Object.fromEntries(subgraphs.map((c, i) => [SUBGRAPHS[i]!, c.ready.subgraphUrls![SUBGRAPHS[i]!]])) as Record<SubgraphName, string>;
+  const gateway = await start(`${tag}gateway`, { mode: 'gateway', subgraphUrls }, { GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: env.privateKeyFile, ...stores }, checkout);
+  const processes = [{ name: 'gateway', own: true, pid: gateway.pid, child: gateway }, ...subgraphs.map((c, i) => ({ name: SUBGRAPHS[i]!, own: true, pid: c.pid, child: c }))];
+  return { stack: { id, url: gateway.ready.url!, processes }, gateway, subgraphs };
+}
+
+async function startAll(env: Env, redis: BenchRedis | undefined, store: Args['store'], before: Checkout | undefined): Promise<Started> {
   const flags = await runtimeFlagsOf();
-  const start = (name: string, serve: ServeOptions, extra: Record<string, string> = {}) =>
-    startChild({ name, serve, env: { ...env.childEnv, ...extra }, logDir: env.outDir, runtimeFlags: flags, timeoutMs: 90_000 }).then((c) => {
+  const beforeFlags = before ? await runtimeFlagsOf(before.dir) : flags;
+  const start: Start = (name, serve, extra = {}, checkout) =>
+    startChild({ name, serve, env: { ...env.childEnv, ...extra }, logDir: env.outDir, runtimeFlags: checkout ? beforeFlags : flags, timeoutMs: 90_000, ...(checkout ? { checkout: checkout.dir } : {}) }).then((c) => {
       log(`started ${name} (pid ${c.pid})`);
       return c;
     });
   const mocks = await start('mocks', { mode: 'mocks', port: 0, mockLatencyMs: 0 });
   const mocksUrl = mocks.ready.mocksUrl!;
   const registries = Object.fromEntries(REGISTRY_SUBGRAPHS.map((r) => [`${envPrefix(r)}_REGISTRY_URL`, `${mocksUrl}${REGISTRY_PATHS[r]}`]));
-  const stores: Record<string, string> = redis ? { REDIS_URL: redis.url, REDIS_PREFIX: 'bench:', ...(redis.appendfsync === 'always' ? { AUDIT_DURABILITY: 'fsync' } : {}) } : {};
 
   let ciigraph: Stack;
   let gateway: Child;
-  const subgraphs: Child[] = [];
+  let subgraphs: Child[] = [];
+  const stacks: Stack[] = [];
   if (store === 'redis') {
-    subgraphs.push(...(await Promise.all(SUBGRAPHS.map((name) => start(`subgraph-${name}`, { mode: 'subgraph', subgraph: name }, { GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES: env.publicKeyFile, ...registries, ...stores })))));
-    const subgraphUrls = Object.fromEntries(subgraphs.map((c, i) => [SUBGRAPHS[i]!, c.ready.subgraphUrls![SUBGRAPHS[i]!]])) as Record<SubgraphName, string>;
-    gateway = await start('gateway', { mode: 'gateway', subgraphUrls }, { GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: env.privateKeyFile, ...stores });
-    ciigraph = { id: 'ciigraph', url: gateway.ready.url!, processes: [{ name: 'gateway', own: true, pid: gateway.pid, child: gateway }, ...subgraphs.map((c, i) => ({ name: SUBGRAPHS[i]!, own: true, pid: c.pid, child: c }))] };
+    ({ stack: ciigraph, gateway, subgraphs } = await startCiigraph('ciigraph', start, env, registries, redis!, 'bench:'));
+    stacks.push(ciigraph);
+    if (before) stacks.push((await startCiigraph('before', start, env, registries, redis!, 'before:', before)).stack);
   } else {
     gateway = await start('embedded', { mode: 'embedded', enforcement: true }, registries);
     ciigraph = { id: 'ciigraph', url: gateway.ready.url!, processes: [{ name: 'embedded', own: true, pid: gateway.pid, child: gateway }] };
+    stacks.push(ciigraph);
   }
   const peerSubgraphs = await Promise.all(SUBGRAPHS.map((name) => start(`peer-${name}`, { mode: 'peer-subgraph', subgraph: name }, registries)));
   const peerUrls = Object.fromEntries(peerSubgraphs.map((c, i) => [SUBGRAPHS[i]!, c.ready.subgraphUrls![SUBGRAPHS[i]!]])) as Record<SubgraphName, string>;
   const peerGateway = await start('peer-gateway', { mode: 'peer-gateway', subgraphUrls: peerUrls });
   const peer: Stack = { id: 'peer', url: peerGateway.ready.url!, processes: [{ name: 'gateway', own: true, pid: peerGateway.pid, child: peerGateway }, ...peerSubgraphs.map((c, i) => ({ name: SUBGRAPHS[i]!, own: true, pid: c.pid, child: c }))] };
+  stacks.push(peer);
   // The shared parts, shown beside each stack's own processes.
-  for (const s of [ciigraph, peer]) s.processes.push({ name: 'mocks', own: false, pid: mocks.pid, child: mocks });
-  // Only ciigraph uses the bench's Redis (consents, cases, the log).
-  if (redis && store === 'redis') ciigraph.processes.push({ name: 'redis', own: false, pid: redis.pid });
-  return { stacks: [ciigraph, peer], mocks, gateway, subgraphs };
+  for (const s of stacks) s.processes.push({ name: 'mocks', own: false, pid: mocks.pid, child: mocks });
+  // Only ciigraph (and the revision compared) use the bench's Redis (consents, cases, the log).
+  if (redis && store === 'redis') for (const s of stacks) if (s.id !== 'peer') s.processes.push({ name: 'redis', own: false, pid: redis.pid });
+  return { stacks, mocks, gateway, subgraphs };
 }
 
 async function registryCalls(mocksUrl: string): Promise<Record<string, number>> {
@@ -236,6 +261,8 @@ async function measure(s: Scenario, started: Started, env: Env, args: Args): Pro
     };
   });
   for (const x of stacks) log(`  ${s.id} ${x.stack}: ${x.reqPerSec.toFixed(1)} req/s, p99 ${x.p99Ms} ms, CPU ms/req ${x.processes.map((p) => `${p.name} ${p.cpuMsPerRequest.toFixed(2)}`).join(', ')}`);
+  const [after, before] = (['ciigraph', 'before'] as const).map((id) => stacks.find((x) => x.stack === id));
+  if (after && before) log(`  ${s.id} change: ${changeLine(after, before)}`);
   return { scenario: s.id, title: s.title, persons: s.persons.length, stacks };
 }
 
@@ -301,6 +328,7 @@ let redis: BenchRedis | undefined;
 let envDir: string | undefined;
 function stopEverything(): void {
   killAllChildren();
+  removeAllCheckouts();
   killBenchRedis();
   if (envDir) rmSync(envDir, { recursive: true, force: true });
 }
@@ -325,10 +353,15 @@ async function main(): Promise<number> {
     redis = await startBenchRedis(args.appendfsync);
     log(`redis-server pid ${redis.pid} (AOF ${args.appendfsync})`);
   }
-  const started = await startAll(env, redis, args.store);
+  if (args.compare && args.store !== 'redis') throw new Error('--compare measures the production topology: it needs --store redis');
+  const before = args.compare ? checkOut(args.compare) : undefined;
+  if (before) log(`before: ${before.sha} ${before.subject}${before.sameDependencies ? '' : ' (its package-lock.json differs: run with this checkout\'s node_modules)'}`);
+  const started = await startAll(env, redis, args.store, before);
   log('opening the cases and granting the consents');
-  const list = scenarios().filter((s) => args.only.includes(s.id));
-  await seedScenarios(started.stacks[0]!.url, env, list);
+  const list = scenarios()
+    .filter((s) => args.only.includes(s.id))
+    .map((s) => (args.connections ? { ...s, connections: args.connections } : s));
+  for (const stack of started.stacks) if (stack.id !== 'peer') await seedScenarios(stack.url, env, list);
   if (args.profile) {
     const dir = join(BENCH, 'results');
     mkdirSync(dir, { recursive: true });
@@ -353,6 +386,7 @@ async function main(): Promise<number> {
     node: process.version,
     store: args.store,
     ...(args.store === 'redis' ? { appendfsync: args.appendfsync } : {}),
+    ...(before ? { before: { rev: before.rev, sha: before.sha, subject: before.subject } } : {}),
     durationS: args.durationS,
     wallSeconds: (Date.now() - began) / 1000,
     scenarios: measured,

@@ -1,7 +1,8 @@
 // The production bench's results, its targets (issue 24) and its Markdown report: pure
 // functions of the measurements, tested on their own.
 
-export type StackId = 'ciigraph' | 'peer';
+/** ciigraph (this working tree), the peer stack, and with --compare ciigraph as another commit built it. */
+export type StackId = 'ciigraph' | 'peer' | 'before';
 
 /** One process of a stack, as measured during one scenario. */
 export interface ProcessMeasure {
@@ -46,6 +47,8 @@ export interface ProductionResults {
   store: 'redis' | 'memory';
   /** How the bench's Redis fsynced (absent: everysec, before issue 20). */
   appendfsync?: 'everysec' | 'always';
+  /** --compare: the commit measured as the "before" stack. */
+  before?: { rev: string; sha: string; subject: string };
   durationS: number;
   wallSeconds: number;
   scenarios: ScenarioMeasure[];
@@ -113,8 +116,25 @@ export function renderProductionReport(r: ProductionResults): string {
   for (const s of r.scenarios) {
     out.push('', `## ${s.scenario}: ${s.title}`, '', '| stack | req/s | p50 ms | p99 ms | own CPU ms/req | per process (CPU ms/req) |', '| --- | ---: | ---: | ---: | ---: | --- |');
     for (const x of s.stacks) {
-      out.push(`| ${x.stack} | ${fmt(x.reqPerSec)} | ${fmt(x.p50Ms)} | ${fmt(x.p99Ms)} | ${fmt(ownCpuMs(x), 2)} | ${x.processes.map((p) => `${p.name} ${fmt(p.cpuMsPerRequest, 2)}`).join(', ')} |`);
+      out.push(`| ${x.stack === 'before' ? `before (${r.before?.sha ?? '?'})` : x.stack} | ${fmt(x.reqPerSec)} | ${fmt(x.p50Ms)} | ${fmt(x.p99Ms)} | ${fmt(ownCpuMs(x), 2)} | ${x.processes.map((p) => `${p.name} ${fmt(p.cpuMsPerRequest, 2)}`).join(', ')} |`);
     }
+    const before = s.stacks.find((x) => x.stack === 'before');
+    const after = s.stacks.find((x) => x.stack === 'ciigraph');
+    if (before && after) out.push('', `Change (${r.before?.sha ?? 'before'} → ${r.commit}): ${changeLine(after, before)}.`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** After ÷ before of one scenario: own CPU per request (and per process), req/s, p99. */
+export function changeLine(after: StackMeasure, before: StackMeasure): string {
+  const ratio = (a: number, b: number) => `${fmt(a / b, 2)}×`;
+  const perProcess = after.processes
+    .filter((p) => p.own)
+    .map((p) => {
+      const b = before.processes.find((q) => q.name === p.name);
+      return b ? `${p.name} ${ratio(p.cpuMsPerRequest, b.cpuMsPerRequest)}` : undefined;
+    })
+    .filter(Boolean)
+    .join(', ');
+  return `own CPU per request ${ratio(ownCpuMs(after), ownCpuMs(before))} (${fmt(ownCpuMs(before), 2)} → ${fmt(ownCpuMs(after), 2)} ms; ${perProcess}), req/s ${ratio(after.reqPerSec, before.reqPerSec)}, p99 ${ratio(after.p99Ms, before.p99Ms)}`;
 }
