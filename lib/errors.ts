@@ -33,8 +33,19 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * The catalogue's errors are outcomes the product decided (a denial, bad input, a store down),
+ * never faults: made without a stack trace, whose capture and source-mapped formatting cost
+ * more than the decision itself (a caseload denies hundreds of fields; bench/README issue 24).
+ */
 function graphqlError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...extra } });
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new GraphQLError(message, { extensions: { code, ...extra } });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 export const errors = {
