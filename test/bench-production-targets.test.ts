@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateTargets, ownCpuMs, renderProductionReport, type ProductionResults, type StackMeasure } from '../bench/lib/production-report.ts';
 
-const stack = (id: 'ciigraph' | 'peer', cpu: Record<string, number>, calls = 1): StackMeasure => ({
+const stack = (id: 'ciigraph' | 'peer' | 'before', cpu: Record<string, number>, calls = 1): StackMeasure => ({
   stack: id, requests: 1000, seconds: 10, reqPerSec: 100, p50Ms: 10, p99Ms: 30, errors: 0,
   processes: [...Object.entries(cpu).map(([name, ms]) => ({ name, own: true, cpuMsPerRequest: ms })), { name: 'mocks', own: false, cpuMsPerRequest: 50 }],
   registryCallsPerRequest: { unemployment: calls, disability: calls },
@@ -36,5 +36,13 @@ describe('the production bench targets', () => {
       'the whole bench within 10 minutes: 700 s',
     ]);
     expect(renderProductionReport(results([stack('ciigraph', { gateway: 16 })]))).toContain("**FAIL** Q1: ciigraph's processes");
+  });
+
+  it('with --compare, read the before stack against ciigraph as after ÷ before, and not as a target', () => {
+    const r = results([stack('ciigraph', { gateway: 3, unemployment: 3 }), stack('before', { gateway: 3, unemployment: 6 }), stack('peer', { gateway: 2, unemployment: 2 })], { before: { rev: 'HEAD~1', sha: 'def', subject: 'x' } });
+    const report = renderProductionReport(r);
+    expect(report).toContain('| before (def) |');
+    expect(report).toContain('Change (def → abc): own CPU per request 0.67× (9.00 → 6.00 ms; gateway 1.00×, unemployment 0.50×)');
+    expect(evaluateTargets(r).filter((t) => t.title.startsWith('Q1: ciigraph')).map((t) => t.detail)).toEqual(['6.0 ms']);
   });
 });
