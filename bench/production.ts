@@ -135,6 +135,14 @@ interface Started {
   subgraphs: Child[];
 }
 
+/** A stack's own processes: its gateway and its subgraphs, in SUBGRAPHS' order. */
+const ownProcesses = (gateway: Child, subgraphs: readonly Child[]): Stack['processes'] => [
+  { name: 'gateway', own: true, pid: gateway.pid, child: gateway },
+  ...subgraphs.map((c, i) => ({ name: SUBGRAPHS[i]!, own: true, pid: c.pid, child: c })),
+];
+/** Where each subgraph process (started in SUBGRAPHS' order) answers. */
+const urlsOf = (subgraphs: readonly Child[]) => Object.fromEntries(subgraphs.map((c, i) => [SUBGRAPHS[i]!, c.ready.subgraphUrls![SUBGRAPHS[i]!]])) as Record<SubgraphName, string>;
+
 type Start = (name: string, serve: ServeOptions, extra?: Record<string, string>, checkout?: Checkout) => Promise<Child>;
 
 /** ciigraph in production's layout: five subgraph processes and the gateway, consents, cases and log in Redis under `prefix`. */
@@ -142,10 +150,8 @@ async function startCiigraph(id: StackId, start: Start, env: Env, registries: Re
   const stores: Record<string, string> = { REDIS_URL: redis.url, REDIS_PREFIX: prefix, ...(redis.appendfsync === 'always' ? { AUDIT_DURABILITY: 'fsync' } : {}) };
   const tag = id === 'ciigraph' ? '' : `${id}-`;
   const subgraphs = await Promise.all(SUBGRAPHS.map((name) => start(`${tag}subgraph-${name}`, { mode: 'subgraph', subgraph: name }, { GATEWAY_CREDENTIAL_PUBLIC_KEY_FILES: env.publicKeyFile, ...registries, ...stores }, checkout)));
-  const subgraphUrls = Object.fromEntries(subgraphs.map((c, i) => [SUBGRAPHS[i]!, c.ready.subgraphUrls![SUBGRAPHS[i]!]])) as Record<SubgraphName, string>;
-  const gateway = await start(`${tag}gateway`, { mode: 'gateway', subgraphUrls }, { GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: env.privateKeyFile, ...stores }, checkout);
-  const processes = [{ name: 'gateway', own: true, pid: gateway.pid, child: gateway }, ...subgraphs.map((c, i) => ({ name: SUBGRAPHS[i]!, own: true, pid: c.pid, child: c }))];
-  return { stack: { id, url: gateway.ready.url!, processes }, gateway, subgraphs };
+  const gateway = await start(`${tag}gateway`, { mode: 'gateway', subgraphUrls: urlsOf(subgraphs) }, { GATEWAY_CREDENTIAL_PRIVATE_KEY_FILE: env.privateKeyFile, ...stores }, checkout);
+  return { stack: { id, url: gateway.ready.url!, processes: ownProcesses(gateway, subgraphs) }, gateway, subgraphs };
 }
 
 async function startAll(env: Env, redis: BenchRedis | undefined, store: Args['store'], before: Checkout | undefined): Promise<Started> {
@@ -174,16 +180,19 @@ async function startAll(env: Env, redis: BenchRedis | undefined, store: Args['st
     stacks.push(ciigraph);
   }
   const peerSubgraphs = await Promise.all(SUBGRAPHS.map((name) => start(`peer-${name}`, { mode: 'peer-subgraph', subgraph: name }, registries)));
-  const peerUrls = Object.fromEntries(peerSubgraphs.map((c, i) => [SUBGRAPHS[i]!, c.ready.subgraphUrls![SUBGRAPHS[i]!]])) as Record<SubgraphName, string>;
-  const peerGateway = await start('peer-gateway', { mode: 'peer-gateway', subgraphUrls: peerUrls });
-  const peer: Stack = { id: 'peer', url: peerGateway.ready.url!, processes: [{ name: 'gateway', own: true, pid: peerGateway.pid, child: peerGateway }, ...peerSubgraphs.map((c, i) => ({ name: SUBGRAPHS[i]!, own: true, pid: c.pid, child: c }))] };
+  const peerGateway = await start('peer-gateway', { mode: 'peer-gateway', subgraphUrls: urlsOf(peerSubgraphs) });
+  const peer: Stack = { id: 'peer', url: peerGateway.ready.url!, processes: ownProcesses(peerGateway, peerSubgraphs) };
   stacks.push(peer);
   // The shared parts, shown beside each stack's own processes.
   for (const s of stacks) s.processes.push({ name: 'mocks', own: false, pid: mocks.pid, child: mocks });
   // Only ciigraph (and the revision compared) use the bench's Redis (consents, cases, the log).
-  if (redis && store === 'redis') for (const s of stacks) if (s.id !== 'peer') s.processes.push({ name: 'redis', own: false, pid: redis.pid });
+  if (redis) for (const s of stacks) if (s.id !== 'peer') s.processes.push({ name: 'redis', own: false, pid: redis.pid });
   return { stacks, mocks, gateway, subgraphs };
 }
+
+/** The scenario's query sent to a stack by its connections for `seconds`. */
+const load = (url: string, s: Scenario, headers: Record<string, string>, seconds: number) =>
+  autocannon({ url: `${url}/graphql`, method: 'POST', headers, body: s.body, connections: s.connections, duration: seconds });
 
 async function registryCalls(mocksUrl: string): Promise<Record<string, number>> {
   return ((await (await fetch(`${mocksUrl}/__calls`)).json()) as { calls: Record<string, number> }).calls;
@@ -203,7 +212,7 @@ async function turn(stack: Stack, s: Scenario, headers: Record<string, string>, 
   const cpu0 = new Map(stack.processes.map((p) => [p.name, readProcCpuSeconds(p.pid) ?? NaN]));
   const calls0 = await registryCalls(mocksUrl);
   const t0 = Date.now();
-  const result = await autocannon({ url: `${stack.url}/graphql`, method: 'POST', headers, body: s.body, connections: s.connections, duration: seconds });
+  const result = await load(stack.url, s, headers, seconds);
   // Requests still in flight when the load stopped finish on the server: counted as sent, their work waited for.
   await sleep(300);
   const cpuSeconds = new Map(stack.processes.map((p) => [p.name, (readProcCpuSeconds(p.pid) ?? NaN) - cpu0.get(p.name)!]));
@@ -228,7 +237,7 @@ async function measure(s: Scenario, started: Started, env: Env, args: Args): Pro
   for (const stack of started.stacks) {
     const check = await post(stack.url, headers, s.body);
     if (check.status !== 200) throw new Error(`${stack.id} answered ${s.id} with ${check.status}: ${check.text.slice(0, 300)}`);
-    await autocannon({ url: `${stack.url}/graphql`, method: 'POST', headers, body: s.body, connections: s.connections, duration: Math.min(3, args.durationS) });
+    await load(stack.url, s, headers, Math.min(3, args.durationS));
   }
   const part = args.durationS / args.rounds;
   for (let r = 0; r < args.rounds; r++) {
@@ -278,14 +287,14 @@ async function memoryRun(started: Started, env: Env, seconds: number): Promise<H
       samples.get(p.name)!.push({ x: (Date.now() - t0) / 60_000, y: Number(m.heapUsed) / 2 ** 20 });
     }
   };
-  const load = autocannon({ url: `${started.stacks[0]!.url}/graphql`, method: 'POST', headers: headersOf(env, q1), body: q1.body, connections: q1.connections, duration: seconds });
+  const loaded = load(started.stacks[0]!.url, q1, headersOf(env, q1), seconds);
   // The first quarter is warm-up (JIT, caches filling): sampled from there on.
   await sleep((seconds * 1000) / 4);
   while (Date.now() - t0 < seconds * 1000 - 500) {
     await sample();
     await sleep(Math.max(1000, (seconds * 1000) / 8));
   }
-  await load;
+  await loaded;
   await sample();
   return procs.map((p) => {
     const pts = samples.get(p.name)!;
@@ -306,10 +315,10 @@ async function profileScenario(s: Scenario, started: Started, env: Env, args: Ar
     '',
   ];
   for (const stack of started.stacks) {
-    await autocannon({ url: `${stack.url}/graphql`, method: 'POST', headers, body: s.body, connections: s.connections, duration: 3 });
+    await load(stack.url, s, headers, 3);
     const profiled = stack.processes.filter((p) => p.own);
     for (const p of profiled) await p.child!.command({ cmd: 'profile-start' });
-    const result = await autocannon({ url: `${stack.url}/graphql`, method: 'POST', headers, body: s.body, connections: s.connections, duration: args.durationS });
+    const result = await load(stack.url, s, headers, args.durationS);
     await sleep(300);
     const n = result.requests.sent;
     out.push(`## ${stack.id}: ${(n / args.durationS).toFixed(1)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`, '');
