@@ -3,12 +3,12 @@
 // change is queried through the gateway seconds later; a change that does not compose is
 // reported in the terminal and on the GraphiQL page while the previous version stays served;
 // a breaking change is served and reported; Ctrl-C stops every process.
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devSecret, issueDevToken } from '../lib/auth/dev-issuer.ts';
-import { freeStackPorts, waitFor } from './support/ports.ts';
+import { waitFor } from './support/ports.ts';
+import { startRunningStack } from './support/stack-command.ts';
 import { gql } from './support/stack.ts';
 import { copyRepository } from './support/tree.ts';
 
@@ -27,28 +27,18 @@ const edit = (path: string, from: string, to: string) => {
 
 describe('npm run dev', () => {
   it('serves a saved change through the local gateway with enforcement on, reports what does not compose or breaks, and stops on SIGINT', async () => {
-    const ports = await freeStackPorts();
     const secretFile = join(tree, 'dev-token-secret');
-    const child = spawn('npm', ['run', '--silent', 'dev', '--', '--subgraph', 'unemployment'], {
-      cwd: tree,
-      env: { ...process.env, ...ports, NODE_ENV: 'development', LOG_LEVEL: 'warn', DEV_TOKEN_SECRET_FILE: secretFile, CONSENT_SIGNING_KEY_FILE: join(tree, 'consent-key') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<void>((r) => child.on('exit', () => r()));
-    const gateway = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
+    const env = { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', DEV_TOKEN_SECRET_FILE: secretFile, CONSENT_SIGNING_KEY_FILE: join(tree, 'consent-key') };
+    const dev = await startRunningStack('npm', ['run', '--silent', 'dev', '--', '--subgraph', 'unemployment'], { cwd: tree, env, readyTimeoutMs: 90_000 });
+    const { ports, url: gateway } = dev;
     const status = async () => (await (await fetch(`${gateway}/graphiql/dev-status`)).json()) as { state: string; summary: string; details: string[] };
     const waitForStatus = (state: string, since: string) =>
       waitFor(async () => {
         const s = await status().catch(() => undefined);
         return s && s.state === state && (s as unknown as { at: string }).at > since ? s : undefined;
-      }, 90_000, `the dev status "${state}" (${out})`);
+      }, 90_000, `the dev status "${state}" (${dev.output()})`);
     try {
-      await waitFor(async () => ((await fetch(`${gateway}/readyz`).catch(() => undefined))?.ok ? true : undefined), 90_000, `the local gateway (${out})`);
-      expect(out).toContain('SDL check of unemployment: composes, nothing breaks');
+      expect(dev.output()).toContain('SDL check of unemployment: composes, nothing breaks');
       expect((await status()).state).toBe('served');
       const token = (institution: string, role: string) =>
         issueDevToken(devSecret(secretFile), { institution: institution as 'AC', role, sub: `dev-${role}` }, { issuer: 'ciigraph-dev', audience: 'ciigraph', ttlSeconds: 600 });
@@ -75,7 +65,7 @@ describe('npm run dev', () => {
       edit(sdlPath, '  avs: ID!', '  avs: Int!');
       const failed = await waitForStatus('failed', since);
       expect(failed.summary).toMatch(/does not compose: the previous version is still served/);
-      expect(out).toContain('SDL check of unemployment: DOES NOT COMPOSE');
+      expect(dev.output()).toContain('SDL check of unemployment: DOES NOT COMPOSE');
       expect((await gql(gateway, q, { avs: PAINTER }, counsellor)).body.data.person.unemployment.officeLabel).toBe('ORP Genève – Jonction (ORP)');
 
       // 3. Fixed, but a field removed: served, and the breaking change named.
@@ -84,13 +74,12 @@ describe('npm run dev', () => {
       edit(sdlPath, '  "The personnel counsellor in charge."\n  counsellor: String! @category(id: "ac.registration")\n', '');
       const breaking = await waitForStatus('warning', since);
       expect(breaking.details.join('\n')).toMatch(/UnemploymentFile\.counsellor was removed/);
-      expect(out).toMatch(/Breaking changes \(clients will fail\):\n\s+- UnemploymentFile\.counsellor was removed/);
+      expect(dev.output()).toMatch(/Breaking changes \(clients will fail\):\n\s+- UnemploymentFile\.counsellor was removed/);
       const gone = await gql(gateway, `query($avs: ID!) { person(avs: $avs) { unemployment { counsellor } } }`, { avs: PAINTER }, counsellor);
       expect(gone.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     } finally {
-      process.kill(-child.pid!, 'SIGINT');
+      await dev.stop('SIGINT');
     }
-    await exited;
     await waitFor(async () => ((await fetch(`http://127.0.0.1:${ports.UNEMPLOYMENT_PORT}/healthz`).then(() => false, () => true)) ? true : undefined), 15_000, 'the subgraphs to stop');
     await expect(fetch(`${gateway}/healthz`)).rejects.toThrow();
   }, 300_000);

@@ -3,7 +3,6 @@
 // release exactly what they release behind ciigraph's own gateway: the same data, the same
 // denials naming the same categories, every decision journaled before anything is released,
 // and nothing at all when the access log cannot be written. `npm run hive-gateway` starts it.
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { MemoryAuditLog } from '../lib/audit/memory.ts';
 import { devSecret, issueDevToken } from '../lib/auth/dev-issuer.ts';
 import type { HttpService } from '../lib/http-server.ts';
 import { startHiveGateway } from '../gateway/hive/server.ts';
-import { freeStackPorts, waitFor } from './support/ports.ts';
+import { startRunningStack } from './support/stack-command.ts';
 import { PERSON } from './support/queries.ts';
 import { gql, startTestStack, type GraphQLResponse, type Requester, type TestStack } from './support/stack.ts';
 import { ROOT } from './support/run-command.ts';
@@ -138,26 +137,19 @@ describe('behind Hive Gateway, the subgraphs', () => {
 describe('npm run hive-gateway', () => {
   it('starts the subgraphs behind Hive Gateway in one command, which enforces the policy, and stops on SIGINT', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ciigraph-hive-'));
-    const ports = await freeStackPorts();
-    const env = { ...process.env, NODE_ENV: 'development', DEV_TOKEN_SECRET_FILE: join(dir, 'secret'), CONSENT_SIGNING_KEY_FILE: join(dir, 'consent-key'), ...ports };
-    const child = spawn('npm', ['run', '--silent', 'hive-gateway'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-    const url = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
+    const env = { ...process.env, NODE_ENV: 'development', DEV_TOKEN_SECRET_FILE: join(dir, 'secret'), CONSENT_SIGNING_KEY_FILE: join(dir, 'consent-key') };
+    const hiveStack = await startRunningStack('npm', ['run', '--silent', 'hive-gateway'], { cwd: ROOT, env, readyTimeoutMs: 60_000 });
+    const { url } = hiveStack;
     try {
-      await waitFor(async () => ((await fetch(`${url}/readyz`).catch(() => undefined))?.ok ? true : undefined), 60_000, `Hive Gateway to be ready (${out})`);
-      expect(out).toContain(`Hive Gateway on ${url}/graphql`);
+      expect(hiveStack.output()).toContain(`Hive Gateway on ${url}/graphql`);
       const token = issueDevToken(devSecret(join(dir, 'secret')), { institution: 'AI', role: 'case-manager', sub: 'hive-test' }, { issuer: 'ciigraph-dev', audience: 'ciigraph', ttlSeconds: 300 });
       const { body } = await gql(url, PERSON, { avs: PAINTER }, { authorization: `Bearer ${token}`, 'x-purpose': 'cii', 'x-case-reference': 'AI-GE-2026-0815' });
       expect(body.data.person.disability.medical.diagnoses).toEqual(['Bilateral knee osteoarthritis (gonarthrosis)']);
       expect(body.data.person.unemployment.entitlement).toBeNull();
       expect(body.errors?.find((e) => e.path?.join('.') === 'person.unemployment.entitlement')?.extensions).toMatchObject({ code: 'FORBIDDEN', category: 'ac.entitlement' });
     } finally {
-      process.kill(-child.pid!, 'SIGINT');
+      await hiveStack.stop('SIGINT');
     }
-    await exited;
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   }, 120_000);
 });

@@ -4,14 +4,13 @@
 // for DPO review; the tree still type-checks, and the started stack serves the field to the
 // institution's own staff (journaled under the basis pending review) and denies it to everyone
 // else. Bad input writes nothing. The start refuses a registry section that matches no category.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devSecret, issueDevToken } from '../lib/auth/dev-issuer.ts';
-import { freeStackPorts, waitFor } from './support/ports.ts';
 import { runCommand } from './support/run-command.ts';
+import { startStackCommand } from './support/stack-command.ts';
 import { gql } from './support/stack.ts';
 import { copyRepository } from './support/tree.ts';
 
@@ -20,6 +19,7 @@ const copy = copyRepository('ciigraph-new-category-');
 const tree = copy.dir;
 afterAll(() => copy.remove());
 
+const secretFile = join(tree, 'dev-token-secret');
 const newCategory = (...args: string[]) => runCommand('npm', ['run', '--silent', 'new-category', '--', ...args], process.env, tree);
 const ARGS = ['--subgraph', 'unemployment', '--category', 'ac.sanctions', '--description', 'Days of suspended allowance (sanctions) in the current framework period.', '--type', 'Int', '--example', '12'];
 
@@ -38,35 +38,9 @@ function treeHash(): string {
 }
 
 /** `npm start` in the copy on free ports; resolves once it is ready, or with what it printed when it exits. */
-async function startInCopy(): Promise<{ url: string; secretFile: string; stop(): Promise<void> } | { exited: string }> {
-  const ports = await freeStackPorts();
-  const secretFile = join(tree, 'dev-token-secret');
-  const child = spawn('npm', ['start'], {
-    cwd: tree,
-    env: { ...process.env, ...ports, NODE_ENV: 'development', LOG_LEVEL: 'warn', DEV_TOKEN_SECRET_FILE: secretFile, CONSENT_SIGNING_KEY_FILE: join(tree, 'consent-key') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let out = '';
-  let done = false;
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<void>((r) => child.on('exit', () => r((done = true) && undefined)));
-  const url = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
-  const ready = await waitFor(
-    async () => (done ? 'exited' : (await fetch(`${url}/readyz`).catch(() => undefined))?.ok ? 'ready' : undefined),
-    90_000,
-    `the stack of the copy (${out})`,
-  );
-  if (ready === 'exited') return { exited: out };
-  return {
-    url,
-    secretFile,
-    stop: async () => {
-      process.kill(-child.pid!, 'SIGINT');
-      await exited;
-    },
-  };
+function startInCopy() {
+  const env = { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', DEV_TOKEN_SECRET_FILE: secretFile, CONSENT_SIGNING_KEY_FILE: join(tree, 'consent-key') };
+  return startStackCommand('npm', ['start'], { cwd: tree, env, readyTimeoutMs: 90_000 });
 }
 
 describe('npm run new-category', () => {
@@ -121,10 +95,10 @@ describe('npm run new-category', () => {
 
   it('serves the new field to the institution\'s own staff, journaled under the basis pending review, and denies it to the others', async () => {
     const stack = await startInCopy();
-    if ('exited' in stack) throw new Error(`the stack did not start: ${stack.exited}`);
+    if ('exited' in stack) throw new Error(`the stack did not start: ${stack.exited.output}`);
     try {
       const token = (institution: string, role: string) =>
-        issueDevToken(devSecret(stack.secretFile), { institution: institution as 'AC', role, sub: `t-${role}` }, { issuer: 'ciigraph-dev', audience: 'ciigraph', ttlSeconds: 600 });
+        issueDevToken(devSecret(secretFile), { institution: institution as 'AC', role, sub: `t-${role}` }, { issuer: 'ciigraph-dev', audience: 'ciigraph', ttlSeconds: 600 });
       const q = `query($avs: ID!) { person(avs: $avs) { unemployment { registeredSince sanctions } } }`;
       const own = await gql(stack.url, q, { avs: PAINTER }, { authorization: `Bearer ${token('AC', 'counsellor')}`, 'x-purpose': 'cii', 'x-case-reference': 'ORP-GE-2026-0412' });
       expect(own.body.errors).toBeUndefined();
@@ -152,7 +126,7 @@ describe('npm run new-category', () => {
       await stack.stop();
       throw new Error('the stack started with a registry section that matches no category');
     }
-    expect(stack.exited).toContain('Cannot start: subgraphs/unemployment/registry.ts');
-    expect(stack.exited).toContain('section "penalties" matches no category of AC');
+    expect(stack.exited.output).toContain('Cannot start: subgraphs/unemployment/registry.ts');
+    expect(stack.exited.output).toContain('section "penalties" matches no category of AC');
   }, 180_000);
 });
