@@ -1,7 +1,7 @@
 // The one catalogue of error codes the product emits (modelled on fastify's lib/errors.js).
 // Every error a client, an operator or a DPO can see is created here, so a code has one
 // meaning and one message shape everywhere.
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type ASTNode, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Denied } from './access/decision.ts';
 import { HeaderMap } from '@apollo/server';
@@ -34,15 +34,24 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /**
+ * Where in the response a field's error belongs. An error made with it is final: graphql does
+ * not wrap it in a second error (with a stack of its own) to locate it.
+ */
+export interface FieldLocation {
+  nodes: readonly ASTNode[];
+  path: readonly (string | number)[];
+}
+
+/**
  * The catalogue's errors are outcomes the product decided (a denial, bad input, a store down),
  * never faults: made without a stack trace, whose capture and source-mapped formatting cost
  * more than the decision itself (a caseload denies hundreds of fields; bench/README issue 24).
  */
-function graphqlError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+function graphqlError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}, at?: FieldLocation): GraphQLError {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return new GraphQLError(message, { extensions: { code, ...extra } });
+    return new GraphQLError(message, { extensions: { code, ...extra }, ...(at ? { nodes: at.nodes, path: at.path } : {}) });
   } finally {
     Error.stackTraceLimit = limit;
   }
@@ -54,8 +63,8 @@ export const errors = {
   unauthenticated: (message = 'A valid bearer token is required.') =>
     graphqlError(ErrorCode.UNAUTHENTICATED, message),
   /** A denied field: the category, the reason (CONTRACT.md section 4) and, in words, what would release it. */
-  denied: (d: Denied, explanation: string) =>
-    graphqlError(ErrorCode.FORBIDDEN, explanation, { category: d.category, reason: d.reason, ...(d.condition ? { condition: d.condition.type } : {}) }),
+  denied: (d: Denied, explanation: string, at?: FieldLocation) =>
+    graphqlError(ErrorCode.FORBIDDEN, explanation, { category: d.category, reason: d.reason, ...(d.condition ? { condition: d.condition.type } : {}) }, at),
   forbiddenAction: (message: string, extra?: Record<string, unknown>) => graphqlError(ErrorCode.FORBIDDEN, message, extra),
   auditUnavailable: () =>
     graphqlError(ErrorCode.AUDIT_UNAVAILABLE, 'The access log cannot be written; no data is released.'),

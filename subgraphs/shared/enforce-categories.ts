@@ -16,8 +16,10 @@ import {
   isInterfaceType,
   isObjectType,
   isUnionType,
+  responsePathAsArray,
   type GraphQLFieldResolver,
   type GraphQLObjectType,
+  type GraphQLResolveInfo,
   type GraphQLSchema,
 } from 'graphql';
 import { parseAvs, requireAvs } from '../../lib/avs.ts';
@@ -98,20 +100,21 @@ function guarded(category: string, resolve: Resolver, coordinate: string, root: 
     // Most fields under a file were decided with it (see AccessDecisions.ask's `under`): no promise for them.
     const known = ctx.access.known(avs, category);
     if (known !== undefined) {
-      assertReleased(known, ctx);
+      assertReleased(known, ctx, info);
       return resolve(source, args, ctx, info);
     }
     const under = selectedCategories(info, categoryIndexOf(info.schema));
     return ctx.access.ask(avs, category, under).then((decision) => {
-      assertReleased(decision, ctx);
+      assertReleased(decision, ctx, info);
       return resolve(source, args, ctx, info);
     });
   };
 }
 
-function assertReleased(outcome: Outcome, ctx: SubgraphContext): void {
+function assertReleased(outcome: Outcome, ctx: SubgraphContext, info: GraphQLResolveInfo): void {
   if (outcome instanceof Error) throw outcome;
-  if (!outcome.allowed) throw errors.denied(outcome, ctx.access.explain(outcome));
+  // Located where it is thrown: a caseload denies hundreds of fields per request.
+  if (!outcome.allowed) throw errors.denied(outcome, ctx.access.explain(outcome), { nodes: info.fieldNodes, path: responsePathAsArray(info.path) });
 }
 
 function permitted(permission: string, person: string | undefined, resolve: Resolver): Resolver {
