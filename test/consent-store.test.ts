@@ -200,6 +200,25 @@ describe('consent store: redis only', () => {
     expect(await store.get(altered.id)).toBeNull();
   });
 
+  it('checks what Redis holds at each read: a record honoured before is refused once altered, or once copied under another id', async () => {
+    const { store, logged, recordKey } = inspectedStore();
+    const avs = person(1);
+    const granted = await store.grant(consent(avs, 10));
+    const original = (await redis.get(recordKey(granted.id)))!;
+    for (let i = 0; i < 3; i++) expect((await store.forPersons([avs])).get(avs)).toEqual([granted]);
+
+    await alter(recordKey(granted.id), (r) => void (r.validUntil = '2199-12-31'));
+    expect((await store.forPersons([avs])).get(avs)).toEqual([]);
+    expect(await store.get(granted.id)).toBeNull();
+    expect(logged.filter((m) => m === `consent ${granted.id} fails its signature: not honoured`)).toHaveLength(2);
+
+    await redis.set(recordKey(granted.id), original);
+    expect(await store.get(granted.id)).toEqual(granted);
+    await redis.set(recordKey('copied'), original);
+    expect(await store.get('copied')).toBeNull();
+    expect(logged).toContain(`consent copied holds the record of consent ${granted.id}: not honoured`);
+  });
+
   it('does not honour a revocation undone in Redis', async () => {
     const { store, logged, recordKey } = inspectedStore();
     const avs = person(1);

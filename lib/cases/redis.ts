@@ -12,6 +12,7 @@ import { evalScript, luaScript } from '../redis/connection.ts';
 import type { Institution } from '../schema/catalogue.ts';
 import type { HmacSigner } from '../signing.ts';
 import { log } from '../log.ts';
+import { VerifiedTexts } from '../verified-texts.ts';
 import { CaseConflict, NO_SEED, StoredCase, type CaseRecord, type CaseRepertory, type CaseSeed } from './store.ts';
 
 // KEYS[1] the reference's open key, KEYS[2] the person's document.
@@ -43,6 +44,7 @@ const canonical = (avs: string, cases: readonly CaseRecord[]) =>
 export class RedisCaseRepertory implements CaseRepertory {
   private readonly prefix: string;
   private readonly seed: CaseSeed;
+  private readonly verified = new VerifiedTexts<{ cases: CaseRecord[] }>();
 
   constructor(
     private readonly redis: Redis,
@@ -76,7 +78,7 @@ export class RedisCaseRepertory implements CaseRepertory {
     return record;
   }
 
-  async forPersons(avs: readonly string[]): Promise<Map<string, CaseRecord[]>> {
+  async forPersons(avs: readonly string[]): Promise<Map<string, readonly CaseRecord[]>> {
     const persons = [...new Set(avs)];
     if (persons.length === 0) return new Map();
     const raws = await this.redis.mget(persons.map(this.personKey));
@@ -109,12 +111,12 @@ export class RedisCaseRepertory implements CaseRepertory {
   async close(): Promise<void> {}
 
   /** Reads the person's document, applies `edit` and writes it back unless it changed meanwhile. */
-  private async change<T extends { cases: CaseRecord[]; record: CaseRecord; changed: boolean }>(
+  private async change<T extends { cases: readonly CaseRecord[]; record: CaseRecord; changed: boolean }>(
     avs: string,
     institution: Institution,
     ref: string,
     what: 'open' | 'close',
-    edit: (cases: CaseRecord[]) => T,
+    edit: (cases: readonly CaseRecord[]) => T,
   ): Promise<T> {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const raw = await this.redis.get(this.personKey(avs));
@@ -130,19 +132,24 @@ export class RedisCaseRepertory implements CaseRepertory {
   }
 
   /** A person's cases: their signed document, the seed when they have none, no case when it fails its signature. */
-  private read(avs: string, raw: string | null): CaseRecord[] {
+  private read(avs: string, raw: string | null): readonly CaseRecord[] {
     if (raw === null) return this.seed.casesOf(avs);
+    return this.verified.open(avs, raw, (text) => this.verify(avs, text))?.cases ?? [];
+  }
+
+  private verify(avs: string, raw: string): { cases: CaseRecord[] } | undefined {
     let doc: z.infer<typeof Document>;
     try {
       doc = Document.parse(JSON.parse(raw));
     } catch {
       log.error({ store: 'cases' }, 'a person\'s cases are not a readable document: not honoured');
-      return [];
+      return undefined;
     }
     if (!this.signer.holds(canonical(avs, doc.cases), doc.signature) || doc.cases.some((c) => c.avs !== avs)) {
       log.error({ store: 'cases' }, 'a person\'s cases fail their signature: not honoured');
-      return [];
+      return undefined;
     }
-    return doc.cases;
+    return { cases: doc.cases };
   }
+
 }
