@@ -88,7 +88,7 @@ async function main(): Promise<number> {
   // The recorded log, if asked for.
   const entries: AccessLogEntry[] = [];
   let consentsByAvs: Map<string, ConsentRecord[]> | undefined;
-  let casesByAvs: Map<string, readonly CaseRecord[]> | undefined;
+  let casesByAvs: Map<string, CaseRecord[]> | undefined;
   const notes: string[] = [];
   try {
     for (const file of args.values.log ?? []) entries.push(...readAccessLogFile(file));

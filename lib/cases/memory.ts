@@ -29,7 +29,7 @@ export class MemoryCaseRepertory implements CaseRepertory {
     return closed;
   }
 
-  async forPersons(avs: readonly string[]): Promise<Map<string, readonly CaseRecord[]>> {
+  async forPersons(avs: readonly string[]): Promise<Map<string, CaseRecord[]>> {
     return new Map(avs.map((a) => [a, [...this.casesOf(a)]]));
   }
 

@@ -12,7 +12,6 @@ import { evalScript, luaScript } from '../redis/connection.ts';
 import type { Institution } from '../schema/catalogue.ts';
 import type { HmacSigner } from '../signing.ts';
 import { log } from '../log.ts';
-import { VerifiedTexts } from '../verified-texts.ts';
 import { CaseConflict, NO_SEED, StoredCase, type CaseRecord, type CaseRepertory, type CaseSeed } from './store.ts';
 
 // KEYS[1] the reference's open key, KEYS[2] the person's document.
@@ -44,7 +43,6 @@ const canonical = (avs: string, cases: readonly CaseRecord[]) =>
 export class RedisCaseRepertory implements CaseRepertory {
   private readonly prefix: string;
   private readonly seed: CaseSeed;
-  private readonly verified = new VerifiedTexts<{ cases: CaseRecord[] }>();
 
   constructor(
     private readonly redis: Redis,
@@ -78,7 +76,7 @@ export class RedisCaseRepertory implements CaseRepertory {
     return record;
   }
 
-  async forPersons(avs: readonly string[]): Promise<Map<string, readonly CaseRecord[]>> {
+  async forPersons(avs: readonly string[]): Promise<Map<string, CaseRecord[]>> {
     const persons = [...new Set(avs)];
     if (persons.length === 0) return new Map();
     const raws = await this.redis.mget(persons.map(this.personKey));
@@ -111,12 +109,12 @@ export class RedisCaseRepertory implements CaseRepertory {
   async close(): Promise<void> {}
 
   /** Reads the person's document, applies `edit` and writes it back unless it changed meanwhile. */
-  private async change<T extends { cases: readonly CaseRecord[]; record: CaseRecord; changed: boolean }>(
+  private async change<T extends { cases: CaseRecord[]; record: CaseRecord; changed: boolean }>(
     avs: string,
     institution: Institution,
     ref: string,
     what: 'open' | 'close',
-    edit: (cases: readonly CaseRecord[]) => T,
+    edit: (cases: CaseRecord[]) => T,
   ): Promise<T> {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const raw = await this.redis.get(this.personKey(avs));
@@ -132,24 +130,19 @@ export class RedisCaseRepertory implements CaseRepertory {
   }
 
   /** A person's cases: their signed document, the seed when they have none, no case when it fails its signature. */
-  private read(avs: string, raw: string | null): readonly CaseRecord[] {
+  private read(avs: string, raw: string | null): CaseRecord[] {
     if (raw === null) return this.seed.casesOf(avs);
-    return this.verified.open(avs, raw, (text) => this.verify(avs, text))?.cases ?? [];
-  }
-
-  private verify(avs: string, raw: string): { cases: CaseRecord[] } | undefined {
     let doc: z.infer<typeof Document>;
     try {
       doc = Document.parse(JSON.parse(raw));
     } catch {
       log.error({ store: 'cases' }, 'a person\'s cases are not a readable document: not honoured');
-      return undefined;
+      return [];
     }
     if (!this.signer.holds(canonical(avs, doc.cases), doc.signature) || doc.cases.some((c) => c.avs !== avs)) {
       log.error({ store: 'cases' }, 'a person\'s cases fail their signature: not honoured');
-      return undefined;
+      return [];
     }
-    return { cases: doc.cases };
+    return doc.cases;
   }
-
 }

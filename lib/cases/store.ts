@@ -27,7 +27,7 @@ export interface CaseRepertory {
   /** Closes an open case; throws CaseConflict when that case is not open for that person there. */
   closeCase(c: { avs: string; institution: Institution; caseReference: string; on: string }): Promise<CaseRecord>;
   /** Every case of each person (closed ones included), oldest first. One round trip. */
-  forPersons(avs: readonly string[]): Promise<Map<string, readonly CaseRecord[]>>;
+  forPersons(avs: readonly string[]): Promise<Map<string, CaseRecord[]>>;
   /** The person a reference is open for at an institution, if any. */
   holderOf(institution: Institution, caseReference: string): Promise<string | undefined>;
   /** Every person the repertory holds cases for (written or listed by the seed): whom notifications compare. */

@@ -17,7 +17,6 @@ import { evalScript, luaScript } from '../redis/connection.ts';
 import type { ConsentSigner, RevocationTrace, SignedConsent } from './signing.ts';
 import type { ConsentRecord, ConsentStore, NewConsent } from './store.ts';
 import { log } from '../log.ts';
-import { VerifiedTexts } from '../verified-texts.ts';
 
 // Compare-and-set: writes the new value only if the key still holds what we read. This is the
 // optimistic concurrency of WATCH/MULTI without WATCH, which is unsound on a client shared by
@@ -42,7 +41,6 @@ export interface RedisConsentStoreOptions {
 export class RedisConsentStore implements ConsentStore {
   private readonly prefix: string;
   private readonly log: (message: string) => void;
-  private readonly verified = new VerifiedTexts<ConsentRecord>();
 
   constructor(
     private readonly redis: Redis,
@@ -152,18 +150,14 @@ export class RedisConsentStore implements ConsentStore {
   /** The shared client belongs to the stack, which closes it. */
   async close(): Promise<void> {}
 
-  /** The record stored under `id` if its signature holds and it is the record of that id; else null (logged). Shared and frozen. */
+  /** The record stored under `id` if its signature holds and it is the record of that id; else null (logged). */
   private open(id: string, raw: string): ConsentRecord | null {
-    return this.verified.open(id, raw, (text) => this.verify(id, text)) ?? null;
-  }
-
-  private verify(id: string, raw: string): ConsentRecord | undefined {
     let signed: SignedConsent;
     try {
       signed = JSON.parse(raw) as SignedConsent;
     } catch {
       this.log(`consent ${id} is not valid JSON: not honoured`);
-      return undefined;
+      return null;
     }
     let valid = false;
     try {
@@ -176,12 +170,12 @@ export class RedisConsentStore implements ConsentStore {
     }
     if (!valid) {
       this.log(`consent ${id} fails its signature: not honoured`);
-      return undefined;
+      return null;
     }
     // A genuine record copied under another id.
     if (signed.record.id !== id) {
       this.log(`consent ${id} holds the record of consent ${signed.record.id}: not honoured`);
-      return undefined;
+      return null;
     }
     return signed.record;
   }
