@@ -198,6 +198,21 @@ async function registryCalls(mocksUrl: string): Promise<Record<string, number>> 
   return ((await (await fetch(`${mocksUrl}/__calls`)).json()) as { calls: Record<string, number> }).calls;
 }
 
+/**
+ * The registry calls once none has come for a while: the requests of a stack's turn that were
+ * still queued when the load stopped must not call the shared mocks during the next turn.
+ */
+async function settledRegistryCalls(mocksUrl: string): Promise<Record<string, number>> {
+  let last = await registryCalls(mocksUrl);
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+    await sleep(300);
+    const now = await registryCalls(mocksUrl);
+    if (JSON.stringify(now) === JSON.stringify(last)) return now;
+    last = now;
+  }
+  return last;
+}
+
 interface Turn {
   requests: number;
   errors: number;
@@ -209,19 +224,19 @@ interface Turn {
 }
 
 async function turn(stack: Stack, s: Scenario, headers: Record<string, string>, seconds: number, mocksUrl: string): Promise<Turn> {
+  const calls0 = await settledRegistryCalls(mocksUrl);
   const cpu0 = new Map(stack.processes.map((p) => [p.name, readProcCpuSeconds(p.pid) ?? NaN]));
-  const calls0 = await registryCalls(mocksUrl);
   const t0 = Date.now();
   const result = await load(stack.url, s, headers, seconds);
+  const loadedSeconds = (Date.now() - t0) / 1000;
   // Requests still in flight when the load stopped finish on the server: counted as sent, their work waited for.
-  await sleep(300);
+  const calls1 = await settledRegistryCalls(mocksUrl);
   const cpuSeconds = new Map(stack.processes.map((p) => [p.name, (readProcCpuSeconds(p.pid) ?? NaN) - cpu0.get(p.name)!]));
-  const calls1 = await registryCalls(mocksUrl);
   const requests = result.requests.sent;
   return {
     requests,
     errors: result.errors + result.non2xx + result.timeouts,
-    seconds: (Date.now() - t0) / 1000,
+    seconds: loadedSeconds,
     p50: [result.latency.p50],
     p99: [result.latency.p99],
     cpuSeconds,
