@@ -1,14 +1,18 @@
 // npm run audit:verify [-- --archive DIR] — checks the access log without trusting Redis (the
 // live log, an archive, or both: lib/audit/verify.ts), for a data-protection officer or a
 // monitoring job. Exit codes: 0 intact, 1 broken (each problem named), 2 cannot check.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { auditConfig } from '../lib/config.ts';
+import { auditConfig, DEFAULT_CONSENT_SIGNING_KEY_FILE } from '../lib/config.ts';
 import { loadSettings } from '../lib/config/layers.ts';
 import { RedisAuditLog } from '../lib/audit/redis.ts';
 import { verifierKeys } from '../lib/audit/log-keys.ts';
 import { verifyAccessLog, type Verification } from '../lib/audit/verify.ts';
 import { describeCheckpoint } from '../lib/audit/checkpoint.ts';
+import { checkRevocations, type RevocationCheck } from '../lib/audit/revocations.ts';
+import { RedisConsentStore } from '../lib/consents/redis.ts';
+import { ConsentSigner } from '../lib/consents/signing.ts';
 import { closeRedis, createRedis, redactRedisUrl, waitForRedis } from '../lib/redis/connection.ts';
 import { logTo } from '../lib/log.ts';
 import { answerHelp } from './cli.ts';
@@ -18,7 +22,9 @@ answerHelp(`usage: npm run audit:verify [-- --archive DIR]
   what it checked, or one line per problem found ("access log BROKEN at <where>: <what>").
   The live log (AUDIT_REDIS_URL, else REDIS_URL; AUDIT_REDIS_PREFIX, else REDIS_PREFIX): its
   hash chain; every checkpoint's signature, their sequence and each against the record it
-  seals; the head against the last checkpoint known; every person's index against the records.
+  seals; the head against the last checkpoint known; every person's index against the records;
+  and every consent the log says was revoked, against the consent store (REDIS_URL,
+  REDIS_PREFIX, CONSENT_SIGNING_KEY_FILE): one found in force there was rolled back in Redis.
   --archive DIR: an archive written by npm run audit:archive (signed manifest, files, chain,
   checkpoints), alone when no Redis URL is set; with one, also that the live log extends it
   (a truncation or a flushed Redis after the last seal is named).
@@ -32,7 +38,10 @@ logTo(pino.destination(2));
 
 const CONNECT_TIMEOUT_MS = 5000;
 
-function report(v: Verification, redisWhere: string | undefined): void {
+/** The consent store's agreement with the log's revocations, or why it could not be checked. */
+type Revocations = RevocationCheck | { notChecked: string };
+
+function report(v: Verification, redisWhere: string | undefined, revocations: Revocations | undefined): void {
   if (!v.ok) {
     for (const f of v.findings) console.log(`access log BROKEN at ${f.where}: ${f.problem}`);
     return;
@@ -52,6 +61,9 @@ function report(v: Verification, redisWhere: string | undefined): void {
       );
     } else if (live.headSeq > 0) console.log(`  not sealed: no checkpoint yet (records ${live.firstSeq}–${live.headSeq})`);
     if (live.persons !== null) console.log(`  person indexes: ${live.persons}, each matches the records`);
+    if (revocations) {
+      console.log('notChecked' in revocations ? `  consent revocations: not checked (${revocations.notChecked})` : `  consent revocations: ${revocations.revoked} in the log, each stands in the consent store`);
+    }
     if (redisWhere) console.log(`  in ${redisWhere}`);
   }
   const a = v.archive;
@@ -60,6 +72,31 @@ function report(v: Verification, redisWhere: string | undefined): void {
     if (!live) console.log(`access log ${line}: intact`);
     else console.log(`  ${line}; the live log extends it`);
   }
+}
+
+type ConsentsAt = { url: string; prefix: string; key: Buffer } | { notChecked: string };
+type ConsentStoreToCheck = { consents: RedisConsentStore } | { notChecked: string };
+
+/** Where the stack keeps its consents, and the key they are signed with; or why they cannot be read here. */
+function consentsOf(url: string | undefined, prefix: string, keyFile: string): ConsentsAt {
+  if (!url) return { notChecked: 'REDIS_URL, where the consents are kept, is not set' };
+  let key: Buffer;
+  try {
+    key = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'hex');
+  } catch {
+    return { notChecked: `no consent signing key at ${keyFile} (CONSENT_SIGNING_KEY_FILE)` };
+  }
+  if (key.length < 32) return { notChecked: `the consent signing key at ${keyFile} is not a hex key of at least 32 bytes` };
+  return { url, prefix, key };
+}
+
+/** Every consent the live log says was revoked, against the consent store. */
+async function revocationsAgainstStore(log: RedisAuditLog, store: ConsentStoreToCheck): Promise<Revocations> {
+  if ('notChecked' in store) return store;
+  async function* entries() {
+    for await (const { entries: read } of log.recordEntries()) yield read;
+  }
+  return checkRevocations(entries(), store.consents);
 }
 
 async function main(): Promise<number> {
@@ -71,6 +108,7 @@ async function main(): Promise<number> {
     return 2;
   }
   let audit;
+  let consentsAt: ConsentsAt;
   let production: boolean;
   let keys;
   try {
@@ -78,6 +116,7 @@ async function main(): Promise<number> {
     production = settings.env === 'production';
     audit = auditConfig(settings);
     keys = verifierKeys(audit, production).trusted;
+    consentsAt = consentsOf(settings.redis.url, settings.redis.prefix, settings.consentSigningKeyFile ?? DEFAULT_CONSENT_SIGNING_KEY_FILE);
   } catch (e) {
     console.error(`audit:verify: ${(e as Error).message}`);
     return 2;
@@ -93,12 +132,24 @@ async function main(): Promise<number> {
   if (keys.size === 0) console.error('audit:verify: no public key configured (AUDIT_PUBLIC_KEY_FILES, AUDIT_SIGNING_KEY_FILE): signatures cannot be checked');
 
   const redis = url ? createRedis(url, { name: 'audit-verify' }) : undefined;
+  // The consents may live in another Redis than the log (AUDIT_REDIS_URL).
+  const consentRedis = 'url' in consentsAt ? (consentsAt.url === url && redis ? redis : createRedis(consentsAt.url, { name: 'audit-verify consents' })) : undefined;
+  const consentStore: ConsentStoreToCheck =
+    'url' in consentsAt ? { consents: new RedisConsentStore(consentRedis!, new ConsentSigner(consentsAt.key), { prefix: consentsAt.prefix, log: () => {} }) } : consentsAt;
   try {
     if (redis) {
       try {
         await waitForRedis(redis, CONNECT_TIMEOUT_MS);
       } catch (e) {
         console.error(`cannot reach Redis at ${redactRedisUrl(url!)}: ${(e as Error).message}`);
+        return 2;
+      }
+    }
+    if (consentRedis && consentRedis !== redis && redis) {
+      try {
+        await waitForRedis(consentRedis, CONNECT_TIMEOUT_MS);
+      } catch (e) {
+        console.error(`cannot reach the consents' Redis at ${redactRedisUrl('url' in consentsAt ? consentsAt.url : '')}: ${(e as Error).message}`);
         return 2;
       }
     }
@@ -113,7 +164,18 @@ async function main(): Promise<number> {
       console.error(`could not read the access log${url ? ` from Redis at ${redactRedisUrl(url)}` : ''}: ${(e as Error).message}`);
       return 2;
     }
-    report(verification, url ? `${redactRedisUrl(url)}, prefix ${JSON.stringify(audit.redisPrefix)}` : undefined);
+    let revocations: Revocations | undefined;
+    // Once the log itself holds: its revocations are then evidence.
+    if (redis && verification.ok && verification.live) {
+      try {
+        revocations = await revocationsAgainstStore(new RedisAuditLog(redis, { prefix: audit.redisPrefix }), consentStore);
+      } catch (e) {
+        console.error(`could not check the consent revocations: ${(e as Error).message}`);
+        return 2;
+      }
+      if ('findings' in revocations && revocations.findings.length) verification = { ...verification, ok: false, findings: [...verification.findings, ...revocations.findings] };
+    }
+    report(verification, url ? `${redactRedisUrl(url)}, prefix ${JSON.stringify(audit.redisPrefix)}` : undefined, revocations);
     if (verification.ok) return 0;
     // A log signed with keys this verifier was not given cannot be judged: say so rather than call it broken.
     if (keys.size === 0 && verification.findings.some((f) => f.problem.includes("not one of the log's keys"))) {
@@ -123,6 +185,7 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     if (redis) await closeRedis(redis);
+    if (consentRedis && consentRedis !== redis) await closeRedis(consentRedis);
   }
 }
 

@@ -1,12 +1,17 @@
 // Point 4 of issue 19 (CONTRACT.md section 7): someone who can write to Redis but holds no
 // signing key writes a consent's pre-revocation record back (a genuine, validly signed record):
 // read through the gateway of another stack instance, it releases nothing, and reads as revoked.
-import { mkdtempSync } from 'node:fs';
+// With its revocation trace removed as well, the store honours it again; `npm run
+// audit:verify` names it from the access log, whose CONSENT_REVOKED entry cannot be removed
+// unnoticed.
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newKeyPairPem } from '../lib/audit/signing-keys.ts';
 import { closeRedis, createRedis } from '../lib/redis/connection.ts';
+import { runCommand } from './support/run-command.ts';
 import { storeConsentForm } from './support/consents.ts';
 import { startRedisServer, type RedisServerHandle } from './support/redis-server.ts';
 import { gql, startTestStack, type TestStack } from './support/stack.ts';
@@ -20,11 +25,14 @@ let server: RedisServerHandle;
 let attacker: Redis;
 let east: TestStack;
 let west: TestStack;
+let env: Record<string, string>;
 const caseManager = (s: TestStack) => s.as({ institution: 'AI', role: 'case-manager', purpose: 'cii', caseReference: 'AI-GE-2026-0815' });
 
 beforeAll(async () => {
   server = await startRedisServer();
-  const env = { REDIS_URL: server.url, REDIS_PREFIX: PREFIX, CONSENT_SIGNING_KEY_FILE: join(mkdtempSync(join(tmpdir(), 'ciigraph-rollback-')), 'consent-signing-key') };
+  const dir = mkdtempSync(join(tmpdir(), 'ciigraph-rollback-'));
+  writeFileSync(join(dir, 'audit-signing-key.pem'), newKeyPairPem().privateKey, { mode: 0o600 });
+  env = { REDIS_URL: server.url, REDIS_PREFIX: PREFIX, CONSENT_SIGNING_KEY_FILE: join(dir, 'consent-signing-key'), AUDIT_SIGNING_KEY_FILE: join(dir, 'audit-signing-key.pem') };
   east = await startTestStack({ env });
   west = await startTestStack({ env });
   attacker = createRedis(server.url, { name: 'attacker' });
@@ -76,4 +84,28 @@ describe('a revoked consent written back into Redis', () => {
     const next = await gql(west.gatewayUrl, ENTITLEMENT, { avs: PAINTER }, caseManager(west));
     expect(next.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', category: 'ac.entitlement' });
   });
+
+  it('with its revocation trace removed too, is honoured again, and npm run audit:verify names it from the log', async () => {
+    const auditVerify = () => {
+      const base: NodeJS.ProcessEnv = { ...process.env };
+      for (const k of Object.keys(base)) if (k.startsWith('AUDIT_') || k.startsWith('REDIS_') || k.startsWith('CONSENT_')) delete base[k];
+      return runCommand('npx', ['tsx', 'bin/audit-verify.ts'], { ...base, NODE_ENV: 'test', ...env });
+    };
+    const id = await grantOnEast();
+    const beforeRevocation = await attacker.get(`${PREFIX}consent:${id}`);
+    await gql(east.gatewayUrl, `mutation($id: ID!) { revokeConsent(id: $id) { revokedAt } }`, { id }, caseManager(east));
+    const intact = await auditVerify();
+    expect(intact.stdout, intact.stderr).toMatch(/^access log intact: /);
+    expect(intact.stdout).toMatch(/\n {2}consent revocations: \d+ in the log, each stands in the consent store\n/);
+    expect(intact.code).toBe(0);
+
+    await attacker.hdel(`${PREFIX}consents:revoked`, id);
+    await attacker.set(`${PREFIX}consent:${id}`, beforeRevocation!);
+    // The store alone cannot tell: the consent releases again.
+    expect((await gql(west.gatewayUrl, ENTITLEMENT, { avs: PAINTER }, caseManager(west))).body.data.person.unemployment.entitlement.remainingDays).toBe(50);
+
+    const run = await auditVerify();
+    expect(run.stdout).toMatch(new RegExp(`^access log BROKEN at consent ${id}: revoked at \\S+ \\(entry \\d+, by AI case-manager\\) but the consent store holds it in force: the revocation was undone in Redis\n$`));
+    expect(run.code).toBe(1);
+  }, 60_000);
 });

@@ -368,17 +368,24 @@ export class RedisAuditLog implements AuditLog, LogStore {
    * verify()'s job.
    */
   async readAll(chunk = VERIFY_CHUNK): Promise<{ entries: AccessLogEntry[]; unreadable: string[] }> {
-    const snapshot = await this.snapshot();
-    if ('unreadable' in snapshot.head) throw new AccessLogDamaged(snapshot.head.unreadable);
-    const mark = snapshot.mark === null ? null : parseMark(snapshot.mark);
     const entries: AccessLogEntry[] = [];
     const unreadable: string[] = [];
-    for await (const { seq, raw } of this.records((mark?.seq ?? 0) + 1, snapshot.head.seq, chunk)) {
-      const record = raw === null ? null : parseStoredRecord(raw);
-      if (record) entries.push(...entriesOf(record));
+    for await (const { seq, entries: read } of this.recordEntries(chunk)) {
+      if (read) entries.push(...read);
       else unreadable.push(`record ${seq}`);
     }
     return { entries, unreadable };
+  }
+
+  /** The entries of each record in Redis up to the head, oldest first, streamed (null: missing or unreadable). */
+  async *recordEntries(chunk = VERIFY_CHUNK): AsyncGenerator<{ seq: number; entries: AccessLogEntry[] | null }> {
+    const snapshot = await this.snapshot();
+    if ('unreadable' in snapshot.head) throw new AccessLogDamaged(snapshot.head.unreadable);
+    const mark = snapshot.mark === null ? null : parseMark(snapshot.mark);
+    for await (const { seq, raw } of this.records((mark?.seq ?? 0) + 1, snapshot.head.seq, chunk)) {
+      const record = raw === null ? null : parseStoredRecord(raw);
+      yield { seq, entries: record ? entriesOf(record) : null };
+    }
   }
 
   async since(at: string): Promise<AccessLogEntry[]> {
