@@ -27,7 +27,7 @@ import { RequestDecisions } from '../subgraphs/shared/request-decisions.ts';
 import { ReleaseEverything } from './unenforced.ts';
 import { createFileLoader } from '../subgraphs/shared/file-loader.ts';
 import { lookupFiles } from '../mocks/registry-data.ts';
-import { caseload } from './queries.ts';
+import { caseload, CASELOAD_CONSENTED_CATEGORIES, CASELOAD_REQUESTER } from './queries.ts';
 const dir = mkdtempSync(join(tmpdir(), 'sg-'));
 const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', DEV_TOKEN_SECRET_FILE: join(dir, 'a'), CONSENT_SIGNING_KEY_FILE: join(dir, 'b'), LOG_LEVEL: 'silent' } as any);
 const catalogue = loadCatalogue();
@@ -36,11 +36,14 @@ const consents = new MemoryConsentStore();
 // Persons per request: 200 (Q2-200) by default, `--persons N` for another caseload.
 const personsArg = process.argv.indexOf('--persons');
 const persons = caseload(personsArg > 0 ? Number(process.argv[personsArg + 1]) : 200);
-for (const avs of persons) await consents.grant({ avs, recipients: ['AI'], categories: ['ac.entitlement','as.benefits','as.situation'], purpose: 'cii', validUntil: '2027-12-31', grantedAt: '2026-11-01', evidence: 'a'.repeat(64), recordedBy: { institution: 'AI', role: 'case-manager', subject: 'x' } } as any);
+// As the production bench's Q2-200: the social worker's caseload, each person an open case of
+// social assistance with a consent naming AS (bench/lib/seed.ts).
+const requester = { institution: CASELOAD_REQUESTER.institution, role: CASELOAD_REQUESTER.role, subject: CASELOAD_REQUESTER.sub } as const;
+for (const avs of persons) await consents.grant({ avs, recipients: ['AS'], categories: CASELOAD_CONSENTED_CATEGORIES, purpose: 'cii', validUntil: '2027-12-31', grantedAt: '2026-11-01', evidence: 'a'.repeat(64), recordedBy: requester } as any);
 const audit = new MemoryAuditLog();
 const journal = new Journal(audit);
 const cases = new MemoryCaseRepertory(MOCK_CASE_SEED);
-for (const avs of persons) await cases.openCase({ avs, institution: 'AI', caseReference: `AI-BENCH-${avs.replace(/\D/g, '')}`, on: '2026-11-01' });
+for (const avs of persons) await cases.openCase({ avs, institution: 'AS', caseReference: `HG-BENCH-${avs.replace(/\D/g, '')}`, on: '2026-11-01' });
 const readFacts = personFactsReader(consents, cases);
 const clock = { now: () => new Date() };
 const sel: Record<string, string> = {
@@ -49,9 +52,8 @@ const sel: Record<string, string> = {
   'social-assistance': 'socialAssistance { openedOn center socialWorker benefits { monthlyAmount complementsUnemployment } situation { issues } }',
   'supplementary-benefits': 'supplementaryBenefits { entitledSince monthlyAmount hypotheticalIncome orpRegistrationRequired }',
 };
-const requester = { institution: 'AI', role: 'case-manager', subject: 'bench' } as const;
 // A caseload names no case reference: each person's own open case applies.
-const facts = { purpose: 'cii' };
+const facts = { purpose: CASELOAD_REQUESTER.purpose };
 const subgraphs = await Promise.all(REGISTRY_SUBGRAPHS.map(async (name) => {
   const { define } = await import(`../subgraphs/${name}/index.ts`);
   const variants: any = {};
@@ -75,7 +77,9 @@ async function once(enforcement: boolean) {
     const access = enforcement ? new RequestDecisions({ policy, readFacts, journal, clock }, requester as any, facts, s.name, requestId) : new ReleaseEverything(requester as any);
     const contextValue = { ...v.def.context(), files: createFileLoader(s.client as any), requestId, access };
     const r: any = await execute({ schema: v.schema, document: s.document, variableValues: { representations }, contextValue });
-    if (r.errors) throw new Error(JSON.stringify(r.errors[0]));
+    // Denials are answers (the social worker is denied what LPGA 32 releases only in a named case); anything else is a fault.
+    const fault = r.errors?.find((e: any) => e.extensions?.code !== 'FORBIDDEN');
+    if (fault) throw new Error(JSON.stringify(fault));
     JSON.stringify(r);
   });
 }
