@@ -3,7 +3,7 @@
 // the stack traces of real faults made before or after them.
 import { buildSchema, graphql, locatedError, responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, errors } from '../lib/errors.ts';
+import { ErrorCode, errors, maskUnexpectedErrors } from '../lib/errors.ts';
 
 describe('catalogue errors', () => {
   it('a denial carries its code, category and reason but no stack frames, also once located in a response', () => {
@@ -51,5 +51,15 @@ describe('catalogue errors', () => {
   it('faults keep their stack traces', () => {
     errors.auditUnavailable();
     expect(new Error('a real fault').stack).toMatch(/\n\s+at /);
+  });
+
+  it('reach the client without a stack or an exception field, whether Apollo added them or not', () => {
+    const format = maskUnexpectedErrors('test');
+    const denied = errors.denied({ avs: '756.1234.5678.97', category: 'ai.medical', allowed: false, reason: 'NO_CONSENT', rule: 3 } as never, 'No consent.');
+    const plain = { message: 'No consent.', path: ['person', 'medical'], extensions: { code: 'FORBIDDEN', category: 'ai.medical', reason: 'NO_CONSENT' } };
+    expect(format(plain, denied)).toEqual(plain);
+    const debug = { ...plain, extensions: { ...plain.extensions, stacktrace: ['GraphQLError: No consent.', '    at x (y.ts:1:1)'], exception: { stacktrace: [] } } };
+    expect(format(debug, denied)).toEqual(plain);
+    expect(debug.extensions.stacktrace).toHaveLength(2);
   });
 });
