@@ -1,7 +1,6 @@
 // npm run audit:verify [-- --archive DIR] — checks the access log without trusting Redis (the
 // live log, an archive, or both: lib/audit/verify.ts), for a data-protection officer or a
 // monitoring job. Exit codes: 0 intact, 1 broken (each problem named), 2 cannot check.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { auditConfig, DEFAULT_CONSENT_SIGNING_KEY_FILE } from '../lib/config.ts';
@@ -14,6 +13,7 @@ import { checkRevocations, type RevocationCheck } from '../lib/audit/revocations
 import { RedisConsentStore } from '../lib/consents/redis.ts';
 import { ConsentSigner } from '../lib/consents/signing.ts';
 import { closeRedis, createRedis, redactRedisUrl, waitForRedis } from '../lib/redis/connection.ts';
+import { readSigningKeyFile } from '../lib/signing.ts';
 import { logTo } from '../lib/log.ts';
 import { answerHelp } from './cli.ts';
 
@@ -80,14 +80,11 @@ type ConsentStoreToCheck = { consents: RedisConsentStore } | { notChecked: strin
 /** Where the stack keeps its consents, and the key they are signed with; or why they cannot be read here. */
 function consentsOf(url: string | undefined, prefix: string, keyFile: string): ConsentsAt {
   if (!url) return { notChecked: 'REDIS_URL, where the consents are kept, is not set' };
-  let key: Buffer;
   try {
-    key = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'hex');
-  } catch {
-    return { notChecked: `no consent signing key at ${keyFile} (CONSENT_SIGNING_KEY_FILE)` };
+    return { url, prefix, key: readSigningKeyFile(keyFile) };
+  } catch (e) {
+    return { notChecked: `no usable consent signing key at ${keyFile} (CONSENT_SIGNING_KEY_FILE): ${(e as Error).message}` };
   }
-  if (key.length < 32) return { notChecked: `the consent signing key at ${keyFile} is not a hex key of at least 32 bytes` };
-  return { url, prefix, key };
 }
 
 /** Every consent the live log says was revoked, against the consent store. */
@@ -132,6 +129,7 @@ async function main(): Promise<number> {
   if (keys.size === 0) console.error('audit:verify: no public key configured (AUDIT_PUBLIC_KEY_FILES, AUDIT_SIGNING_KEY_FILE): signatures cannot be checked');
 
   const redis = url ? createRedis(url, { name: 'audit-verify' }) : undefined;
+  const liveLog = redis ? new RedisAuditLog(redis, { prefix: audit.redisPrefix }) : undefined;
   // The consents may live in another Redis than the log (AUDIT_REDIS_URL).
   const consentRedis = 'url' in consentsAt ? (consentsAt.url === url && redis ? redis : createRedis(consentsAt.url, { name: 'audit-verify consents' })) : undefined;
   const consentStore: ConsentStoreToCheck =
@@ -156,7 +154,7 @@ async function main(): Promise<number> {
     let verification: Verification;
     try {
       verification = await verifyAccessLog({
-        ...(redis ? { store: new RedisAuditLog(redis, { prefix: audit.redisPrefix }) } : {}),
+        ...(liveLog ? { store: liveLog } : {}),
         ...(archiveDir !== undefined ? { archiveDir } : {}),
         keys,
       });
@@ -166,9 +164,9 @@ async function main(): Promise<number> {
     }
     let revocations: Revocations | undefined;
     // Once the log itself holds: its revocations are then evidence.
-    if (redis && verification.ok && verification.live) {
+    if (liveLog && verification.ok && verification.live) {
       try {
-        revocations = await revocationsAgainstStore(new RedisAuditLog(redis, { prefix: audit.redisPrefix }), consentStore);
+        revocations = await revocationsAgainstStore(liveLog, consentStore);
       } catch (e) {
         console.error(`could not check the consent revocations: ${(e as Error).message}`);
         return 2;

@@ -22,15 +22,13 @@ import { loadCatalogue } from '../lib/schema/catalogue.ts';
 import { z } from 'zod';
 import { RedisCaseRepertory } from '../lib/cases/redis.ts';
 import { StoredCase, type CaseRecord } from '../lib/cases/store.ts';
-import { HmacSigner } from '../lib/signing.ts';
+import { HmacSigner, readSigningKeyFile } from '../lib/signing.ts';
 
 const USAGE = 'usage: npm run policy:diff -- <old> <new> [--log FILE]... [--redis] [--consents FILE] [--cases FILE] [--json]\n  <old>, <new>: a policy file or <git-rev>:<path>, e.g. HEAD~1:schema/policy/sample.json';
 
 function signingKey(): Buffer | undefined {
-  const file = process.env.CONSENT_SIGNING_KEY_FILE ?? DEFAULT_CONSENT_SIGNING_KEY_FILE;
   try {
-    const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
-    return key.length >= 32 ? key : undefined;
+    return readSigningKeyFile(process.env.CONSENT_SIGNING_KEY_FILE ?? DEFAULT_CONSENT_SIGNING_KEY_FILE);
   } catch {
     return undefined;
   }

@@ -1,6 +1,5 @@
 // Where consents, the case repertory and the access log live: in memory (the embedded default,
 // one process) or, with REDIS_URL, in Redis, shared by every gateway and subgraph instance.
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { personFactsReader, type PersonFactsReader } from './access/person-facts.ts';
 import { Checkpointer } from './audit/checkpoint.ts';
@@ -19,7 +18,7 @@ import { StartupError } from './errors.ts';
 import { MemoryCaseRepertory } from './cases/memory.ts';
 import { RedisCaseRepertory } from './cases/redis.ts';
 import { NO_SEED, type CaseRepertory, type CaseSeed } from './cases/store.ts';
-import { HmacSigner } from './signing.ts';
+import { HmacSigner, readSigningKeyFile } from './signing.ts';
 import type { ConsentFormStore } from './consent-forms/store.ts';
 import { openConsentFormStore } from './consent-forms/open.ts';
 import { closeRedis, createRedis, waitForRedis } from './redis/connection.ts';
@@ -56,9 +55,7 @@ export interface Stores {
 function consentSigningKey(config: Config): Buffer {
   if (config.env !== 'production') return localKey(config.consentSigningKeyFile);
   try {
-    const key = Buffer.from(readFileSync(config.consentSigningKeyFile, 'utf8').trim(), 'hex');
-    if (key.length < 32) throw new Error('shorter than 32 bytes');
-    return key;
+    return readSigningKeyFile(config.consentSigningKeyFile);
   } catch (e) {
     throw new StartupError(config.consentSigningKeyFile, [`not a hex key of at least 32 bytes: ${(e as Error).message}`]);
   }
